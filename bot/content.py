@@ -1,0 +1,114 @@
+"""Load and validate content/*.yaml; refuse to start on bad content, naming file, key and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import yaml
+from pydantic import TypeAdapter, ValidationError
+
+from flows.engine import Content
+from flows.episodes import EpisodeSchedule
+from flows.helplines import load_helplines, load_texts
+from flows.intents import build_intent_matcher, load_intent_model
+from flows.menus import Menus, Texts, check_menu_texts
+from flows.places import Directory, build_place_index
+from flows.risk import RiskLexicon, compile_lexicon
+
+DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
+M = TypeVar("M")
+
+
+class ContentError(RuntimeError):
+    """Content that the bot must not start with."""
+
+
+Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: 10x faster
+
+
+def _compose(path: Path) -> tuple[Any, str]:
+    """Parsed data and the raw text (composed into nodes only when an error needs a line)."""
+    try:
+        raw = path.read_text(encoding="utf-8")
+        return yaml.load(raw, Loader=Loader), raw
+    except FileNotFoundError as exc:
+        raise ContentError(f"{path}: file is missing") from exc
+    except yaml.YAMLError as exc:
+        raise ContentError(f"{path}: invalid YAML: {exc}") from exc
+
+
+def _line_of(raw: str, loc: tuple[int | str, ...]) -> int | None:
+    """Follow a pydantic error location through the YAML node tree to a line number."""
+    node: yaml.Node | None = yaml.compose(raw, Loader=Loader)
+    line = None if node is None else node.start_mark.line + 1
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            node = next((v for k, v in node.value if k.value == str(part)), None)
+        elif (
+            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
+        ):
+            node = node.value[part]
+        else:
+            break
+        if node is None:
+            break
+        line = node.start_mark.line + 1
+    return line
+
+
+def _validate(path: Path, adapter: TypeAdapter[M]) -> M:
+    loaded, tree = _compose(path)
+    try:
+        return adapter.validate_python(loaded)
+    except ValidationError as exc:
+        problems = []
+        for error in exc.errors()[:5]:
+            key = ".".join(str(p) for p in error["loc"]) or "(top level)"
+            line = _line_of(tree, tuple(error["loc"]))
+            where = f"line {line}, " if line else ""
+            problems.append(f"{path.name}: {where}key {key}: {error['msg']}")
+        raise ContentError("invalid content:\n  " + "\n  ".join(problems)) from exc
+
+
+def _checked(path: Path, build: Callable[[Any], M]) -> M:
+    """For content whose own loader names the file and key in a ValueError."""
+    loaded, _ = _compose(path)
+    try:
+        return build(loaded if loaded is not None else {})
+    except ValueError as exc:
+        raise ContentError(f"invalid content: {exc}") from exc
+
+
+def load_directory(folder: Path) -> Directory:
+    """CEMs, districts and landmarks validated together."""
+    cems, districts, landmarks = (
+        _compose(folder / f"{n}.yaml")[0] for n in ("cems", "districts", "landmarks")
+    )
+    try:
+        return Directory.from_content(cems or {}, districts or {}, landmarks or {})
+    except ValueError as exc:
+        raise ContentError(f"invalid content: {exc}") from exc
+
+
+def load_content(folder: Path | None = None) -> Content:
+    """Read, validate and compile every content file."""
+    folder = folder or DEFAULT_CONTENT_DIR
+    texts = _validate(folder / "texts.yaml", TypeAdapter(Texts))
+    menus = _validate(folder / "menus.yaml", TypeAdapter(Menus))
+    missing = check_menu_texts(menus, texts)
+    if missing:
+        raise ContentError(f"texts.yaml: missing text ids used by menus or the bot: {missing}")
+    places = build_place_index(load_directory(folder))
+    intents = _checked(folder / "intents.yaml", load_intent_model)
+    return Content(
+        texts=texts,
+        menus=menus,
+        risk=compile_lexicon(_validate(folder / "risk.yaml", TypeAdapter(RiskLexicon))),
+        places=places,
+        orientation=_checked(folder / "orientation.yaml", load_texts),
+        intents=build_intent_matcher(intents, places),
+        helplines=_checked(folder / "helplines.yaml", load_helplines),
+        episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
+    )

@@ -1,0 +1,174 @@
+"""Tables. Addresses are never stored in clear; message text only where it must wait to be sent."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC datetimes on every backend (SQLite drops the offset; this puts it back)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to the store; use aware UTC")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        assert isinstance(value, datetime)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _ts(nullable: bool = True) -> Column[datetime]:
+    return Column(UTCDateTime(), nullable=nullable)
+
+
+class Contact(SQLModel, table=True):
+    """A person (or defensora) on one channel, found by keyed hash of the address."""
+
+    __table_args__ = (UniqueConstraint("channel", "address_hash", name="uq_contact_address"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    address_hash: str = Field(max_length=64)
+    address_enc: str
+    pseudonym: str = Field(max_length=16)
+    session: str = Field(default="{}")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    last_inbound_at: datetime | None = Field(default=None, sa_column=_ts())
+    unreachable: bool = False
+    subscribed: bool = False
+    consent_at: datetime | None = Field(default=None, sa_column=_ts())
+    unsubscribed_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class InboundReceipt(SQLModel, table=True):
+    """One row per provider message id: a redelivery hits the unique key and is not processed."""
+
+    __tablename__ = "inbound_receipt"
+    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_external"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=16)
+    external_id: str = Field(max_length=64)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="CASCADE")
+    chat_message_id: int | None = None
+    received_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class OutboxStatus:
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    NOT_SENT = "not_sent"
+    CANCELLED = "cancelled"
+
+
+class Outbox(SQLModel, table=True):
+    """Every message the bot sends is a row first (transactional outbox)."""
+
+    __table_args__ = (
+        Index("ix_outbox_claim", "status", "priority", "next_attempt_at", "id"),
+        UniqueConstraint("dedupe_key", name="uq_outbox_dedupe"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    address_enc: str
+    priority: int = 0
+    kind: str = Field(default="reply", max_length=16)
+    text: str = ""
+    options: str = "[]"
+    template: str | None = Field(default=None, max_length=32)
+    status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
+    attempts: int = 0
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    claimed_at: datetime | None = Field(default=None, sa_column=_ts())
+    provider_id: str | None = Field(default=None, max_length=64, index=True)
+    error: str | None = Field(default=None, max_length=200)
+    dedupe_key: str | None = Field(default=None, max_length=120)
+    broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", ondelete="SET NULL")
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    sent_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class Broadcast(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("key", name="uq_broadcast_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=120)
+    kind: str = Field(default="manual", max_length=16)
+    text: str
+    total: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class Defensora(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=80, unique=True)
+    contact_id: int = Field(foreign_key="contact.id", ondelete="CASCADE")
+    coordinator: bool = False
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class Shift(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    defensora_id: int = Field(foreign_key="defensora.id", ondelete="CASCADE", index=True)
+    starts_at: datetime = Field(sa_column=_ts(False))
+    ends_at: datetime = Field(sa_column=_ts(False))
+    weekly: bool = False
+
+
+class Case(SQLModel, table=True):
+    """An escalation: at most one open case per contact."""
+
+    __tablename__ = "escalation_case"
+
+    id: int | None = Field(default=None, primary_key=True)
+    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    channel: str = Field(max_length=16)
+    pseudonym: str = Field(max_length=16)
+    status: str = Field(default="open", max_length=16, index=True)
+    severity: str = Field(max_length=16)
+    categories: str = ""
+    excerpt: str | None = Field(default=None, max_length=400)
+    requested: bool = False
+    safe_to_write: bool | None = None
+    opened_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    ack_deadline: datetime | None = Field(default=None, sa_column=_ts())
+    pages: int = 0
+    taken_at: datetime | None = Field(default=None, sa_column=_ts())
+    taken_by: int | None = Field(default=None, foreign_key="defensora.id", ondelete="SET NULL")
+    closed_at: datetime | None = Field(default=None, sa_column=_ts())
+    purge_after: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class CaseEvent(SQLModel, table=True):
+    __tablename__ = "case_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    case_id: int = Field(foreign_key="escalation_case.id", ondelete="CASCADE", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    kind: str = Field(max_length=24)
+    actor: str | None = Field(default=None, max_length=80)
+    detail: str | None = Field(default=None, max_length=200)

@@ -1,0 +1,304 @@
+"""Durable outbox dispatcher: claim rows, send at each channel's rate, retry, record the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import random
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from aiolimiter import AsyncLimiter
+from sqlalchemy import Engine, select, update
+from sqlmodel import Session as DB
+from sqlmodel import col
+
+from bot import metrics
+from bot.models import Contact, Outbox, OutboxStatus
+from bot.privacy import Vault
+from bot.store import affected, unit_of_work
+from flows.types import Option
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=60)
+PRIVATE_KINDS = frozenset({"relay", "ping"})
+BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
+WHATSAPP_WINDOW = timedelta(hours=24)
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A claimed outbox row, address decrypted in memory only."""
+
+    id: int
+    channel: str
+    address: str
+    kind: str
+    text: str
+    options: tuple[Option, ...]
+    attempts: int
+    contact_id: int | None
+    template: str | None = None
+    outside_window: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: str  # sent | retry | failed | not_sent | template
+    provider_id: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
+    unreachable: bool = False
+    pause_channel: bool = False
+
+
+class Sender(Protocol):
+    channel: str
+    rate_per_second: float
+
+    async def send(self, message: Message) -> Result: ...
+
+
+Clock = Callable[[], datetime]
+
+
+@dataclass
+class _ChannelState:
+    limiter: AsyncLimiter
+    paused_until: float = 0.0
+    per_chat: dict[str, AsyncLimiter] = field(default_factory=dict)
+
+
+def claim_batch(
+    engine: Engine, channel: str, limit: int, now: datetime, vault: Vault
+) -> list[Message]:
+    """Move up to `limit` due rows to 'sending'; replies first. Safe with many dispatchers."""
+    candidates = (
+        select(col(Outbox.id))
+        .where(
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.channel) == channel,
+            col(Outbox.next_attempt_at) <= now,
+        )
+        .order_by(col(Outbox.priority), col(Outbox.id))
+        .limit(limit)
+    )
+    if engine.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    claim = (
+        update(Outbox)
+        .where(col(Outbox.id).in_(candidates.scalar_subquery()))
+        .where(col(Outbox.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
+        .returning(Outbox)
+    )
+    with unit_of_work(engine) as db:
+        rows = list(db.execute(claim).scalars().all())
+        windows = _last_inbound(db, [r.contact_id for r in rows if r.contact_id is not None])
+    rows.sort(key=lambda r: (r.priority, r.id))
+    return [_message(row, vault, windows, now) for row in rows]
+
+
+def _last_inbound(db: DB, ids: Sequence[int]) -> dict[int, datetime | None]:
+    if not ids:
+        return {}
+    query = select(col(Contact.id), col(Contact.last_inbound_at)).where(col(Contact.id).in_(ids))
+    return {cid: at for cid, at in db.execute(query).all()}
+
+
+def _message(
+    row: Outbox, vault: Vault, windows: dict[int, datetime | None], now: datetime
+) -> Message:
+    assert row.id is not None
+    last = windows.get(row.contact_id) if row.contact_id is not None else None
+    outside = row.channel == "whatsapp" and (last is None or now - last > WHATSAPP_WINDOW)
+    return Message(
+        id=row.id,
+        channel=row.channel,
+        address=vault.decrypt(row.address_enc),
+        kind=row.kind,
+        text=row.text,
+        options=tuple(Option(k, label) for k, label in json.loads(row.options)),
+        attempts=row.attempts,
+        contact_id=row.contact_id,
+        template=row.template,
+        outside_window=outside,
+    )
+
+
+def recover_stale(engine: Engine, now: datetime, lease: timedelta = LEASE) -> int:
+    """Rows left in 'sending' by a crashed dispatcher go back to the queue."""
+    with unit_of_work(engine) as db:
+        result = db.execute(
+            update(Outbox)
+            .where(
+                col(Outbox.status) == OutboxStatus.SENDING,
+                col(Outbox.claimed_at) < now - lease,
+            )
+            .values(status=OutboxStatus.PENDING, next_attempt_at=now)
+        )
+        count = affected(result)
+    if count:
+        log.warning("recovered %d outbox row(s) stuck in 'sending'", count)
+    return count
+
+
+def backoff(attempts: int) -> float:
+    """Exponential backoff with jitter: 2, 4, 8 ... seconds, capped at 10 minutes."""
+    return min(600.0, 2.0**attempts) * (0.75 + random.random() / 2)
+
+
+class Dispatcher:
+    """Sends claimed rows through one Sender per channel, keeping each channel's rate."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        vault: Vault,
+        senders: Sequence[Sender],
+        clock: Clock,
+        *,
+        batch: int = 50,
+        per_chat_rate: float = 1.0,
+        templates: dict[str, str] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.vault = vault
+        self.clock = clock
+        self.batch = batch
+        self.templates = templates or {}
+        self.senders = {sender.channel: sender for sender in senders}
+        self.state = {
+            sender.channel: _ChannelState(AsyncLimiter(max(1.0, sender.rate_per_second), 1.0))
+            for sender in senders
+        }
+        self.per_chat_rate = per_chat_rate
+
+    async def run_once(self) -> int:
+        """Claim and send one batch per channel; returns how many rows were handled."""
+        handled = 0
+        for channel, sender in self.senders.items():
+            state = self.state[channel]
+            if asyncio.get_running_loop().time() < state.paused_until:
+                continue
+            messages = claim_batch(self.engine, channel, self.batch, self.clock(), self.vault)
+            if not messages:
+                continue
+            by_chat: dict[str, list[Message]] = defaultdict(list)
+            for message in messages:
+                by_chat[message.address].append(message)
+            await asyncio.gather(
+                *(self._send_chat(sender, state, chat) for chat in by_chat.values())
+            )
+            handled += len(messages)
+        return handled
+
+    async def drain(self, max_rounds: int = 1000) -> int:
+        """Send until nothing is due (console chat, tests, CLI)."""
+        total = 0
+        for _ in range(max_rounds):
+            sent = await self.run_once()
+            total += sent
+            if not sent:
+                break
+        return total
+
+    async def run_forever(self, idle: float = 0.2, stop: asyncio.Event | None = None) -> None:
+        recover_stale(self.engine, self.clock())
+        last_recovery = asyncio.get_running_loop().time()
+        while stop is None or not stop.is_set():
+            try:
+                sent = await self.run_once()
+            except Exception:  # the loop must survive a bad row or a database hiccup
+                log.exception("dispatcher round failed")
+                sent = 0
+            now_mono = asyncio.get_running_loop().time()
+            if now_mono - last_recovery > LEASE.total_seconds():
+                recover_stale(self.engine, self.clock())
+                last_recovery = now_mono
+            if not sent:
+                await asyncio.sleep(idle)
+
+    async def _send_chat(self, sender: Sender, state: _ChannelState, chat: list[Message]) -> None:
+        for message in chat:  # in order: a chat never sees its messages shuffled
+            per_chat = state.per_chat.setdefault(
+                message.address, AsyncLimiter(3, 3.0 / self.per_chat_rate)
+            )
+            async with per_chat, state.limiter:
+                result = await self._attempt(sender, message)
+            self._record(message, result, state)
+
+    async def _attempt(self, sender: Sender, message: Message) -> Result:
+        if message.kind in BROADCAST_KINDS and not self._still_subscribed(message):
+            return Result("cancelled", error="unsubscribed")
+        if message.outside_window and message.template is None:
+            template = self.templates.get(message.kind)
+            if template is not None:
+                message = _with_template(message, template)
+        try:
+            return await sender.send(message)
+        except Exception as exc:  # network errors, provider outages: retry later
+            log.warning(
+                "send failed id=%s channel=%s: %s", message.id, message.channel, type(exc).__name__
+            )
+            return Result("retry", error=type(exc).__name__)
+
+    def _still_subscribed(self, message: Message) -> bool:
+        if message.contact_id is None:
+            return False
+        with unit_of_work(self.engine) as db:
+            contact = db.get(Contact, message.contact_id)
+            return contact is not None and contact.subscribed and not contact.unreachable
+
+    def _record(self, message: Message, result: Result, state: _ChannelState) -> None:
+        now = self.clock()
+        values: dict[str, object] = {"error": result.error}
+        status = result.status
+        if status == "template":
+            template = self.templates.get(message.kind) or self.templates.get("default")
+            if template is None or message.template is not None:
+                status = OutboxStatus.NOT_SENT
+            else:
+                values.update(status=OutboxStatus.PENDING, template=template, next_attempt_at=now)
+        if status == "retry":
+            if message.attempts >= MAX_ATTEMPTS:
+                values.update(status=OutboxStatus.FAILED)
+            else:
+                delay = max(result.retry_after or 0.0, backoff(message.attempts))
+                values.update(
+                    status=OutboxStatus.PENDING, next_attempt_at=now + timedelta(seconds=delay)
+                )
+            if result.pause_channel and result.retry_after:
+                loop_now = asyncio.get_running_loop().time()
+                state.paused_until = max(state.paused_until, loop_now + result.retry_after)
+        elif status == "sent":
+            values.update(status=OutboxStatus.SENT, provider_id=result.provider_id, sent_at=now)
+            # WhatsApp may still report 63016 and need the text for a template resend.
+            if message.kind in PRIVATE_KINDS and message.channel != "whatsapp":
+                values["text"] = ""
+        elif status in {OutboxStatus.FAILED, OutboxStatus.NOT_SENT, OutboxStatus.CANCELLED}:
+            values.update(status=status)
+            if message.kind in PRIVATE_KINDS:
+                values["text"] = ""
+        with unit_of_work(self.engine) as db:
+            db.execute(update(Outbox).where(col(Outbox.id) == message.id).values(**values))
+            if result.unreachable and message.contact_id is not None:
+                db.execute(
+                    update(Contact)
+                    .where(col(Contact.id) == message.contact_id)
+                    .values(unreachable=True, subscribed=False, unsubscribed_at=now)
+                )
+        metrics.OUTBOUND.labels(message.channel, str(values.get("status", status))).inc()
+        if values.get("status") in {OutboxStatus.FAILED, OutboxStatus.NOT_SENT}:
+            metrics.SEND_FAILURES.labels(message.channel, result.error or "unknown").inc()
+            log.warning("outbox id=%s %s: %s", message.id, values["status"], result.error)
+
+
+def _with_template(message: Message, template: str) -> Message:
+    return replace(message, template=template, outside_window=True)

@@ -1,0 +1,125 @@
+"""Scheduled scans (reminders, re-escalation, retention), run by exactly one elected worker."""
+
+from __future__ import annotations
+
+import asyncio
+import fcntl
+import logging
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from datetime import timedelta
+from pathlib import Path
+from typing import IO
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from sqlalchemy import Connection, text
+from sqlmodel import col, delete
+
+from bot import escalation
+from bot.bootstrap import App
+from bot.broadcast import create_broadcast
+from bot.models import InboundReceipt
+from bot.store import unit_of_work
+from flows.episodes import due_reminders
+
+log = logging.getLogger(__name__)
+
+REMINDER_WINDOW = timedelta(hours=6)
+"""A reminder missed by up to this much (an outage) is still sent; keys keep it single."""
+RECEIPT_TTL = timedelta(days=7)
+LOCK_ID = 0x0DEF_E450  # PostgreSQL advisory lock: the scheduler leader
+
+
+def send_due_reminders(app: App) -> int:
+    now = app.clock()
+    created = 0
+    for due in due_reminders(app.content.episodes, now=now, since=now - REMINDER_WINDOW):
+        if create_broadcast(app.engine, key=due.key, text=due.text, kind="reminder", now=now):
+            created += 1
+            log.info("reminder broadcast %s queued", due.key)
+    return created
+
+
+def reescalate(app: App) -> int:
+    return escalation.reescalate_due(app.engine, app.clock(), app.service)
+
+
+def retention(app: App) -> None:
+    now = app.clock()
+    purged = escalation.purge_excerpts(app.engine, now)
+    with unit_of_work(app.engine) as db:
+        db.exec(delete(InboundReceipt).where(col(InboundReceipt.received_at) < now - RECEIPT_TTL))
+    if purged:
+        log.info("retention: purged %d excerpt(s)", purged)
+
+
+def build_scheduler(app: App) -> AsyncIOScheduler:
+    scheduler = AsyncIOScheduler(
+        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300}
+    )
+    scheduler.add_job(send_due_reminders, "interval", seconds=60, args=[app], id="reminders")
+    scheduler.add_job(reescalate, "interval", seconds=15, args=[app], id="reescalate")
+    scheduler.add_job(retention, "interval", minutes=30, args=[app], id="retention")
+    return scheduler
+
+
+@contextmanager
+def _sqlite_lock(app: App) -> Iterator[IO[str] | None]:
+    path = Path(app.settings.database_url.removeprefix("sqlite:///") + ".scheduler.lock")
+    handle = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.close()
+        yield None
+        return
+    try:
+        yield handle
+    finally:
+        handle.close()
+
+
+def _try_pg_lock(app: App) -> Connection | None:
+    connection = app.engine.connect()
+    got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LOCK_ID}).scalar()
+    connection.commit()
+    if got:
+        return connection
+    connection.close()
+    return None
+
+
+async def run_elected_scheduler(app: App, stop: asyncio.Event, poll: float = 2.0) -> None:
+    """Wait as a hot standby until this process holds the leader lock, then schedule."""
+    while not stop.is_set():
+        if app.settings.is_sqlite:
+            with _sqlite_lock(app) as held:
+                if held is not None:
+                    await _lead(app, stop)
+                    return
+        else:
+            connection = await asyncio.to_thread(_try_pg_lock, app)
+            if connection is not None:
+                try:
+                    await _lead(app, stop, keepalive=connection)
+                finally:
+                    connection.close()
+                return
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=poll)
+        except TimeoutError:
+            continue
+
+
+async def _lead(app: App, stop: asyncio.Event, keepalive: Connection | None = None) -> None:
+    log.info("this worker is the scheduler leader")
+    scheduler = build_scheduler(app)
+    scheduler.start()
+    try:
+        while not stop.is_set():
+            if keepalive is not None:  # losing the session means losing the lock: stop leading
+                await asyncio.to_thread(keepalive.execute, text("SELECT 1"))
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), timeout=5)
+    finally:
+        scheduler.shutdown(wait=False)

@@ -1,0 +1,227 @@
+"""One turn = one transaction: dedupe, load session, step, save, write outbox rows and effects."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session as DB
+from sqlmodel import col, delete, select
+
+from bot import escalation
+from bot.models import Contact, InboundReceipt, Outbox, OutboxStatus
+from bot.privacy import Vault
+from bot.store import unit_of_work
+from flows.engine import Content, step
+from flows.session import Session
+from flows.types import Effect, Inbound, Outbound
+
+log = logging.getLogger(__name__)
+Clock = Callable[[], datetime]
+
+PRIORITY_REPLY = 0
+PRIORITY_BROADCAST = 5
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """An inbound message with the channel details the core never sees."""
+
+    inbound: Inbound
+    address: str
+    external_id: str | None = None
+    chat_message_id: int | None = None
+
+
+@dataclass(slots=True)
+class Handled:
+    duplicate: bool = False
+    pseudonym: str | None = None
+    outbox_ids: list[int] = field(default_factory=list)
+
+
+class ContactBook:
+    """Finds or creates contacts by keyed hash; the clear address only lives in memory."""
+
+    def __init__(self, vault: Vault) -> None:
+        self.vault = vault
+
+    def find(self, db: DB, channel: str, address: str) -> Contact | None:
+        digest = self.vault.address_hash(channel, address)
+        return db.exec(
+            select(Contact).where(
+                col(Contact.channel) == channel, col(Contact.address_hash) == digest
+            )
+        ).first()
+
+    def get_or_create(self, db: DB, channel: str, address: str, now: datetime) -> Contact:
+        contact = self.find(db, channel, address)
+        if contact is None:
+            digest = self.vault.address_hash(channel, address)
+            contact = Contact(
+                channel=channel,
+                address_hash=digest,
+                address_enc=self.vault.encrypt(address),
+                pseudonym=self.vault.pseudonym(digest),
+                created_at=now,
+            )
+            db.add(contact)
+            db.flush()
+        return contact
+
+
+def queue_message(
+    db: DB,
+    contact: Contact,
+    message: Outbound,
+    *,
+    kind: str = "reply",
+    priority: int = PRIORITY_REPLY,
+    now: datetime,
+    dedupe_key: str | None = None,
+    broadcast_id: int | None = None,
+) -> Outbox:
+    """Write one outbound row; the dispatcher sends it after the transaction commits."""
+    row = Outbox(
+        contact_id=contact.id,
+        channel=contact.channel,
+        address_enc=contact.address_enc,
+        priority=priority,
+        kind=kind,
+        text=message.text,
+        options=json.dumps([[o.key, o.label] for o in message.options], ensure_ascii=False),
+        next_attempt_at=now,
+        created_at=now,
+        dedupe_key=dedupe_key,
+        broadcast_id=broadcast_id,
+    )
+    db.add(row)
+    return row
+
+
+class Service:
+    """Runs turns. Channels call `handle`; nothing else writes conversations."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        content: Content,
+        vault: Vault,
+        clock: Clock,
+        policy: escalation.Policy | None = None,
+    ) -> None:
+        self.engine = engine
+        self.content = content
+        self.contacts = ContactBook(vault)
+        self.clock = clock
+        self.policy = policy or escalation.Policy()
+
+    def handle(self, envelope: Envelope) -> Handled:
+        """Process one inbound message exactly once (per provider id)."""
+        for attempt in range(3):
+            try:
+                return self._handle_once(envelope)
+            except IntegrityError:
+                if envelope.external_id is not None and self._seen(envelope):
+                    return Handled(duplicate=True)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
+
+    def _seen(self, envelope: Envelope) -> bool:
+        with unit_of_work(self.engine) as db:
+            return (
+                db.exec(
+                    select(col(InboundReceipt.id)).where(
+                        col(InboundReceipt.channel) == envelope.inbound.channel.value,
+                        col(InboundReceipt.external_id) == envelope.external_id,
+                    )
+                ).first()
+                is not None
+            )
+
+    def _handle_once(self, envelope: Envelope) -> Handled:
+        now = self.clock()
+        channel = envelope.inbound.channel.value
+        with unit_of_work(self.engine) as db:
+            contact = self.contacts.get_or_create(db, channel, envelope.address, now)
+            if envelope.external_id is not None:
+                db.add(
+                    InboundReceipt(
+                        channel=channel,
+                        external_id=envelope.external_id,
+                        contact_id=contact.id,
+                        chat_message_id=envelope.chat_message_id,
+                        received_at=now,
+                    )
+                )
+                db.flush()
+            contact.last_inbound_at = now
+            handled = Handled(pseudonym=contact.pseudonym)
+            command = escalation.defensora_command(db, contact, envelope.inbound, now, self)
+            if command is not None:
+                rows = [queue_message(db, contact, reply, now=now) for reply in command]
+            else:
+                rows = self._turn(db, contact, envelope.inbound, now)
+            db.flush()
+            handled.outbox_ids = [row.id for row in rows if row.id is not None]
+        log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, len(rows))
+        return handled
+
+    def _turn(self, db: DB, contact: Contact, inbound: Inbound, now: datetime) -> list[Outbox]:
+        session = Session.from_dict(json.loads(contact.session or "{}"))
+        session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
+        turn = step(session, inbound, self.content, now)
+        rows = [queue_message(db, contact, reply, now=now) for reply in turn.replies]
+        forget = any(effect.kind == "forget" for effect in turn.effects)
+        for effect in turn.effects:
+            self._apply(db, contact, effect, now)
+        if forget:
+            self._forget(db, contact, now, keep=rows)
+        else:
+            contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
+        return rows
+
+    def _apply(self, db: DB, contact: Contact, effect: Effect, now: datetime) -> None:
+        if effect.kind == "subscribe":
+            if not contact.subscribed:
+                contact.subscribed, contact.consent_at, contact.unsubscribed_at = True, now, None
+        elif effect.kind == "unsubscribe":
+            contact.subscribed, contact.unsubscribed_at = False, now
+            cancel_broadcasts(db, contact.id)
+        elif effect.kind in {"escalate", "relay", "safe_to_contact"}:
+            escalation.apply_effect(db, contact, effect, now, self)
+        elif effect.kind != "forget":
+            raise ValueError(f"unknown effect {effect.kind!r}")
+
+    def _forget(self, db: DB, contact: Contact, now: datetime, keep: list[Outbox]) -> None:
+        """BORRAR: close the case, drop queued messages and the contact; the goodbye still goes."""
+        escalation.close_for_forget(db, contact, now, self)
+        db.flush()
+        db.exec(
+            delete(Outbox).where(
+                col(Outbox.contact_id) == contact.id,
+                col(Outbox.status) == OutboxStatus.PENDING,
+                col(Outbox.id).not_in([row.id for row in keep]),
+            )
+        )
+        for row in keep:
+            row.contact_id = None
+        db.delete(contact)
+        log.info("forgot contact=%s", contact.pseudonym)
+
+
+def cancel_broadcasts(db: DB, contact_id: int | None) -> None:
+    """Opt-out wins over reminders already queued for this person."""
+    db.exec(
+        delete(Outbox).where(
+            col(Outbox.contact_id) == contact_id,
+            col(Outbox.status) == OutboxStatus.PENDING,
+            col(Outbox.kind).in_(("broadcast", "reminder")),
+        )
+    )

@@ -1,0 +1,64 @@
+"""Typed settings, read once: environment first, then `.env`, then defaults."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///defensoras.db"
+
+
+class Settings(BaseSettings):
+    """Every knob of the bot. Names match the environment variables (upper case)."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    database_url: str = DEFAULT_DATABASE_URL
+    data_key: SecretStr | None = None
+    data_key_file: Path = Path("defensoras.key")
+    content_dir: Path | None = None
+
+    telegram_bot_token: SecretStr | None = None
+    telegram_webhook_secret: SecretStr | None = None
+    telegram_api_base_url: str = "https://api.telegram.org/bot"
+    telegram_rate_per_second: float = Field(default=30.0, gt=0)
+    telegram_per_chat_per_second: float = Field(default=1.0, gt=0)
+
+    twilio_account_sid: str | None = None
+    twilio_auth_token: SecretStr | None = None
+    twilio_whatsapp_from: str | None = None
+    twilio_api_base_url: str = "https://api.twilio.com"
+    whatsapp_rate_per_second: float = Field(default=10.0, gt=0)
+    whatsapp_template_reply_sid: str | None = None
+    whatsapp_template_reminder_sid: str | None = None
+    whatsapp_template_alert_sid: str | None = None
+
+    public_base_url: str | None = None
+    max_body_bytes: int = Field(default=64 * 1024, gt=0)
+
+    escalation_ack_timeout_seconds: int | None = Field(default=None, gt=0)
+    excerpt_retention_days: int = Field(default=30, gt=0)
+
+    log_format: str = "text"
+    log_level: str = "INFO"
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_default(cls, value: object, info: ValidationInfo) -> object:
+        """`KEY=` in .env (as in .env.example) means "not set", not an empty string."""
+        if value == "" and info.field_name is not None:
+            return cls.model_fields[info.field_name].default
+        return value
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read on first use (never at import)."""
+    return Settings()

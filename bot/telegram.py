@@ -1,0 +1,140 @@
+"""Telegram channel: parse updates with python-telegram-bot, send through the Bot API."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Message as TgMessage
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
+from telegram.request import HTTPXRequest
+
+from bot.outbox import Message, Result
+from bot.service import Envelope
+from flows.types import Channel, Inbound, Location
+
+log = logging.getLogger(__name__)
+MAX_TEXT = 4000
+MEDIA_FIELDS = {
+    "voice": "voice",
+    "audio": "voice",
+    "video_note": "voice",
+    "photo": "image",
+    "video": "video",
+    "sticker": "sticker",
+    "animation": "sticker",
+    "document": "document",
+    "contact": "contact",
+}
+
+
+class UpdateError(ValueError):
+    """A body that is JSON but not a Telegram update."""
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An update the bot acts on, or the reason it is acknowledged and dropped."""
+
+    envelope: Envelope | None
+    ignored: str | None = None
+    callback_query_id: str | None = None
+
+
+def make_bot(token: str, base_url: str) -> Bot:
+    """A Bot whose API base is configurable (a local fake in tests)."""
+    # PTB 22 warns on every duration read unless durations are timedeltas (its future default).
+    os.environ.setdefault("PTB_TIMEDELTA", "true")
+    request = HTTPXRequest(connection_pool_size=32, read_timeout=15, connect_timeout=10)
+    return Bot(token, base_url=base_url, request=request, get_updates_request=HTTPXRequest())
+
+
+def parse_update(data: Any) -> Parsed:
+    """Translate an update to the neutral model; only private chats are answered."""
+    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+        raise UpdateError("not a Telegram update (no integer update_id)")
+    try:
+        update = Update.de_json(data, None)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise UpdateError(f"malformed update: {type(exc).__name__}") from exc
+    external_id = str(update.update_id)
+    if update.callback_query is not None:
+        query = update.callback_query
+        chat = query.message.chat if query.message is not None else None
+        if chat is None or chat.type != "private":
+            return Parsed(None, "callback outside a private chat", query.id)
+        inbound = Inbound(Channel.TELEGRAM, payload=query.data or "")
+        return Parsed(Envelope(inbound, str(chat.id), external_id), callback_query_id=query.id)
+    message = update.message or update.edited_message
+    if message is None:
+        return Parsed(None, "update kind not handled")
+    if message.chat.type != "private":
+        return Parsed(None, "group chat")
+    inbound = _inbound(message)
+    return Parsed(Envelope(inbound, str(message.chat.id), external_id, message.message_id))
+
+
+def _inbound(message: TgMessage) -> Inbound:
+    if message.location is not None:
+        location = Location(message.location.latitude, message.location.longitude)
+        return Inbound(Channel.TELEGRAM, location=location)
+    media = next((kind for attr, kind in MEDIA_FIELDS.items() if getattr(message, attr)), None)
+    text = message.text or message.caption or ""
+    return Inbound(Channel.TELEGRAM, text=text, media=media if not text else None)
+
+
+def keyboard(message: Message) -> InlineKeyboardMarkup | None:
+    if not message.options:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                f"{o.key}. {o.label}" if o.key.isdigit() else o.label, callback_data=o.key[:64]
+            )
+        ]
+        for o in message.options
+    ]
+    return InlineKeyboardMarkup(rows)
+
+
+class TelegramSender:
+    channel = Channel.TELEGRAM.value
+
+    def __init__(self, bot: Bot, rate_per_second: float) -> None:
+        self.bot = bot
+        self.rate_per_second = rate_per_second
+
+    async def send(self, message: Message) -> Result:
+        try:
+            if message.kind == "delete":
+                ids = [int(i) for i in json.loads(message.text)]
+                for start in range(0, len(ids), 100):
+                    await self.bot.delete_messages(int(message.address), ids[start : start + 100])
+                return Result("sent")
+            text = message.text if len(message.text) <= MAX_TEXT else message.text[:MAX_TEXT] + "…"
+            sent = await self.bot.send_message(
+                chat_id=int(message.address), text=text, reply_markup=keyboard(message)
+            )
+            return Result("sent", provider_id=str(sent.message_id))
+        except RetryAfter as exc:
+            wait = retry_seconds(exc.retry_after)
+            return Result("retry", retry_after=wait, error="telegram_429", pause_channel=True)
+        except Forbidden:
+            return Result("failed", error="telegram_403_blocked", unreachable=True)
+        except BadRequest as exc:
+            if message.kind == "delete":  # too old or already gone: nothing more to do
+                return Result("sent", error="telegram_delete_partial")
+            return Result("failed", error=f"telegram_400:{exc.message[:60]}")
+        except NetworkError as exc:
+            return Result("retry", error=f"telegram_network:{type(exc).__name__}")
+        except TelegramError as exc:
+            return Result("retry", error=f"telegram_error:{type(exc).__name__}")
+
+
+def retry_seconds(value: float | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -1,0 +1,206 @@
+"""HTTP: Telegram and WhatsApp webhooks, delivery status, health and metrics."""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import asynccontextmanager
+from typing import Any
+from urllib.parse import parse_qsl
+
+from fastapi import FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import func, text
+from sqlmodel import col, select
+
+from bot import metrics
+from bot.bootstrap import App
+from bot.models import Case, Outbox, OutboxStatus
+from bot.service import Envelope, Handled
+from bot.store import unit_of_work
+from bot.telegram import UpdateError, parse_update
+from bot.whatsapp import FormError, parse_inbound, parse_status, record_status, verify_signature
+
+log = logging.getLogger(__name__)
+EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
+Background = Callable[[], Coroutine[Any, Any, None]]
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The body, refusing anything over `limit` bytes before reading it all."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def build_web(app: App, *, lifespan_tasks: Sequence[Background] = ()) -> FastAPI:
+    """The web app; `lifespan_tasks` run beside it (dispatcher, scheduler) in `serve`."""
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        tasks = [asyncio.create_task(task()) for task in lifespan_tasks]
+        try:
+            yield
+        finally:
+            for task in tasks:
+                task.cancel()
+            await asyncio.gather(*tasks, return_exceptions=True)
+
+    web = FastAPI(
+        title="Defensoras al Parlante bot", lifespan=lifespan, docs_url=None, redoc_url=None
+    )
+    settings = app.settings
+    limit = settings.max_body_bytes
+    background: set[asyncio.Task[None]] = set()
+
+    @web.exception_handler(BodyTooLarge)
+    async def _too_large(_: Request, __: BodyTooLarge) -> Response:
+        return JSONResponse({"error": "body too large"}, status_code=413)
+
+    async def handle(envelope: Envelope, channel: str) -> Handled:
+        started = time.perf_counter()
+        result = await asyncio.to_thread(app.service.handle, envelope)
+        metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
+        metrics.INBOUND.labels(channel, "duplicate" if result.duplicate else "processed").inc()
+        return result
+
+    @web.post("/telegram/webhook")
+    async def telegram_webhook(request: Request) -> Response:
+        secret = settings.telegram_webhook_secret
+        given = request.headers.get("x-telegram-bot-api-secret-token", "")
+        if secret is None or not hmac.compare_digest(
+            given.encode(), secret.get_secret_value().encode()
+        ):
+            metrics.INBOUND.labels("telegram", "refused").inc()
+            return JSONResponse({"error": "forbidden"}, status_code=403 if given else 401)
+        body = await read_body(request, limit)
+        try:
+            parsed = parse_update(json.loads(body))
+        except (json.JSONDecodeError, UnicodeDecodeError):
+            return JSONResponse({"error": "body is not JSON"}, status_code=400)
+        except UpdateError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=422)
+        if parsed.callback_query_id is not None and app.telegram_bot is not None:
+            task = asyncio.create_task(_answer_callback(app, parsed.callback_query_id))
+            background.add(task)
+            task.add_done_callback(background.discard)
+        if parsed.envelope is None:
+            metrics.INBOUND.labels("telegram", "ignored").inc()
+            return JSONResponse({"ok": True, "ignored": parsed.ignored})
+        result = await handle(parsed.envelope, "telegram")
+        return JSONResponse({"ok": True, "duplicate": result.duplicate})
+
+    async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
+        body = await read_body(request, limit)
+        try:
+            form = dict(
+                parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
+            )
+        except UnicodeDecodeError:
+            return JSONResponse({"error": "body is not UTF-8 form data"}, status_code=400)
+        token = settings.twilio_auth_token
+        base = settings.public_base_url
+        signature = request.headers.get("x-twilio-signature", "")
+        url = f"{(base or '').rstrip('/')}{path}"
+        if request.url.query:
+            url += "?" + request.url.query
+        if (
+            token is None
+            or base is None
+            or not signature
+            or not verify_signature(token.get_secret_value(), url, form, signature)
+        ):
+            metrics.INBOUND.labels("whatsapp", "refused").inc()
+            return JSONResponse({"error": "invalid signature"}, status_code=403)
+        return form
+
+    @web.post("/whatsapp/webhook")
+    async def whatsapp_webhook(request: Request) -> Response:
+        form = await twilio_form(request, "/whatsapp/webhook")
+        if isinstance(form, Response):
+            return form
+        try:
+            envelope = parse_inbound(form)
+        except FormError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        await handle(envelope, "whatsapp")
+        return Response(EMPTY_TWIML, media_type="text/xml")
+
+    @web.post("/whatsapp/status")
+    async def whatsapp_status(request: Request) -> Response:
+        form = await twilio_form(request, "/whatsapp/status")
+        if isinstance(form, Response):
+            return form
+        try:
+            update = parse_status(form)
+        except FormError as exc:
+            return JSONResponse({"error": str(exc)}, status_code=400)
+        await asyncio.to_thread(record_status, app.engine, update, app.templates())
+        return Response(status_code=204)
+
+    @web.get("/healthz")
+    async def healthz() -> Response:
+        try:
+            await asyncio.to_thread(_ping_db, app)
+        except Exception as exc:
+            log.error("healthz: database unreachable: %s", type(exc).__name__)
+            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
+        return JSONResponse({"status": "ok"})
+
+    @web.get("/metrics")
+    async def prometheus() -> Response:
+        await asyncio.to_thread(refresh_gauges, app)
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    return web
+
+
+def _ping_db(app: App) -> None:
+    with app.engine.connect() as connection:
+        connection.execute(text("SELECT 1"))
+
+
+async def _answer_callback(app: App, query_id: str) -> None:
+    try:
+        assert app.telegram_bot is not None
+        await app.telegram_bot.answer_callback_query(query_id)
+    except Exception as exc:  # a spinner left turning is cosmetic; never fail the turn
+        log.info("answerCallbackQuery failed: %s", type(exc).__name__)
+
+
+def refresh_gauges(app: App) -> None:
+    """Queue depth and open cases, read at scrape time."""
+    with unit_of_work(app.engine) as db:
+        waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
+        rows = db.exec(
+            select(col(Outbox.channel), col(Outbox.status), func.count())
+            .where(col(Outbox.status).in_(waiting))
+            .group_by(col(Outbox.channel), col(Outbox.status))
+        ).all()
+        metrics.QUEUE_DEPTH.clear()
+        for channel, status, count in rows:
+            metrics.QUEUE_DEPTH.labels(channel, status).set(count)
+        cases = db.exec(
+            select(col(Case.status), func.count())
+            .where(col(Case.status) != "closed")
+            .group_by(col(Case.status))
+        ).all()
+        metrics.OPEN_CASES.clear()
+        for status, count in cases:
+            metrics.OPEN_CASES.labels(status).set(count)

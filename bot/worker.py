@@ -1,0 +1,62 @@
+"""Processes: the dispatcher and the elected scheduler, alone (`worker`) or beside the web app."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from bot.bootstrap import App
+from bot.outbox import Dispatcher, Sender
+from bot.scheduler import run_elected_scheduler
+
+log = logging.getLogger(__name__)
+
+
+def build_senders(app: App) -> list[Sender]:
+    """One sender per configured channel; a channel without credentials keeps its rows queued."""
+    s = app.settings
+    senders: list[Sender] = []
+    if app.telegram_bot is not None:
+        from bot.telegram import TelegramSender
+
+        senders.append(TelegramSender(app.telegram_bot, s.telegram_rate_per_second))
+    if s.twilio_account_sid and s.twilio_auth_token and s.twilio_whatsapp_from:
+        from bot.whatsapp import WhatsAppSender, make_client
+
+        client = make_client(
+            s.twilio_account_sid, s.twilio_auth_token.get_secret_value(), s.twilio_api_base_url
+        )
+        callback = f"{s.public_base_url.rstrip('/')}/whatsapp/status" if s.public_base_url else None
+        senders.append(
+            WhatsAppSender(client, s.twilio_whatsapp_from, s.whatsapp_rate_per_second, callback)
+        )
+    return senders
+
+
+def build_dispatcher(app: App) -> Dispatcher:
+    return Dispatcher(
+        app.engine,
+        app.vault,
+        build_senders(app),
+        app.clock,
+        per_chat_rate=app.settings.telegram_per_chat_per_second,
+        templates=app.templates(),
+    )
+
+
+async def run_worker(app: App, stop: asyncio.Event | None = None) -> None:
+    """Dispatcher and scheduler until `stop` is set (or the task is cancelled)."""
+    stop = stop or asyncio.Event()
+    dispatcher = build_dispatcher(app)
+    if not dispatcher.senders:
+        log.warning("no channel is configured (Telegram/Twilio variables): nothing will be sent")
+
+    async def scheduler_forever() -> None:
+        while not stop.is_set():
+            try:
+                await run_elected_scheduler(app, stop)
+            except Exception:
+                log.exception("scheduler lost its leadership; standing by again")
+                await asyncio.sleep(2)
+
+    await asyncio.gather(dispatcher.run_forever(stop=stop), scheduler_forever())

@@ -1,0 +1,347 @@
+"""The one step function: (session, inbound, content, now) -> Turn. Pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.episodes import EpisodeSchedule, next_episode_answer
+from flows.helplines import Helpline, OrientationTexts, format_helplines
+from flows.intents import IntentMatcher, match_intent
+from flows.menus import MenuNode, Menus, Texts
+from flows.places import (
+    PlaceIndex,
+    centers_for_district,
+    format_centers_answer,
+    nearest_centers,
+    resolve_district,
+)
+from flows.risk import Assessment, RiskModel, assess_risk
+from flows.session import Session, Turn
+from flows.text import clean, fold
+from flows.types import Effect, Inbound, Option, Outbound, Severity
+
+GREETINGS = frozenset({"hola", "menu", "0", "inicio", "ola", "holi", "hi", "hello", "start"})
+FORGET = frozenset({"borrar", "salir", "borrar todo", "borra todo"})
+SUBSCRIBE = frozenset({"alta"})
+UNSUBSCRIBE = frozenset({"baja", "stop", "parar", "detener", "cancelar suscripcion"})
+YES = frozenset({"si", "s", "sip", "claro", "ok", "yes", "1"})
+NO = frozenset({"no", "n", "nop", "2"})
+MAX_EXCERPT = 280
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything the core needs, validated and compiled once at start-up."""
+
+    texts: Texts
+    menus: Menus
+    risk: RiskModel
+    places: PlaceIndex
+    orientation: OrientationTexts
+    intents: IntentMatcher
+    helplines: tuple[Helpline, ...]
+    episodes: EpisodeSchedule
+
+
+def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
+    """Assess risk first, then global keywords, then the current menu, then free text."""
+    text = clean(inbound.text)
+    folded = fold(text)
+    if session.relay_case is not None and folded not in FORGET and text:
+        return _relay(session, text, content)
+    risk = assess_risk(text, content.risk) if text else None
+    if risk is not None and risk.severity.at_least(Severity.HIGH):
+        return _risk_turn(session, text, risk, content)
+    keyword = _global_keyword(session, folded, content)
+    if keyword is not None:
+        return keyword
+    if session.awaiting is not None and (folded or inbound.payload):
+        answered = _answer_pending(session, inbound.payload or folded, content)
+        if answered is not None:
+            return answered
+    if risk is not None and risk.follow_up:
+        return _ask(session.evolve(awaiting="follow_up"), content, "risk_follow_up", "follow_up")
+    if risk is not None and risk.severity is Severity.MODERATE:
+        return _moderate(session, content)
+    if inbound.media is not None and not text:
+        return _with_menu(session, content, content.texts["media_unsupported"])
+    if inbound.location is not None:
+        hits = nearest_centers(
+            content.places, inbound.location.latitude, inbound.location.longitude
+        )
+        answer = format_centers_answer(hits, content.orientation, district=None)
+        return _show(session.evolve(node="main", choices=()), content, "main", prefix=answer)
+    choice = inbound.payload or (folded if folded.isdigit() else None)
+    if choice is not None:
+        return _pick(session, choice, content, now)
+    if not folded:
+        return _with_menu(session, content, content.texts["empty"])
+    if session.choices:
+        picked = _match_choice(session.choices, folded)
+        if picked is not None:
+            return _centers(session, picked, content)
+    node = content.menus.nodes[session.node]
+    if node.expects == "district":
+        return _district_answer(session, text, content, fallback_to_intent=True, now=now)
+    return _free_text(session, text, content, now)
+
+
+def _global_keyword(session: Session, folded: str, content: Content) -> Turn | None:
+    if folded in GREETINGS:
+        base = session.evolve(awaiting=None, choices=())
+        return _show(base, content, content.menus.start, prefix=content.texts["welcome"])
+    if folded in FORGET:
+        fresh = Session(severity=Severity.NONE)
+        reply = Outbound(content.texts["forgotten"])
+        return Turn(fresh, (reply,), (Effect("forget"),))
+    if folded in SUBSCRIBE:
+        return _action(session, "subscribe", content)
+    if (
+        folded in UNSUBSCRIBE
+        or "ya no quiero mensajes" in folded
+        or "no quiero mas mensajes" in folded
+    ):
+        return _action(session, "unsubscribe", content)
+    return None
+
+
+def _risk_turn(session: Session, text: str, risk: Assessment, content: Content) -> Turn:
+    severity = Severity.highest(session.severity, risk.severity)
+    effect = Effect(
+        "escalate",
+        {
+            "severity": severity.value,
+            "categories": list(risk.categories),
+            "evidence": list(risk.evidence),
+            "excerpt": text[:MAX_EXCERPT],
+            "requested": False,
+        },
+    )
+    key = "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
+    replies = [Outbound(content.texts[key])]
+    new = session.evolve(severity=severity, choices=())
+    if not session.asked_safe:
+        new = new.evolve(asked_safe=True, awaiting="safe_to_talk")
+        replies.append(_yes_no(content, "ask_safe"))
+    return Turn(new, tuple(replies), (effect,))
+
+
+def _relay(session: Session, text: str, content: Content) -> Turn:
+    effects = [Effect("relay", {"case_id": session.relay_case, "text": text})]
+    risk = assess_risk(text, content.risk)
+    severity = Severity.highest(session.severity, risk.severity)
+    if risk.severity.at_least(Severity.HIGH):
+        effects.append(
+            Effect(
+                "escalate",
+                {
+                    "severity": severity.value,
+                    "categories": list(risk.categories),
+                    "evidence": list(risk.evidence),
+                    "excerpt": text[:MAX_EXCERPT],
+                    "requested": False,
+                },
+            )
+        )
+    return Turn(session.evolve(severity=severity), (), tuple(effects))
+
+
+def _answer_pending(session: Session, answer: str, content: Content) -> Turn | None:
+    yes, no = answer in YES or answer == "yes", answer in NO or answer == "no"
+    if not (yes or no):
+        return None
+    cleared = session.evolve(awaiting=None)
+    if session.awaiting == "safe_to_talk":
+        effect = Effect("safe_to_contact", {"safe": yes})
+        return _show(
+            cleared,
+            content,
+            "main",
+            prefix=content.texts["safe_yes" if yes else "safe_no"],
+            effects=(effect,),
+        )
+    if session.awaiting == "follow_up" and yes:
+        severity = Severity.highest(session.severity, Severity.HIGH)
+        effect = Effect(
+            "escalate",
+            {
+                "severity": severity.value,
+                "categories": [],
+                "evidence": ["follow_up:yes"],
+                "excerpt": None,
+                "requested": True,
+            },
+        )
+        turn = Turn(
+            cleared.evolve(severity=severity, asked_safe=True, awaiting="safe_to_talk"),
+            (Outbound(content.texts["risk_high"]), _yes_no(content, "ask_safe")),
+            (effect,),
+        )
+        return (
+            turn
+            if not session.asked_safe
+            else Turn(
+                cleared.evolve(severity=severity),
+                (Outbound(content.texts["risk_high"]),),
+                (effect,),
+            )
+        )
+    return _show(cleared, content, "main")
+
+
+def _moderate(session: Session, content: Content) -> Turn:
+    severity = Severity.highest(session.severity, Severity.MODERATE)
+    return _show(
+        session.evolve(severity=severity), content, "main", prefix=content.texts["risk_moderate"]
+    )
+
+
+def _pick(session: Session, choice: str, content: Content, now: datetime) -> Turn:
+    if session.choices and choice.isdigit() and 1 <= int(choice) <= len(session.choices):
+        return _centers(session, session.choices[int(choice) - 1], content)
+    node = content.menus.nodes[session.node]
+    if choice.isdigit() and 1 <= int(choice) <= len(node.options):
+        option = node.options[int(choice) - 1]
+        if option.action is not None:
+            return _action(session, option.action, content)
+        assert option.goto is not None
+        return _show(session.evolve(choices=()), content, option.goto, now=now)
+    return _show(session, content, session.node, prefix=content.texts["unknown_option"], now=now)
+
+
+def _action(session: Session, action: str, content: Content) -> Turn:
+    base = session.evolve(node="main", awaiting=None, choices=())
+    if action == "forget":
+        return Turn(Session(), (Outbound(content.texts["forgotten"]),), (Effect("forget"),))
+    if action == "request_defensora":
+        severity = Severity.highest(session.severity, Severity.MODERATE)
+        effect = Effect(
+            "escalate",
+            {
+                "severity": severity.value,
+                "categories": [],
+                "evidence": ["asked_for_person"],
+                "excerpt": None,
+                "requested": True,
+            },
+        )
+        return _show(
+            base.evolve(severity=severity, asked_safe=True),
+            content,
+            "main",
+            prefix=content.texts["defensora_requested"],
+            effects=(effect,),
+        )
+    if action == "decline_defensora":
+        return _show(base, content, "main", prefix=content.texts["safe_no"])
+    key = "subscribed" if action == "subscribe" else "unsubscribed"
+    return _show(base, content, "main", prefix=content.texts[key], effects=(Effect(action),))
+
+
+def _free_text(session: Session, text: str, content: Content, now: datetime) -> Turn:
+    match = match_intent(text, content.intents)
+    intent = match.intent
+    if intent == "find_cem" and (match.district or len(match.candidates) > 1):
+        return _district_answer(session, text, content, fallback_to_intent=False, now=now)
+    routes = {
+        "greeting_menu": "main",
+        "find_cem": "cem_ask",
+        "helplines": "helplines",
+        "next_episode": "episodes",
+        "talk_to_defensora": "defensora",
+        "about": "about",
+    }
+    if intent in routes:
+        prefix = content.texts["welcome"] if intent == "greeting_menu" else None
+        return _show(session.evolve(choices=()), content, routes[intent], prefix=prefix, now=now)
+    if intent in {"subscribe", "unsubscribe"}:
+        return _action(session, intent, content)
+    if intent == "forget_me":
+        return _action(session, "forget", content)
+    if intent == "thanks_bye":
+        return Turn(session.evolve(node="main", choices=()), (Outbound(content.texts["bye"]),))
+    return _with_menu(session.evolve(node="main"), content, content.texts["fallback"])
+
+
+def _district_answer(
+    session: Session, text: str, content: Content, *, fallback_to_intent: bool, now: datetime
+) -> Turn:
+    found = resolve_district(text, content.places)
+    if found.district is not None:
+        return _centers(session, found.district, content)
+    if len(found.candidates) > 1:
+        options = tuple(Option(str(i), name) for i, name in enumerate(found.candidates, 1))
+        reply = Outbound(content.texts["ask_which_district"], options)
+        return Turn(session.evolve(node="cem_ask", choices=found.candidates), (reply,))
+    if fallback_to_intent and not found.outside:
+        intent = match_intent(text, content.intents).intent
+        if intent not in {"other", "find_cem"}:
+            return _free_text(session.evolve(node="main"), text, content, now)
+    node = session.evolve(node="cem_ask", choices=())
+    return _show(node, content, "cem_ask", prefix=content.texts["outside_lima"])
+
+
+def _centers(session: Session, district: str, content: Content) -> Turn:
+    hits = centers_for_district(content.places, district)
+    answer = format_centers_answer(hits, content.orientation, district=district)
+    new = session.evolve(node="main", choices=(), district=district)
+    return _show(new, content, "main", prefix=answer)
+
+
+def _match_choice(choices: tuple[str, ...], folded: str) -> str | None:
+    for name in choices:
+        if fold(name) == folded or folded in fold(name).split(" de ")[-1:]:
+            return name
+    return None
+
+
+def _ask(session: Session, content: Content, text_id: str, awaiting: str) -> Turn:
+    return Turn(session.evolve(awaiting=awaiting), (_yes_no(content, text_id),))
+
+
+def _yes_no(content: Content, text_id: str) -> Outbound:
+    return Outbound(
+        content.texts[text_id],
+        (Option("1", content.texts["option_yes"]), Option("2", content.texts["option_no"])),
+    )
+
+
+def _with_menu(session: Session, content: Content, text: str) -> Turn:
+    return _show(
+        session,
+        content,
+        session.node if session.node in content.menus.nodes else "main",
+        prefix=text,
+    )
+
+
+def _show(
+    session: Session,
+    content: Content,
+    node_name: str,
+    *,
+    prefix: str | None = None,
+    effects: tuple[Effect, ...] = (),
+    now: datetime | None = None,
+) -> Turn:
+    node = content.menus.nodes[node_name]
+    body = _render(node, content, session, now)
+    replies: list[Outbound] = []
+    if prefix:
+        replies.append(Outbound(prefix))
+    replies.append(Outbound(body, _options(node)))
+    return Turn(session.evolve(node=node_name), tuple(replies), effects)
+
+
+def _render(node: MenuNode, content: Content, session: Session, now: datetime | None) -> str:
+    parts = [content.texts[node.text]]
+    if node.show == "helplines":
+        parts.append(format_helplines(content.helplines, content.orientation))
+    elif node.show == "next_episode" and now is not None:
+        parts.append(next_episode_answer(content.episodes, now, session.district))
+    return "\n\n".join(part for part in parts if part)
+
+
+def _options(node: MenuNode) -> tuple[Option, ...]:
+    return tuple(Option(str(i), option.label) for i, option in enumerate(node.options, 1))

@@ -1,0 +1,118 @@
+"""Menus and texts as declared data, checked once at start-up."""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, model_validator
+
+ACTIONS = frozenset(
+    {"subscribe", "unsubscribe", "request_defensora", "forget", "decline_defensora"}
+)
+BLOCKS = frozenset({"helplines", "next_episode"})
+
+
+class MenuOption(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    label: str
+    goto: str | None = None
+    action: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> MenuOption:
+        if (self.goto is None) == (self.action is None):
+            raise ValueError("an option needs exactly one of 'goto' or 'action'")
+        if self.action is not None and self.action not in ACTIONS:
+            raise ValueError(f"unknown action {self.action!r}; known: {sorted(ACTIONS)}")
+        return self
+
+
+class MenuNode(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    text: str
+    show: str | None = None
+    expects: Literal["district"] | None = None
+    options: tuple[MenuOption, ...] = ()
+
+    @model_validator(mode="after")
+    def _known_block(self) -> MenuNode:
+        if self.show is not None and self.show not in BLOCKS:
+            raise ValueError(f"unknown block {self.show!r}; known: {sorted(BLOCKS)}")
+        return self
+
+
+class Menus(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    start: str
+    nodes: dict[str, MenuNode]
+
+    @model_validator(mode="after")
+    def _graph_is_sound(self) -> Menus:
+        if self.start not in self.nodes:
+            raise ValueError(f"start node {self.start!r} is not defined")
+        for name, node in self.nodes.items():
+            for index, option in enumerate(node.options):
+                if option.goto is not None and option.goto not in self.nodes:
+                    raise ValueError(f"nodes.{name}.options.{index}: unknown node {option.goto!r}")
+        unreachable = set(self.nodes) - self.reachable()
+        if unreachable:
+            raise ValueError(f"nodes not reachable from {self.start!r}: {sorted(unreachable)}")
+        return self
+
+    def reachable(self) -> set[str]:
+        seen = {self.start}
+        queue = deque([self.start])
+        while queue:
+            for option in self.nodes[queue.popleft()].options:
+                if option.goto is not None and option.goto not in seen:
+                    seen.add(option.goto)
+                    queue.append(option.goto)
+        return seen
+
+
+class Texts(BaseModel):
+    """User-facing wording by id, per language (Spanish first)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    language: str = "es"
+    texts: dict[str, str]
+
+    def __getitem__(self, text_id: str) -> str:
+        return self.texts[text_id]
+
+
+REQUIRED_TEXTS = (
+    "welcome",
+    "fallback",
+    "unknown_option",
+    "empty",
+    "media_unsupported",
+    "forgotten",
+    "subscribed",
+    "already_subscribed",
+    "unsubscribed",
+    "bye",
+    "risk_imminent",
+    "risk_high",
+    "risk_moderate",
+    "risk_follow_up",
+    "ask_safe",
+    "safe_yes",
+    "safe_no",
+    "defensora_requested",
+    "ask_which_district",
+    "outside_lima",
+    "group_chat",
+    "throttled",
+)
+
+
+def check_menu_texts(menus: Menus, texts: Texts) -> list[str]:
+    """Every text a menu or the engine uses exists; returns the missing keys."""
+    needed = {node.text for node in menus.nodes.values()} | set(REQUIRED_TEXTS)
+    return sorted(needed - set(texts.texts))

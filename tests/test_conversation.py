@@ -1,0 +1,195 @@
+"""Transcripts through the pure step function: what a person writes, what the bot answers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.engine import Content, step
+from flows.session import Session, Turn
+from flows.types import Channel, Inbound, Location, Severity
+
+NOW = datetime(2026, 6, 17, 15, 0, tzinfo=UTC)
+
+
+class Chat:
+    """A person talking to the core: `say` and read `replies` / `effects`."""
+
+    def __init__(self, content: Content) -> None:
+        self.content = content
+        self.session = Session()
+        self.turn: Turn | None = None
+
+    def say(self, text: str = "", **kwargs: object) -> Chat:
+        inbound = Inbound(Channel.WHATSAPP, text=text, **kwargs)  # type: ignore[arg-type]
+        self.turn = step(self.session, inbound, self.content, NOW)
+        self.session = self.turn.session
+        return self
+
+    @property
+    def text(self) -> str:
+        assert self.turn is not None
+        return "\n".join(r.text for r in self.turn.replies)
+
+    @property
+    def labels(self) -> list[str]:
+        assert self.turn is not None
+        return [o.label for r in self.turn.replies for o in r.options]
+
+    @property
+    def effects(self) -> list[str]:
+        assert self.turn is not None
+        return [e.kind for e in self.turn.effects]
+
+
+@pytest.fixture
+def chat(content: Content) -> Chat:
+    return Chat(content)
+
+
+def test_hola_answers_with_the_numbered_main_menu(chat: Chat) -> None:
+    chat.say("hola")
+    assert "Defensoras al Parlante" in chat.text
+    assert len(chat.labels) == 5
+    assert any("CEM" in label for label in chat.labels)
+    assert any("defensora" in label.lower() for label in chat.labels)
+
+
+@pytest.mark.parametrize("word", ["hola", "HOLA", "menu", "Menú", "0", "inicio", "holaaaa"])
+def test_global_keywords_reach_the_main_menu_from_any_node(chat: Chat, word: str) -> None:
+    chat.say("hola").say("1")
+    assert chat.session.node == "cem_ask"
+    chat.say(word)
+    assert chat.session.node == "main"
+
+
+def test_numbers_pick_options_and_unknown_numbers_get_the_menu_again(chat: Chat) -> None:
+    chat.say("hola").say("2")
+    assert chat.session.node == "helplines"
+    assert "100" in chat.text and "105" in chat.text
+    chat.say("0").say("9")
+    assert "no está en la lista" in chat.text
+    assert chat.session.node == "main" and len(chat.labels) == 5
+
+
+def test_helplines_include_linea_100_and_105(chat: Chat) -> None:
+    chat.say("hola").say("2")
+    assert "Línea 100" in chat.text
+    assert "105" in chat.text
+
+
+def test_find_cem_by_district_after_the_menu(chat: Chat) -> None:
+    chat.say("hola").say("1").say("comas")
+    assert "Comas" in chat.text
+    assert "CEM" in chat.text
+
+
+def test_district_in_free_text_goes_straight_to_the_cem_answer(chat: Chat) -> None:
+    chat.say("vivo en sjl donde hay un cem")
+    assert "San Juan de Lurigancho" in chat.text
+
+
+def test_ambiguous_district_is_asked_not_guessed(chat: Chat) -> None:
+    chat.say("hola").say("1").say("san juan")
+    assert "San Juan de Lurigancho" in chat.labels and "San Juan de Miraflores" in chat.labels
+    picked = chat.labels.index("San Juan de Miraflores") + 1
+    chat.say(str(picked))
+    assert "San Juan de Miraflores" in chat.text
+
+
+def test_location_pin_gets_nearest_centres(chat: Chat) -> None:
+    chat.say(location=Location(-12.0553, -77.0311))  # near Mercado Central
+    assert "km" in chat.text
+
+
+def test_alta_and_baja_are_effects(chat: Chat) -> None:
+    chat.say("ALTA")
+    assert chat.effects == ["subscribe"]
+    chat.say("stop")
+    assert chat.effects == ["unsubscribe"]
+    chat.say("ya no quiero mensajes")
+    assert chat.effects == ["unsubscribe"]
+
+
+def test_borrar_forgets(chat: Chat) -> None:
+    chat.say("hola").say("BORRAR")
+    assert chat.effects == ["forget"]
+    assert "Borré" in chat.text
+
+
+def test_imminent_risk_is_escalated_first_whatever_the_menu(chat: Chat) -> None:
+    chat.say("hola").say("1")
+    chat.say("me esta pegando ahora ayuda")
+    assert "escalate" in chat.effects
+    assert chat.session.severity is Severity.IMMINENT
+    assert chat.text.index("105") < chat.text.index("Línea 100")
+    assert "¿Es seguro" in chat.text
+
+
+def test_severity_never_goes_down_by_itself(chat: Chat) -> None:
+    chat.say("me amenazo de muerte mi pareja")
+    high = chat.session.severity
+    chat.say("hola").say("gracias")
+    assert chat.session.severity is high
+
+
+def test_safety_question_is_asked_once(chat: Chat) -> None:
+    chat.say("me quiere matar mi marido")
+    assert "¿Es seguro" in chat.text
+    chat.say("1")
+    assert "safe_to_contact" in chat.effects
+    chat.say("me quiere matar mi marido")
+    assert "¿Es seguro" not in chat.text
+
+
+def test_person_never_reads_that_someone_was_alerted(chat: Chat) -> None:
+    chat.say("me puso un cuchillo en el cuello")
+    lowered = chat.text.lower()
+    assert "alert" not in lowered and "avisamos" not in lowered and "notific" not in lowered
+
+
+def test_bare_cry_gets_a_gentle_follow_up(chat: Chat) -> None:
+    chat.say("auxilio")
+    assert "¿Estás en peligro" in chat.text
+    chat.say("si")
+    assert "escalate" in chat.effects
+
+
+def test_talk_to_defensora_asks_if_it_is_safe_then_escalates_on_request(chat: Chat) -> None:
+    chat.say("hola").say("4")
+    assert "seguro" in chat.text
+    chat.say("1")
+    assert chat.effects == ["escalate"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "",
+        "   ",
+        "😀😀😀",
+        "x" * 10_000,
+        "\x00\x07\x1b[31m hola \u202e",
+        "🙏" * 3000,
+        "asdkjh qwe zzz",
+    ],
+)
+def test_any_text_gets_a_sensible_reply(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.text.strip()
+    assert chat.labels  # the menu is always offered back
+
+
+def test_media_gets_a_kind_reply_with_linea_100(chat: Chat) -> None:
+    chat.say(media="voice")
+    assert "Línea 100" in chat.text
+
+
+def test_relay_mode_sends_text_to_the_defensora(chat: Chat) -> None:
+    chat.session = chat.session.evolve(relay_case=7)
+    chat.say("gracias por escribirme")
+    assert chat.effects == ["relay"]
+    assert chat.turn is not None and chat.turn.replies == ()
+    chat.say("BORRAR")
+    assert chat.effects == ["forget"]

@@ -1,0 +1,137 @@
+"""The store on real SQLite and PostgreSQL: schema, privacy, one turn = one transaction."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import inspect, text
+from sqlmodel import select
+
+from bot.bootstrap import App
+from bot.models import Contact, InboundReceipt, Outbox
+from bot.privacy import DataKeyError, Vault, load_vault
+from bot.service import Envelope
+from bot.store import (
+    SchemaOutOfDate,
+    current_revision,
+    ensure_schema,
+    head_revision,
+    make_engine,
+    unit_of_work,
+)
+from flows.types import Channel, Inbound
+from tests.conftest import make_settings
+
+PHONE = "+51987654321"
+
+
+def say(
+    app: App, text: str, *, address: str = PHONE, external_id: str | None = None
+) -> list[Outbox]:
+    handled = app.service.handle(
+        Envelope(Inbound(Channel.WHATSAPP, text=text), address, external_id)
+    )
+    with unit_of_work(app.engine) as db:
+        return [db.get(Outbox, i) for i in handled.outbox_ids]  # type: ignore[misc]
+
+
+def test_schema_is_migrated_to_head(app: App) -> None:
+    assert current_revision(app.engine) == head_revision()
+    tables = set(inspect(app.engine).get_table_names())
+    assert {
+        "contact",
+        "outbox",
+        "inbound_receipt",
+        "escalation_case",
+        "defensora",
+        "shift",
+    } <= tables
+
+
+def test_production_refuses_an_old_schema(database_url: str) -> None:
+    engine = make_engine(database_url)
+    with pytest.raises(SchemaOutOfDate, match="defensoras db upgrade"):
+        ensure_schema(engine, migrate=False)
+    engine.dispose()
+
+
+def test_no_phone_number_or_message_text_is_stored(app: App) -> None:
+    say(app, "hola, mi numero es 999888777 y vivo en comas")
+    with app.engine.connect() as connection:
+        dump = []
+        for table in ("contact", "inbound_receipt", "outbox"):
+            for row in connection.execute(text(f"SELECT * FROM {table}")):
+                dump.append(json.dumps([str(v) for v in row]))
+    everything = "\n".join(dump)
+    assert PHONE not in everything and PHONE[1:] not in everything
+    assert "999888777" not in everything
+    assert "vivo en comas" not in everything
+
+
+def test_contact_is_found_again_by_keyed_hash_and_decrypts(app: App) -> None:
+    say(app, "hola")
+    say(app, "1")
+    with unit_of_work(app.engine) as db:
+        contacts = db.exec(select(Contact)).all()
+        assert len(contacts) == 1
+        assert app.vault.decrypt(contacts[0].address_enc) == PHONE
+        assert contacts[0].pseudonym.startswith("C-") and len(contacts[0].pseudonym) == 6
+
+
+def test_redelivered_message_is_processed_once(app: App) -> None:
+    first = say(app, "hola", external_id="SM123")
+    again = app.service.handle(Envelope(Inbound(Channel.WHATSAPP, text="hola"), PHONE, "SM123"))
+    assert first and again.duplicate and not again.outbox_ids
+    with unit_of_work(app.engine) as db:
+        assert len(db.exec(select(InboundReceipt)).all()) == 1
+        assert len(db.exec(select(Outbox)).all()) == len(first)
+
+
+def test_a_failing_turn_leaves_nothing_behind(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("bot.service.step", explode)
+    with pytest.raises(RuntimeError):
+        say(app, "hola", external_id="SM1")
+    with unit_of_work(app.engine) as db:
+        assert db.exec(select(Contact)).all() == []
+        assert db.exec(select(InboundReceipt)).all() == []
+        assert db.exec(select(Outbox)).all() == []
+
+
+def test_borrar_deletes_the_contact_but_still_says_so(app: App) -> None:
+    say(app, "ALTA")
+    replies = say(app, "BORRAR")
+    assert "Borré tus datos" in replies[0].text
+    with unit_of_work(app.engine) as db:
+        assert db.exec(select(Contact)).all() == []
+        goodbye = db.exec(select(Outbox).where(Outbox.status == "pending")).all()
+        assert [row.text for row in goodbye] == [replies[0].text]
+        assert app.vault.decrypt(goodbye[0].address_enc) == PHONE
+
+
+def test_session_survives_between_turns(app: App) -> None:
+    say(app, "hola")
+    replies = say(app, "1")  # find a CEM: asks for the district
+    assert "distrito" in replies[-1].text.lower()
+    replies = say(app, "comas")
+    assert any("Comas" in r.text for r in replies)
+
+
+def test_key_file_is_created_once_and_reused(tmp_path, capsys) -> None:  # type: ignore[no-untyped-def]
+    settings = make_settings(
+        f"sqlite:///{tmp_path / 'x.db'}", data_key=None, data_key_file=tmp_path / "k.key"
+    )
+    first = load_vault(settings)
+    assert "Clave de datos nueva" in capsys.readouterr().err
+    second = load_vault(settings)
+    assert capsys.readouterr().err == ""
+    assert first.address_hash("whatsapp", PHONE) == second.address_hash("whatsapp", PHONE)
+    assert (tmp_path / "k.key").stat().st_mode & 0o777 == 0o600
+
+
+def test_a_wrong_key_is_refused() -> None:
+    with pytest.raises(DataKeyError):
+        Vault(b"not a key")
