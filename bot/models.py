@@ -67,7 +67,9 @@ class InboundReceipt(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
     external_id: str = Field(max_length=64)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="CASCADE")
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", ondelete="CASCADE", index=True
+    )
     chat_message_id: int | None = None
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
 
@@ -91,7 +93,9 @@ class Outbox(SQLModel, table=True):
     )
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", ondelete="SET NULL", index=True
+    )
     channel: str = Field(max_length=16)
     address_enc: str
     priority: int = 0

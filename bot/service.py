@@ -6,12 +6,12 @@ import json
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DB
-from sqlmodel import col, delete, select
+from sqlmodel import col, delete, func, select
 
 from bot import escalation
 from bot.models import Contact, InboundReceipt, Outbox, OutboxStatus
@@ -26,6 +26,11 @@ Clock = Callable[[], datetime]
 
 PRIORITY_REPLY = 0
 PRIORITY_BROADCAST = 5
+FLOOD_PER_MINUTE = 20
+"""Past this many messages a minute a contact gets one 'wait' reply; risk is still assessed."""
+LOOP_REPEATS = 20
+LOOP_WINDOW = timedelta(minutes=5)
+"""A reply repeated this often to one contact in the window is a bot loop: stop answering."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,7 +182,8 @@ class Service:
         session = Session.from_dict(json.loads(contact.session or "{}"))
         session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
         turn = step(session, inbound, self.content, now)
-        rows = [queue_message(db, contact, reply, now=now) for reply in turn.replies]
+        replies = self._unflooded(db, contact, turn.replies, now)
+        rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(effect.kind == "forget" for effect in turn.effects)
         for effect in turn.effects:
             self._apply(db, contact, effect, now)
@@ -186,6 +192,35 @@ class Service:
         else:
             contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
         return rows
+
+    def _unflooded(
+        self, db: DB, contact: Contact, replies: tuple[Outbound, ...], now: datetime
+    ) -> list[Outbound]:
+        """Throttle a flooding contact and cut reply loops; effects (escalation) still happen."""
+        recent = db.exec(
+            select(func.count()).where(
+                col(InboundReceipt.contact_id) == contact.id,
+                col(InboundReceipt.received_at) > now - timedelta(minutes=1),
+            )
+        ).one()
+        if recent > FLOOD_PER_MINUTE:
+            log.warning("flood contact=%s messages_last_minute=%d", contact.pseudonym, recent)
+            first = recent == FLOOD_PER_MINUTE + 1
+            return [Outbound(self.content.texts["throttled"])] if first else []
+        kept = []
+        for reply in replies:
+            repeats = db.exec(
+                select(func.count()).where(
+                    col(Outbox.contact_id) == contact.id,
+                    col(Outbox.created_at) > now - LOOP_WINDOW,
+                    col(Outbox.text) == reply.text,
+                )
+            ).one()
+            if repeats >= LOOP_REPEATS:
+                log.warning("reply loop cut contact=%s", contact.pseudonym)
+                continue
+            kept.append(reply)
+        return kept
 
     def _apply(self, db: DB, contact: Contact, effect: Effect, now: datetime) -> None:
         if effect.kind == "subscribe":

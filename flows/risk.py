@@ -180,10 +180,10 @@ class RiskLexicon(_Strict):
             if not re.fullmatch(r"[a-z0-9]+", src) or not re.fullmatch(r"[a-z0-9]+", dst):
                 raise ValueError(f"spelling {src!r}: {dst!r}: single lower-case words only")
         seen: set[str] = set()
-        for item in (*self.rules, *self.false_friends):
-            if item.id in seen:
-                raise ValueError(f"rule {item.id}: duplicate id")
-            seen.add(item.id)
+        for item_id in [r.id for r in self.rules] + [f.id for f in self.false_friends]:
+            if item_id in seen:
+                raise ValueError(f"rule {item_id}: duplicate id")
+            seen.add(item_id)
         for name, phrases in self.words.items():
             for phrase in phrases:
                 _check_phrase(phrase, self.words, f"words {name}")
@@ -214,8 +214,51 @@ def _check_phrase(phrase: str, words: dict[str, tuple[str, ...]], where: str) ->
 # Phrase language -> regular expression over key spelling, plus anchor words for a prefilter
 
 _COMMON = frozenset(
-    "me la le nos les las lo los te se mi mis su sus tu de del que a al con el en y un una "
-    "no si ya por para es esta este ese esa estoy esto tiene tengo dijo dice dise".split()
+    (
+        "me",
+        "la",
+        "le",
+        "nos",
+        "les",
+        "las",
+        "lo",
+        "los",
+        "te",
+        "se",
+        "mi",
+        "mis",
+        "su",
+        "sus",
+        "tu",
+        "de",
+        "del",
+        "que",
+        "a",
+        "al",
+        "con",
+        "el",
+        "en",
+        "y",
+        "un",
+        "una",
+        "no",
+        "si",
+        "ya",
+        "por",
+        "para",
+        "es",
+        "esta",
+        "este",
+        "ese",
+        "esa",
+        "estoy",
+        "esto",
+        "tiene",
+        "tengo",
+        "dijo",
+        "dice",
+        "dise",
+    )
 )
 """Words too frequent to make a useful prefilter anchor."""
 _CLITICS = ("me", "la", "le", "se", "te", "lo", "nos", "mi", "ya", "no", "ke")
@@ -734,13 +777,19 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
     else:
         pregnancy = _found(model.pregnancy, blanked, prefixes)
 
-    if not severity.at_least(Severity.HIGH) and not follow_up:
-        if _found(model.follow_up, blanked, prefixes) or (
-            not severities
-            and len(shown) <= model.cry_max_words
-            and _found(model.cries, blanked, prefixes)
-        ):
-            follow_up = True
+    if (
+        not severity.at_least(Severity.HIGH)
+        and not follow_up
+        and (
+            _found(model.follow_up, blanked, prefixes)
+            or (
+                not severities
+                and len(shown) <= model.cry_max_words
+                and _found(model.cries, blanked, prefixes)
+            )
+        )
+    ):
+        follow_up = True
 
     order = {c: i for i, c in enumerate(CATEGORIES)}
     categories = tuple(

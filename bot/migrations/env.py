@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-target_metadata = SQLModel.metadata
+from bot import models
+
+target_metadata = models.SQLModel.metadata  # the models module registers every table
 connection = context.config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through bot.store.upgrade(), which passes a connection")

@@ -73,6 +73,11 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
     )
+    with op.batch_alter_table("inbound_receipt", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_inbound_receipt_contact_id"), ["contact_id"], unique=False
+        )
+
     op.create_table(
         "outbox",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -103,6 +108,7 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_outbox_claim", ["status", "priority", "next_attempt_at", "id"], unique=False
         )
+        batch_op.create_index(batch_op.f("ix_outbox_contact_id"), ["contact_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_provider_id"), ["provider_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_outbox_status"), ["status"], unique=False)
 
@@ -179,9 +185,13 @@ def downgrade() -> None:
     with op.batch_alter_table("outbox", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_outbox_status"))
         batch_op.drop_index(batch_op.f("ix_outbox_provider_id"))
+        batch_op.drop_index(batch_op.f("ix_outbox_contact_id"))
         batch_op.drop_index("ix_outbox_claim")
 
     op.drop_table("outbox")
+    with op.batch_alter_table("inbound_receipt", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_inbound_receipt_contact_id"))
+
     op.drop_table("inbound_receipt")
     op.drop_table("defensora")
     op.drop_table("contact")
