@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
@@ -30,6 +31,7 @@ LEASE = timedelta(seconds=60)
 PRIVATE_KINDS = frozenset({"relay", "ping"})
 BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
 WHATSAPP_WINDOW = timedelta(hours=24)
+BATCH_SECONDS = 10
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,15 +91,19 @@ def claim_batch(
         .order_by(col(Outbox.priority), col(Outbox.id))
         .limit(limit)
     )
-    if engine.dialect.name == "postgresql":
-        candidates = candidates.with_for_update(skip_locked=True)
-    claim = (
-        update(Outbox)
-        .where(col(Outbox.id).in_(candidates.scalar_subquery()))
-        .where(col(Outbox.status) == OutboxStatus.PENDING)
-        .values(status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1)
-        .returning(Outbox)
+    claim = update(Outbox).values(
+        status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1
     )
+    if engine.dialect.name == "postgresql":
+        # A materialised CTE picks the rows once; `IN (subquery ... SKIP LOCKED LIMIT n)` may be
+        # re-evaluated by the planner and claim far more than n rows (seen: 570 for n=40).
+        chosen = candidates.with_for_update(skip_locked=True).cte("chosen").prefix_with(
+            "MATERIALIZED", dialect="postgresql"
+        )
+        claim = claim.where(col(Outbox.id) == chosen.c.id)
+    else:  # SQLite: one writer at a time, the statement is atomic
+        claim = claim.where(col(Outbox.id).in_(candidates.scalar_subquery()))
+    claim = claim.where(col(Outbox.status) == OutboxStatus.PENDING).returning(Outbox)
     with unit_of_work(engine) as db:
         rows = list(db.execute(claim).scalars().all())
         windows = _last_inbound(db, [r.contact_id for r in rows if r.contact_id is not None])
@@ -116,8 +122,11 @@ def _message(
     row: Outbox, vault: Vault, windows: dict[int, datetime | None], now: datetime
 ) -> Message:
     assert row.id is not None
-    last = windows.get(row.contact_id) if row.contact_id is not None else None
-    outside = row.channel == "whatsapp" and (last is None or now - last > WHATSAPP_WINDOW)
+    # A row without a contact is the goodbye after BORRAR, an answer to a message just received.
+    outside = False
+    if row.channel == "whatsapp" and row.contact_id is not None:
+        last = windows.get(row.contact_id)
+        outside = last is None or now - last > WHATSAPP_WINDOW
     return Message(
         id=row.id,
         channel=row.channel,
@@ -175,29 +184,33 @@ class Dispatcher:
         self.templates = templates or {}
         self.senders = {sender.channel: sender for sender in senders}
         self.state = {
-            sender.channel: _ChannelState(AsyncLimiter(max(1.0, sender.rate_per_second), 1.0))
+            sender.channel: _ChannelState(rate_limiter(sender.rate_per_second))
             for sender in senders
         }
         self.per_chat_rate = per_chat_rate
 
     async def run_once(self) -> int:
-        """Claim and send one batch per channel; returns how many rows were handled."""
-        handled = 0
-        for channel, sender in self.senders.items():
-            state = self.state[channel]
-            if asyncio.get_running_loop().time() < state.paused_until:
-                continue
-            messages = claim_batch(self.engine, channel, self.batch, self.clock(), self.vault)
-            if not messages:
-                continue
-            by_chat: dict[str, list[Message]] = defaultdict(list)
-            for message in messages:
-                by_chat[message.address].append(message)
-            await asyncio.gather(
-                *(self._send_chat(sender, state, chat) for chat in by_chat.values())
-            )
-            handled += len(messages)
-        return handled
+        """Claim and send one batch per channel, channels side by side; rows handled."""
+        counts = await asyncio.gather(
+            *(self._run_channel(sender) for sender in self.senders.values())
+        )
+        return sum(counts)
+
+    async def _run_channel(self, sender: Sender) -> int:
+        state = self.state[sender.channel]
+        if asyncio.get_running_loop().time() < state.paused_until:
+            return 0
+        # Claim about BATCH_SECONDS of sending: rows in flight stay few (a crash re-sends at
+        # most these) and a slow channel never holds a claim anywhere near the lease.
+        limit = max(1, min(self.batch, math.ceil(sender.rate_per_second * BATCH_SECONDS)))
+        messages = claim_batch(self.engine, sender.channel, limit, self.clock(), self.vault)
+        if not messages:
+            return 0
+        by_chat: dict[str, list[Message]] = defaultdict(list)
+        for message in messages:
+            by_chat[message.address].append(message)
+        await asyncio.gather(*(self._send_chat(sender, state, chat) for chat in by_chat.values()))
+        return len(messages)
 
     async def drain(self, max_rounds: int = 1000) -> int:
         """Send until nothing is due (console chat, tests, CLI)."""
@@ -226,13 +239,41 @@ class Dispatcher:
                 await asyncio.sleep(idle)
 
     async def _send_chat(self, sender: Sender, state: _ChannelState, chat: list[Message]) -> None:
+        held: datetime | None = None
         for message in chat:  # in order: a chat never sees its messages shuffled
+            if held is None:
+                held = self._paused(state)
+            if held is not None:  # after a retry or while the channel is paused: not an attempt
+                self._defer(message, held)
+                continue
             per_chat = state.per_chat.setdefault(
                 message.address, AsyncLimiter(3, 3.0 / self.per_chat_rate)
             )
             async with per_chat, state.limiter:
-                result = await self._attempt(sender, message)
-            self._record(message, result, state)
+                held = self._paused(state)  # another chat may have hit a 429 while we waited
+                result = None if held is not None else await self._attempt(sender, message)
+            if result is None:
+                assert held is not None
+                self._defer(message, held)
+                continue
+            held = self._record(message, result, state)
+
+    def _paused(self, state: _ChannelState) -> datetime | None:
+        remaining = state.paused_until - asyncio.get_running_loop().time()
+        return self.clock() + timedelta(seconds=remaining) if remaining > 0 else None
+
+    def _defer(self, message: Message, until: datetime) -> None:
+        """Back to the queue untried (the claim counted an attempt; give it back)."""
+        with unit_of_work(self.engine) as db:
+            db.execute(
+                update(Outbox)
+                .where(col(Outbox.id) == message.id)
+                .values(
+                    status=OutboxStatus.PENDING,
+                    next_attempt_at=until,
+                    attempts=col(Outbox.attempts) - 1,
+                )
+            )
 
     async def _attempt(self, sender: Sender, message: Message) -> Result:
         if message.kind in BROADCAST_KINDS and not self._still_subscribed(message):
@@ -256,8 +297,10 @@ class Dispatcher:
             contact = db.get(Contact, message.contact_id)
             return contact is not None and contact.subscribed and not contact.unreachable
 
-    def _record(self, message: Message, result: Result, state: _ChannelState) -> None:
+    def _record(self, message: Message, result: Result, state: _ChannelState) -> datetime | None:
+        """Store the outcome; returns when a retried row is due again (None otherwise)."""
         now = self.clock()
+        retry_at: datetime | None = None
         values: dict[str, object] = {"error": result.error}
         status = result.status
         if status == "template":
@@ -271,9 +314,8 @@ class Dispatcher:
                 values.update(status=OutboxStatus.FAILED)
             else:
                 delay = max(result.retry_after or 0.0, backoff(message.attempts))
-                values.update(
-                    status=OutboxStatus.PENDING, next_attempt_at=now + timedelta(seconds=delay)
-                )
+                retry_at = now + timedelta(seconds=delay)
+                values.update(status=OutboxStatus.PENDING, next_attempt_at=retry_at)
             if result.pause_channel and result.retry_after:
                 loop_now = asyncio.get_running_loop().time()
                 state.paused_until = max(state.paused_until, loop_now + result.retry_after)
@@ -298,6 +340,14 @@ class Dispatcher:
         if values.get("status") in {OutboxStatus.FAILED, OutboxStatus.NOT_SENT}:
             metrics.SEND_FAILURES.labels(message.channel, result.error or "unknown").inc()
             log.warning("outbox id=%s %s: %s", message.id, values["status"], result.error)
+        return retry_at
+
+
+def rate_limiter(rate_per_second: float) -> AsyncLimiter:
+    """`rate` sends a second (bursts up to one second's worth); below 1/s, one per period."""
+    if rate_per_second >= 1:
+        return AsyncLimiter(rate_per_second, 1.0)
+    return AsyncLimiter(1, 1.0 / rate_per_second)
 
 
 def _with_template(message: Message, template: str) -> Message:

@@ -5,7 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flows.episodes import EpisodeSchedule, next_episode_answer
+from flows.episodes import (
+    EpisodeSchedule,
+    next_episode_answer,
+    subscription_confirmation,
+    unsubscription_confirmation,
+)
 from flows.helplines import Helpline, OrientationTexts, format_helplines
 from flows.intents import IntentMatcher, match_intent
 from flows.menus import MenuNode, Menus, Texts
@@ -44,69 +49,82 @@ class Content:
     episodes: EpisodeSchedule
 
 
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """What every helper of one step reads: the content and the moment."""
+
+    content: Content
+    now: datetime
+
+    @property
+    def texts(self) -> Texts:
+        return self.content.texts
+
+
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
     """Assess risk first, then global keywords, then the current menu, then free text."""
+    ctx = Ctx(content, now)
     text = clean(inbound.text)
     folded = fold(text)
     if session.relay_case is not None and folded not in FORGET and text:
-        return _relay(session, text, content)
-    risk = assess_risk(text, content.risk) if text else None
+        return _relay(session, text, ctx)
+    risk = assess_risk(text, ctx.content.risk) if text else None
     if risk is not None and risk.severity.at_least(Severity.HIGH):
-        return _risk_turn(session, text, risk, content)
-    keyword = _global_keyword(session, folded, content)
+        return _risk_turn(session, text, risk, ctx)
+    keyword = _global_keyword(session, folded, ctx)
     if keyword is not None:
         return keyword
     if session.awaiting is not None and (folded or inbound.payload):
-        answered = _answer_pending(session, inbound.payload or folded, content)
+        answered = _answer_pending(session, inbound.payload or folded, ctx)
         if answered is not None:
             return answered
     if risk is not None and risk.follow_up:
-        return _ask(session.evolve(awaiting="follow_up"), content, "risk_follow_up", "follow_up")
+        return _ask(session.evolve(awaiting="follow_up"), ctx, "risk_follow_up", "follow_up")
     if risk is not None and risk.severity is Severity.MODERATE:
-        return _moderate(session, content)
+        return _moderate(session, ctx)
     if inbound.media is not None and not text:
-        return _with_menu(session, content, content.texts["media_unsupported"])
+        return _with_menu(session, ctx, ctx.texts["media_unsupported"])
     if inbound.location is not None:
         hits = nearest_centers(
-            content.places, inbound.location.latitude, inbound.location.longitude
+            ctx.content.places, inbound.location.latitude, inbound.location.longitude
         )
-        answer = format_centers_answer(hits, content.orientation, district=None)
-        return _show(session.evolve(node="main", choices=()), content, "main", prefix=answer)
+        answer = format_centers_answer(hits, ctx.content.orientation, district=None)
+        return _show(session.evolve(node="main", choices=()), ctx, "main", prefix=answer)
     choice = inbound.payload or (folded if folded.isdigit() else None)
     if choice is not None:
-        return _pick(session, choice, content, now)
+        return _pick(session, choice, ctx)
     if not folded:
-        return _with_menu(session, content, content.texts["empty"])
+        return _with_menu(session, ctx, ctx.texts["empty"])
     if session.choices:
         picked = _match_choice(session.choices, folded)
         if picked is not None:
-            return _centers(session, picked, content)
-    node = content.menus.nodes[session.node]
+            return _centers(session, picked, ctx)
+    node = ctx.content.menus.nodes[session.node]
     if node.expects == "district":
-        return _district_answer(session, text, content, fallback_to_intent=True, now=now)
-    return _free_text(session, text, content, now)
+        return _district_answer(session, text, ctx, fallback_to_intent=True)
+    return _free_text(session, text, ctx)
 
 
-def _global_keyword(session: Session, folded: str, content: Content) -> Turn | None:
+def _global_keyword(session: Session, folded: str, ctx: Ctx) -> Turn | None:
     if folded in GREETINGS:
         base = session.evolve(awaiting=None, choices=())
-        return _show(base, content, content.menus.start, prefix=content.texts["welcome"])
+        return _show(base, ctx, ctx.content.menus.start, prefix=ctx.texts["welcome"])
     if folded in FORGET:
         fresh = Session(severity=Severity.NONE)
-        reply = Outbound(content.texts["forgotten"])
+        reply = Outbound(ctx.texts["forgotten"])
         return Turn(fresh, (reply,), (Effect("forget"),))
     if folded in SUBSCRIBE:
-        return _action(session, "subscribe", content)
+        return _action(session, "subscribe", ctx)
     if (
         folded in UNSUBSCRIBE
         or "ya no quiero mensajes" in folded
         or "no quiero mas mensajes" in folded
     ):
-        return _action(session, "unsubscribe", content)
+        return _action(session, "unsubscribe", ctx)
     return None
 
 
-def _risk_turn(session: Session, text: str, risk: Assessment, content: Content) -> Turn:
+def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     severity = Severity.highest(session.severity, risk.severity)
     effect = Effect(
         "escalate",
@@ -119,17 +137,17 @@ def _risk_turn(session: Session, text: str, risk: Assessment, content: Content) 
         },
     )
     key = "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
-    replies = [Outbound(content.texts[key])]
+    replies = [Outbound(ctx.texts[key])]
     new = session.evolve(severity=severity, choices=())
     if not session.asked_safe:
         new = new.evolve(asked_safe=True, awaiting="safe_to_talk")
-        replies.append(_yes_no(content, "ask_safe"))
+        replies.append(_yes_no(ctx, "ask_safe"))
     return Turn(new, tuple(replies), (effect,))
 
 
-def _relay(session: Session, text: str, content: Content) -> Turn:
+def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
     effects = [Effect("relay", {"case_id": session.relay_case, "text": text})]
-    risk = assess_risk(text, content.risk)
+    risk = assess_risk(text, ctx.content.risk)
     severity = Severity.highest(session.severity, risk.severity)
     if risk.severity.at_least(Severity.HIGH):
         effects.append(
@@ -147,7 +165,7 @@ def _relay(session: Session, text: str, content: Content) -> Turn:
     return Turn(session.evolve(severity=severity), (), tuple(effects))
 
 
-def _answer_pending(session: Session, answer: str, content: Content) -> Turn | None:
+def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
     yes, no = answer in YES or answer == "yes", answer in NO or answer == "no"
     if not (yes or no):
         return None
@@ -156,9 +174,9 @@ def _answer_pending(session: Session, answer: str, content: Content) -> Turn | N
         effect = Effect("safe_to_contact", {"safe": yes})
         return _show(
             cleared,
-            content,
+            ctx,
             "main",
-            prefix=content.texts["safe_yes" if yes else "safe_no"],
+            prefix=ctx.texts["safe_yes" if yes else "safe_no"],
             effects=(effect,),
         )
     if session.awaiting == "follow_up" and yes:
@@ -175,7 +193,7 @@ def _answer_pending(session: Session, answer: str, content: Content) -> Turn | N
         )
         turn = Turn(
             cleared.evolve(severity=severity, asked_safe=True, awaiting="safe_to_talk"),
-            (Outbound(content.texts["risk_high"]), _yes_no(content, "ask_safe")),
+            (Outbound(ctx.texts["risk_high"]), _yes_no(ctx, "ask_safe")),
             (effect,),
         )
         return (
@@ -183,37 +201,35 @@ def _answer_pending(session: Session, answer: str, content: Content) -> Turn | N
             if not session.asked_safe
             else Turn(
                 cleared.evolve(severity=severity),
-                (Outbound(content.texts["risk_high"]),),
+                (Outbound(ctx.texts["risk_high"]),),
                 (effect,),
             )
         )
-    return _show(cleared, content, "main")
+    return _show(cleared, ctx, "main")
 
 
-def _moderate(session: Session, content: Content) -> Turn:
+def _moderate(session: Session, ctx: Ctx) -> Turn:
     severity = Severity.highest(session.severity, Severity.MODERATE)
-    return _show(
-        session.evolve(severity=severity), content, "main", prefix=content.texts["risk_moderate"]
-    )
+    return _show(session.evolve(severity=severity), ctx, "main", prefix=ctx.texts["risk_moderate"])
 
 
-def _pick(session: Session, choice: str, content: Content, now: datetime) -> Turn:
+def _pick(session: Session, choice: str, ctx: Ctx) -> Turn:
     if session.choices and choice.isdigit() and 1 <= int(choice) <= len(session.choices):
-        return _centers(session, session.choices[int(choice) - 1], content)
-    node = content.menus.nodes[session.node]
+        return _centers(session, session.choices[int(choice) - 1], ctx)
+    node = ctx.content.menus.nodes[session.node]
     if choice.isdigit() and 1 <= int(choice) <= len(node.options):
         option = node.options[int(choice) - 1]
         if option.action is not None:
-            return _action(session, option.action, content)
+            return _action(session, option.action, ctx)
         assert option.goto is not None
-        return _show(session.evolve(choices=()), content, option.goto, now=now)
-    return _show(session, content, session.node, prefix=content.texts["unknown_option"], now=now)
+        return _show(session.evolve(choices=()), ctx, option.goto)
+    return _show(session, ctx, session.node, prefix=ctx.texts["unknown_option"])
 
 
-def _action(session: Session, action: str, content: Content) -> Turn:
+def _action(session: Session, action: str, ctx: Ctx) -> Turn:
     base = session.evolve(node="main", awaiting=None, choices=())
     if action == "forget":
-        return Turn(Session(), (Outbound(content.texts["forgotten"]),), (Effect("forget"),))
+        return Turn(Session(), (Outbound(ctx.texts["forgotten"]),), (Effect("forget"),))
     if action == "request_defensora":
         severity = Severity.highest(session.severity, Severity.MODERATE)
         effect = Effect(
@@ -228,22 +244,26 @@ def _action(session: Session, action: str, content: Content) -> Turn:
         )
         return _show(
             base.evolve(severity=severity, asked_safe=True),
-            content,
+            ctx,
             "main",
-            prefix=content.texts["defensora_requested"],
+            prefix=ctx.texts["defensora_requested"],
             effects=(effect,),
         )
     if action == "decline_defensora":
-        return _show(base, content, "main", prefix=content.texts["safe_no"])
-    key = "subscribed" if action == "subscribe" else "unsubscribed"
-    return _show(base, content, "main", prefix=content.texts[key], effects=(Effect(action),))
+        return _show(base, ctx, "main", prefix=ctx.texts["safe_no"])
+    schedule = ctx.content.episodes
+    if action == "subscribe":  # one message: what she will get, the next date, how to stop
+        text = subscription_confirmation(schedule, ctx.now)
+    else:
+        text = unsubscription_confirmation(schedule)
+    return Turn(base, (Outbound(text),), (Effect(action),))
 
 
-def _free_text(session: Session, text: str, content: Content, now: datetime) -> Turn:
-    match = match_intent(text, content.intents)
+def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
+    match = match_intent(text, ctx.content.intents)
     intent = match.intent
     if intent == "find_cem" and (match.district or len(match.candidates) > 1):
-        return _district_answer(session, text, content, fallback_to_intent=False, now=now)
+        return _district_answer(session, text, ctx, fallback_to_intent=False)
     routes = {
         "greeting_menu": "main",
         "find_cem": "cem_ask",
@@ -253,40 +273,38 @@ def _free_text(session: Session, text: str, content: Content, now: datetime) -> 
         "about": "about",
     }
     if intent in routes:
-        prefix = content.texts["welcome"] if intent == "greeting_menu" else None
-        return _show(session.evolve(choices=()), content, routes[intent], prefix=prefix, now=now)
+        prefix = ctx.texts["welcome"] if intent == "greeting_menu" else None
+        return _show(session.evolve(choices=()), ctx, routes[intent], prefix=prefix)
     if intent in {"subscribe", "unsubscribe"}:
-        return _action(session, intent, content)
+        return _action(session, intent, ctx)
     if intent == "forget_me":
-        return _action(session, "forget", content)
+        return _action(session, "forget", ctx)
     if intent == "thanks_bye":
-        return Turn(session.evolve(node="main", choices=()), (Outbound(content.texts["bye"]),))
-    return _with_menu(session.evolve(node="main"), content, content.texts["fallback"])
+        return Turn(session.evolve(node="main", choices=()), (Outbound(ctx.texts["bye"]),))
+    return _with_menu(session.evolve(node="main"), ctx, ctx.texts["fallback"])
 
 
-def _district_answer(
-    session: Session, text: str, content: Content, *, fallback_to_intent: bool, now: datetime
-) -> Turn:
-    found = resolve_district(text, content.places)
+def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_intent: bool) -> Turn:
+    found = resolve_district(text, ctx.content.places)
     if found.district is not None:
-        return _centers(session, found.district, content)
+        return _centers(session, found.district, ctx)
     if len(found.candidates) > 1:
         options = tuple(Option(str(i), name) for i, name in enumerate(found.candidates, 1))
-        reply = Outbound(content.texts["ask_which_district"], options)
+        reply = Outbound(ctx.texts["ask_which_district"], options)
         return Turn(session.evolve(node="cem_ask", choices=found.candidates), (reply,))
     if fallback_to_intent and not found.outside:
-        intent = match_intent(text, content.intents).intent
+        intent = match_intent(text, ctx.content.intents).intent
         if intent not in {"other", "find_cem"}:
-            return _free_text(session.evolve(node="main"), text, content, now)
+            return _free_text(session.evolve(node="main"), text, ctx)
     node = session.evolve(node="cem_ask", choices=())
-    return _show(node, content, "cem_ask", prefix=content.texts["outside_lima"])
+    return _show(node, ctx, "cem_ask", prefix=ctx.texts["outside_lima"])
 
 
-def _centers(session: Session, district: str, content: Content) -> Turn:
-    hits = centers_for_district(content.places, district)
-    answer = format_centers_answer(hits, content.orientation, district=district)
+def _centers(session: Session, district: str, ctx: Ctx) -> Turn:
+    hits = centers_for_district(ctx.content.places, district)
+    answer = format_centers_answer(hits, ctx.content.orientation, district=district)
     new = session.evolve(node="main", choices=(), district=district)
-    return _show(new, content, "main", prefix=answer)
+    return _show(new, ctx, "main", prefix=answer)
 
 
 def _match_choice(choices: tuple[str, ...], folded: str) -> str | None:
@@ -296,37 +314,36 @@ def _match_choice(choices: tuple[str, ...], folded: str) -> str | None:
     return None
 
 
-def _ask(session: Session, content: Content, text_id: str, awaiting: str) -> Turn:
-    return Turn(session.evolve(awaiting=awaiting), (_yes_no(content, text_id),))
+def _ask(session: Session, ctx: Ctx, text_id: str, awaiting: str) -> Turn:
+    return Turn(session.evolve(awaiting=awaiting), (_yes_no(ctx, text_id),))
 
 
-def _yes_no(content: Content, text_id: str) -> Outbound:
+def _yes_no(ctx: Ctx, text_id: str) -> Outbound:
     return Outbound(
-        content.texts[text_id],
-        (Option("1", content.texts["option_yes"]), Option("2", content.texts["option_no"])),
+        ctx.texts[text_id],
+        (Option("1", ctx.texts["option_yes"]), Option("2", ctx.texts["option_no"])),
     )
 
 
-def _with_menu(session: Session, content: Content, text: str) -> Turn:
+def _with_menu(session: Session, ctx: Ctx, text: str) -> Turn:
     return _show(
         session,
-        content,
-        session.node if session.node in content.menus.nodes else "main",
+        ctx,
+        session.node if session.node in ctx.content.menus.nodes else "main",
         prefix=text,
     )
 
 
 def _show(
     session: Session,
-    content: Content,
+    ctx: Ctx,
     node_name: str,
     *,
     prefix: str | None = None,
     effects: tuple[Effect, ...] = (),
-    now: datetime | None = None,
 ) -> Turn:
-    node = content.menus.nodes[node_name]
-    body = _render(node, content, session, now)
+    node = ctx.content.menus.nodes[node_name]
+    body = _render(node, ctx, session)
     replies: list[Outbound] = []
     if prefix:
         replies.append(Outbound(prefix))
@@ -334,12 +351,12 @@ def _show(
     return Turn(session.evolve(node=node_name), tuple(replies), effects)
 
 
-def _render(node: MenuNode, content: Content, session: Session, now: datetime | None) -> str:
-    parts = [content.texts[node.text]]
+def _render(node: MenuNode, ctx: Ctx, session: Session) -> str:
+    parts = [ctx.texts[node.text]]
     if node.show == "helplines":
-        parts.append(format_helplines(content.helplines, content.orientation))
-    elif node.show == "next_episode" and now is not None:
-        parts.append(next_episode_answer(content.episodes, now, session.district))
+        parts.append(format_helplines(ctx.content.helplines, ctx.content.orientation))
+    elif node.show == "next_episode":
+        parts.append(next_episode_answer(ctx.content.episodes, ctx.now, session.district))
     return "\n\n".join(part for part in parts if part)
 
 

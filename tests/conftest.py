@@ -21,6 +21,7 @@ from tests.fakes.fixtures import fake_telegram, fake_twilio
 
 __all__ = ["fake_telegram", "fake_twilio"]
 
+ROOT_CONTENT = Path(__file__).resolve().parents[1] / "content"
 PG_ADMIN_URL = os.environ.get(
     "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
