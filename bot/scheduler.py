@@ -89,21 +89,24 @@ def _try_pg_lock(app: App) -> Connection | None:
     return None
 
 
-async def run_elected_scheduler(app: App, stop: asyncio.Event, poll: float = 2.0) -> None:
+async def run_elected_scheduler(
+    app: App, stop: asyncio.Event, poll: float = 2.0, leading: asyncio.Event | None = None
+) -> None:
     """Wait as a hot standby until this process holds the leader lock, then schedule."""
     while not stop.is_set():
         if app.settings.is_sqlite:
             with _sqlite_lock(app) as held:
                 if held is not None:
-                    await _lead(app, stop)
+                    await _lead(app, stop, leading=leading)
                     return
         else:
             connection = await asyncio.to_thread(_try_pg_lock, app)
             if connection is not None:
                 try:
-                    await _lead(app, stop, keepalive=connection)
+                    await _lead(app, stop, keepalive=connection, leading=leading)
                 finally:
-                    connection.close()
+                    # Closing would only return the session (and its lock) to the pool.
+                    connection.invalidate()
                 return
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll)
@@ -111,10 +114,17 @@ async def run_elected_scheduler(app: App, stop: asyncio.Event, poll: float = 2.0
             continue
 
 
-async def _lead(app: App, stop: asyncio.Event, keepalive: Connection | None = None) -> None:
+async def _lead(
+    app: App,
+    stop: asyncio.Event,
+    keepalive: Connection | None = None,
+    leading: asyncio.Event | None = None,
+) -> None:
     log.info("this worker is the scheduler leader")
     scheduler = build_scheduler(app)
     scheduler.start()
+    if leading is not None:
+        leading.set()
     try:
         while not stop.is_set():
             if keepalive is not None:  # losing the session means losing the lock: stop leading
@@ -123,3 +133,5 @@ async def _lead(app: App, stop: asyncio.Event, keepalive: Connection | None = No
                 await asyncio.wait_for(stop.wait(), timeout=5)
     finally:
         scheduler.shutdown(wait=False)
+        if leading is not None:
+            leading.clear()
