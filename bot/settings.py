@@ -38,6 +38,7 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    outbox_lease_seconds: int = Field(default=60, gt=0)
 
     escalation_ack_timeout_seconds: int | None = Field(default=None, gt=0)
     excerpt_retention_days: int = Field(default=30, gt=0)

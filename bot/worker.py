@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from datetime import timedelta
 
 from bot.bootstrap import App
 from bot.outbox import Dispatcher, Sender
@@ -41,6 +42,7 @@ def build_dispatcher(app: App) -> Dispatcher:
         app.clock,
         per_chat_rate=app.settings.telegram_per_chat_per_second,
         templates=app.templates(),
+        lease=timedelta(seconds=app.settings.outbox_lease_seconds),
     )
 
 
