@@ -1,4 +1,4 @@
-"""Scale-out on PostgreSQL: 2 web processes + 2 workers, one worker killed; nothing lost or doubled."""
+"""Scale-out on PostgreSQL: 2 web processes, 2 workers, one killed; nothing lost or doubled."""
 
 from __future__ import annotations
 
@@ -153,7 +153,7 @@ def test_two_webs_two_workers_one_killed(
             time.sleep(0.5)
             workers[0].send_signal(signal.SIGKILL)  # one worker dies mid-flight
         assert Counter(statuses) == Counter({200: len(posts)})
-        print(f"posted {len(posts)} webhooks in {time.monotonic() - began:.1f}s")  # noqa: T201
+        print(f"posted {len(posts)} webhooks in {time.monotonic() - began:.1f}s")
 
         broadcast = subprocess.run(
             [
@@ -197,7 +197,7 @@ def test_two_webs_two_workers_one_killed(
         deadline = time.monotonic() + 120
         while outbox_left(pg_url) and time.monotonic() < deadline:
             time.sleep(0.5)
-        print(f"outbox drained at {time.monotonic() - began:.1f}s")  # noqa: T201
+        print(f"outbox drained at {time.monotonic() - began:.1f}s")
         assert outbox_left(pg_url) == 0, [p.read_text()[-2000:] for p in tmp_path.glob("*.log")]
     finally:
         for proc in procs:
