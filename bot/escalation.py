@@ -13,7 +13,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot import roster
-from bot.models import Case, CaseEvent, Contact, Defensora
+from bot.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
 from bot.store import affected, unit_of_work
 from flows.engine import Content
 from flows.types import Effect, Inbound, Option, Outbound, Severity
@@ -85,8 +85,9 @@ def open_case(db: DB, contact: Contact) -> Case | None:
 
 
 def relay_case_for(db: DB, contact: Contact) -> int | None:
-    case = open_case(db, contact)
-    return case.id if case is not None and case.status == "taken" else None
+    """The case a defensora holds for this person, if any (runs on every inbound message)."""
+    query = select(col(Case.id)).where(col(Case.contact_id) == contact.id, col(Case.status) == "taken")
+    return db.exec(query).first()
 
 
 def mask_numbers(text: str) -> str:
@@ -124,12 +125,15 @@ def _escalate(
         case.categories = ",".join(merged)
         if excerpt_text:
             case.excerpt = excerpt_text
+            case.purge_after = now + ctx.policy.retention
         _event(db, case, "joined", now, detail=severity.value)
         if severity.rank > previous.rank:
             case.severity = severity.value
             _event(db, case, "upgraded", now, detail=f"{previous.value}->{severity.value}")
-            if case.status == "open":
-                case.ack_deadline = now + ctx.policy.ack[severity]
+            if case.status == "open":  # a worse case waits less, never more
+                deadline = now + ctx.policy.ack.get(severity, DEFAULT_ACK[severity])
+                if case.ack_deadline is None or deadline < case.ack_deadline:
+                    case.ack_deadline = deadline
             _page(db, case, _recipients_for_upgrade(db, case, now), now, ctx, "def_upgraded")
         return
     case = Case(
@@ -154,9 +158,24 @@ def _escalate(
 
 
 def _recipients_for_upgrade(db: DB, case: Case, now: datetime) -> list[roster.Member]:
+    """The holder; or, while nobody holds it, everyone who was told of it and who is on duty."""
     if case.status == "taken" and case.taken_by is not None:
         return [m for m in roster.members(db) if m.id == case.taken_by]
-    return roster.on_duty(db, now) or roster.members(db, coordinators_only=True)
+    informed = _paged_members(db, case)
+    known = {m.id for m in informed}
+    informed += [m for m in roster.on_duty(db, now) if m.id not in known]
+    return informed or roster.members(db, coordinators_only=True)
+
+
+def _paged_members(db: DB, case: Case) -> list[roster.Member]:
+    """Active members this case was ever sent to (from the audit trail)."""
+    details = db.exec(
+        select(col(CaseEvent.detail)).where(
+            col(CaseEvent.case_id) == case.id, col(CaseEvent.kind) == "paged"
+        )
+    ).all()
+    ids = {int(detail) for detail in details if detail and detail.isdigit()}
+    return [m for m in roster.members(db) if m.id in ids]
 
 
 def _page(
@@ -175,10 +194,10 @@ def _page(
         _t(ctx, text_id, **_ping_values(case, ctx, now)),
         (Option(f"/tomar {case.id}", _t(ctx, "def_take_button", id=case.id)),),
     )
-    for member in recipients:
+    for member in recipients:  # one audit row each: who was told, when (ids never overflow)
         _queue(db, member.contact, message, "ping", now)
+        _event(db, case, "paged", now, actor=member.name, detail=str(member.id))
     case.pages += 1
-    _event(db, case, "paged", now, detail=",".join(str(m.id) for m in recipients))
     log.info("case #%s paged %d defensora(s) severity=%s", case.id, len(recipients), case.severity)
 
 
@@ -214,7 +233,7 @@ def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: Context) -> N
     case.status, case.closed_at, case.excerpt = "closed", now, None
     _event(db, case, "closed", now, actor="persona", detail="BORRAR")
     taker = [m for m in roster.members(db) if m.id == case.taken_by]
-    recipients = taker or roster.on_duty(db, now)
+    recipients = taker or _paged_members(db, case)
     for member in recipients:
         _queue(db, member.contact, Outbound(_t(ctx, "def_forgot", id=case.id)), "ping", now)
 
@@ -278,7 +297,7 @@ def _take(db: DB, case: Case, member: roster.Member, now: datetime, ctx: Context
         return _t(ctx, "def_taken_by", id=case.id, name=_holder_name(db, case) or "?")
     db.refresh(case)
     _event(db, case, "taken", now, actor=member.name)
-    for other in roster.on_duty(db, now):
+    for other in _paged_members(db, case):  # whoever was told of it stops worrying
         if other.id != member.id:
             notice = Outbound(_t(ctx, "def_taken_notice", id=case.id, name=member.name))
             _queue(db, other.contact, notice, "ping", now)
@@ -330,8 +349,11 @@ def reescalate_due(engine: Engine, now: datetime, ctx: Context) -> int:
     """Re-page every open case past its deadline to coordinators and the other defensoras."""
     count = 0
     with unit_of_work(engine) as db:
+        # A case being taken right now is locked by that UPDATE: skip it (PostgreSQL).
         due = db.exec(
-            select(Case).where(col(Case.status) == "open", col(Case.ack_deadline) <= now)
+            select(Case)
+            .where(col(Case.status) == "open", col(Case.ack_deadline) <= now)
+            .with_for_update(skip_locked=True)
         ).all()
         for case in due:
             _page(db, case, roster.members(db), now, ctx, "def_reping")
@@ -342,12 +364,27 @@ def reescalate_due(engine: Engine, now: datetime, ctx: Context) -> int:
     return count
 
 
-def purge_excerpts(engine: Engine, now: datetime) -> int:
-    """Retention: excerpts go; the anonymous case record stays for reporting."""
+def purge_excerpts(engine: Engine, now: datetime, retention: timedelta | None = None) -> int:
+    """Retention: excerpts go; the anonymous case record stays for reporting.
+
+    Pings and relays carry excerpts and the person's words: once older than the retention
+    period their outbox text goes too (a row still waiting that long is cancelled)."""
+    cutoff = now - (retention or Policy().retention)
+    private = (col(Outbox.kind).in_(("ping", "relay")), col(Outbox.created_at) <= cutoff)
     with unit_of_work(engine) as db:
         result = db.execute(
             update(Case)
             .where(col(Case.purge_after) <= now, col(Case.excerpt).is_not(None))
             .values(excerpt=None)
+        )
+        db.execute(
+            update(Outbox)
+            .where(*private, col(Outbox.status) == OutboxStatus.PENDING)
+            .values(status=OutboxStatus.CANCELLED, text="", error="retention")
+        )
+        db.execute(
+            update(Outbox)
+            .where(*private, col(Outbox.status) != OutboxStatus.SENDING, col(Outbox.text) != "")
+            .values(text="")
         )
         return affected(result)

@@ -149,7 +149,9 @@ class Case(SQLModel, table=True):
     __tablename__ = "escalation_case"
 
     id: int | None = Field(default=None, primary_key=True)
-    contact_id: int | None = Field(default=None, foreign_key="contact.id", ondelete="SET NULL")
+    contact_id: int | None = Field(
+        default=None, foreign_key="contact.id", ondelete="SET NULL", index=True
+    )
     channel: str = Field(max_length=16)
     pseudonym: str = Field(max_length=16)
     status: str = Field(default="open", max_length=16, index=True)

@@ -79,3 +79,8 @@ def test_menu_diagram_is_generated_from_content(folder: Path) -> None:
     diagram = mermaid(load_content(folder).menus)
     assert diagram.startswith("flowchart TD")
     assert 'main -- "1. Buscar un Centro Emergencia Mujer (CEM)" --> cem_ask' in diagram
+
+
+def test_readme_menu_diagram_matches_the_content(folder: Path) -> None:
+    readme = (DEFAULT_CONTENT_DIR.parent / "README.md").read_text(encoding="utf-8")
+    assert mermaid(load_content(folder).menus) in readme

@@ -136,6 +136,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     with op.batch_alter_table("escalation_case", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_escalation_case_contact_id"), ["contact_id"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_escalation_case_status"), ["status"], unique=False)
 
     op.create_table(
@@ -180,6 +183,7 @@ def downgrade() -> None:
     op.drop_table("shift")
     with op.batch_alter_table("escalation_case", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_escalation_case_status"))
+        batch_op.drop_index(batch_op.f("ix_escalation_case_contact_id"))
 
     op.drop_table("escalation_case")
     with op.batch_alter_table("outbox", schema=None) as batch_op:

@@ -1,0 +1,191 @@
+"""Pipeline figures: ``python -m benchmarks.pipeline``.
+
+- console turn latency (the same service as every channel: one transaction per message), SQLite;
+- broadcast dispatch rate against the configured cap, through the real python-telegram-bot and
+  twilio clients talking to the local fake servers of the test suite (127.0.0.1 only);
+- resident memory (RSS) of `defensoras serve` and `defensoras worker` after start-up and load.
+
+Figures, not pass/fail. Bounded in count and time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from cryptography.fernet import Fernet
+from sqlalchemy import insert
+
+from bot.bootstrap import App, bootstrap
+from bot.broadcast import create_broadcast, progress
+from bot.models import Contact
+from bot.outbox import Dispatcher
+from bot.service import Envelope
+from bot.settings import Settings
+from bot.store import unit_of_work
+from bot.telegram import TelegramSender, make_bot
+from bot.whatsapp import WhatsAppSender, make_client
+from flows.types import Channel, Inbound
+from tests.fakes import FakeTelegram, FakeTwilio
+
+ROOT = Path(__file__).resolve().parents[1]
+CONVERSATION = [
+    "hola",
+    "1",
+    "vivo en sjl",
+    "2",
+    "quiero saber cuando es el proximo programa",
+    "ALTA",
+    "me insulta todo el dia y me revisa el celular",
+    "gracias",
+]
+
+
+def _app(folder: Path) -> App:
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        database_url=f"sqlite:///{folder / 'bench.db'}",
+        data_key=Fernet.generate_key().decode(),
+    )
+    return bootstrap(settings)
+
+
+def console_latency(app: App, turns: int) -> list[float]:
+    samples = []
+    for i in range(turns):
+        text = CONVERSATION[i % len(CONVERSATION)]
+        envelope = Envelope(Inbound(Channel.CONSOLE, text=text), f"console:{i // 40}")
+        started = time.perf_counter()
+        app.service.handle(envelope)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def _subscribers(app: App, telegram: int, whatsapp: int) -> None:
+    rows = []
+    now = app.clock()
+    people = [("telegram", str(800_000 + i)) for i in range(telegram)]
+    people += [("whatsapp", f"+5198{i:07d}") for i in range(whatsapp)]
+    for channel, address in people:
+        digest = app.vault.address_hash(channel, address)
+        rows.append(
+            {
+                "channel": channel,
+                "address_hash": digest,
+                "address_enc": app.vault.encrypt(address),
+                "pseudonym": app.vault.pseudonym(digest),
+                "session": "{}",
+                "created_at": now,
+                "last_inbound_at": now,
+                "unreachable": False,
+                "subscribed": True,
+                "consent_at": now,
+            }
+        )
+    with unit_of_work(app.engine) as db:
+        db.execute(insert(Contact), rows)
+
+
+async def _dispatch(app: App, tg_rate: float, wa_rate: float) -> None:
+    with FakeTelegram() as telegram, FakeTwilio() as twilio:
+        bot = make_bot(telegram.token, telegram.base_url)
+        client = make_client(twilio.account_sid, twilio.auth_token, twilio.url)
+        senders = [
+            TelegramSender(bot, tg_rate),
+            WhatsAppSender(client, "+14155238886", wa_rate, status_callback=None),
+        ]
+        async with bot:
+            await Dispatcher(app.engine, app.vault, senders, app.clock).drain(max_rounds=100_000)
+        client.http_client.session.close()  # type: ignore[attr-defined]
+
+
+def broadcast_rate(
+    app: App, telegram: int, whatsapp: int, tg_rate: float, wa_rate: float
+) -> dict[str, float]:
+    _subscribers(app, telegram, whatsapp)
+    broadcast = create_broadcast(
+        app.engine, key="bench", text="Mañana nuevo programa 📻", kind="broadcast", now=app.clock()
+    )
+    assert broadcast is not None
+    started = time.perf_counter()
+    asyncio.run(_dispatch(app, tg_rate, wa_rate))
+    elapsed = time.perf_counter() - started
+    done, total = progress(app.engine, broadcast)
+    return {
+        "sent": done,
+        "total": total,
+        "seconds": elapsed,
+        "rate": done / elapsed,
+        "cap": tg_rate + wa_rate,
+        "floor_seconds": max(telegram / tg_rate, whatsapp / wa_rate),
+    }
+
+
+def _rss_kb(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def process_rss(folder: Path) -> dict[str, int]:
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(ROOT),
+        DATABASE_URL=f"sqlite:///{folder / 'rss.db'}",
+        DATA_KEY=Fernet.generate_key().decode(),
+        LOG_LEVEL="WARNING",
+    )
+    out = {}
+    for verb in ("serve", "worker"):
+        args = [sys.executable, "-m", "bot", verb] + (["--port", "8799"] if verb == "serve" else [])
+        proc = subprocess.Popen(
+            args, env=env, cwd=folder, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        time.sleep(6)
+        out[verb] = _rss_kb(proc.pid) // 1024
+        proc.terminate()
+        proc.wait(timeout=10)
+    return out
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--turns", type=int, default=400)
+    parser.add_argument("--subscribers", type=int, default=600)
+    args = parser.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        folder = Path(tmp)
+        app = _app(folder)
+        console_latency(app, 40)  # warm-up
+        samples = sorted(console_latency(app, args.turns))
+        p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99) - 1]
+        print(
+            f"console pipeline (SQLite): {args.turns} turns, mean {statistics.mean(samples) * 1000:.1f} ms, "
+            f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
+        )
+        half = args.subscribers // 2
+        for tg_rate, wa_rate in ((30.0, 10.0), (300.0, 100.0)):
+            fresh = _app(Path(tempfile.mkdtemp(dir=folder)))
+            r = broadcast_rate(fresh, half, half, tg_rate, wa_rate)
+            print(
+                f"broadcast {r['sent']:.0f}/{r['total']:.0f} (Telegram {half} @ {tg_rate:g}/s, WhatsApp {half} @ {wa_rate:g}/s): "
+                f"{r['seconds']:.1f} s, {r['rate']:.1f} msg/s overall; slowest channel's floor {r['floor_seconds']:.1f} s "
+                f"(achieved {r['floor_seconds'] / r['seconds'] * 100:.0f}% of the cap)"
+            )
+            fresh.engine.dispose()
+        rss = process_rss(folder)
+        print(f"RSS after start: serve {rss['serve']} MiB, worker {rss['worker']} MiB")
+        app.engine.dispose()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
