@@ -167,19 +167,24 @@ def main(argv: list[str] | None = None) -> int:
         console_latency(app, 40)  # warm-up
         samples = sorted(console_latency(app, args.turns))
         p50, p99 = samples[len(samples) // 2], samples[int(len(samples) * 0.99) - 1]
-        print(
-            f"console pipeline (SQLite): {args.turns} turns, mean {statistics.mean(samples) * 1000:.1f} ms, "
-            f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms"
-        )
+        mean = statistics.mean(samples) * 1000
+        print(f"console pipeline (SQLite): {args.turns} turns, mean {mean:.1f} ms, ", end="")
+        print(f"p50 {p50 * 1000:.1f} ms, p99 {p99 * 1000:.1f} ms")
         half = args.subscribers // 2
         for tg_rate, wa_rate in ((30.0, 10.0), (300.0, 100.0)):
             fresh = _app(Path(tempfile.mkdtemp(dir=folder)))
             r = broadcast_rate(fresh, half, half, tg_rate, wa_rate)
+            share = r["floor_seconds"] / r["seconds"] * 100
             print(
-                f"broadcast {r['sent']:.0f}/{r['total']:.0f} (Telegram {half} @ {tg_rate:g}/s, WhatsApp {half} @ {wa_rate:g}/s): "
-                f"{r['seconds']:.1f} s, {r['rate']:.1f} msg/s overall; slowest channel's floor {r['floor_seconds']:.1f} s "
-                f"(achieved {r['floor_seconds'] / r['seconds'] * 100:.0f}% of the cap)"
+                f"broadcast {r['sent']:.0f}/{r['total']:.0f} (Telegram {half} @ {tg_rate:g}/s, ",
+                end="",
             )
+            print(f"WhatsApp {half} @ {wa_rate:g}/s): {r['seconds']:.1f} s, ", end="")
+            print(
+                f"{r['rate']:.1f} msg/s; slowest channel's floor {r['floor_seconds']:.1f} s ",
+                end="",
+            )
+            print(f"(achieved {share:.0f}% of the configured cap)")
             fresh.engine.dispose()
         rss = process_rss(folder)
         print(f"RSS after start: serve {rss['serve']} MiB, worker {rss['worker']} MiB")
