@@ -99,3 +99,26 @@ def test_broken_content_refuses_to_start_naming_file_and_key(tmp_path: Path) -> 
     result = run(["chat"], "hola\n", tmp_path, CONTENT_DIR=str(content))
     assert result.returncode == 2
     assert "menus.yaml" in result.stderr and "nowhere" in result.stderr
+
+
+def test_console_gets_a_cem_from_name_abbreviation_misspelling_landmark_and_location(
+    tmp_path: Path,
+) -> None:
+    lines = [
+        "hola",
+        "vivo en comas",  # district name, straight from the main menu
+        "1",
+        "sjl",  # abbreviation
+        "1",
+        "villa el salbador",  # misspelling
+        "1",
+        "estoy por gamarra",  # landmark
+        "/ubicacion -12.0553 -77.0311",  # location pin near Mercado Central
+    ]
+    out = run(["chat"], "\n".join(lines) + "\n", tmp_path).stdout
+    assert "CEM Regular Comas" in out
+    assert "CEM Comisaría Bayovar" in out
+    assert "CEM Regular Villa El Salvador" in out
+    assert "CEM Regular La Victoria" in out
+    assert "CEM Regular Lima" in out and "km" in out
+    assert out.count("105") >= 5  # the emergency numbers go with every answer
