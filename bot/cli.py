@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from typing import Annotated
@@ -29,9 +30,11 @@ cli.add_typer(db_cli, name="db")
 JsonFlag = Annotated[bool, typer.Option("--json", help="One JSON object per input line.")]
 
 
-def _app() -> App:
+def _app(quiet: bool = False) -> App:
     settings = get_settings()
-    setup_logging(settings.log_level, settings.log_format)
+    # The console chat shares the terminal with the person: only warnings, unless asked.
+    explicit = "LOG_LEVEL" in os.environ or "log_level" in settings.model_fields_set
+    setup_logging("WARNING" if quiet and not explicit else settings.log_level, settings.log_format)
     try:
         return bootstrap(settings)
     except (ContentError, SchemaOutOfDate, DataKeyError) as exc:
@@ -61,7 +64,7 @@ def chat() -> None:
     """Conversa con el bot en la terminal (SQLite por defecto, sin tokens)."""
     from bot.console import is_interactive, run_chat
 
-    app = _app()
+    app = _app(quiet=True)
     raise typer.Exit(run_chat(app, sys.stdin, sys.stdout, interactive=is_interactive()))
 
 
