@@ -124,18 +124,29 @@ def _global_keyword(session: Session, folded: str, ctx: Ctx) -> Turn | None:
     return None
 
 
-def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
-    severity = Severity.highest(session.severity, risk.severity)
-    effect = Effect(
+def _escalation(
+    severity: Severity,
+    risk: Assessment | None = None,
+    text: str | None = None,
+    *,
+    evidence: str | None = None,
+) -> Effect:
+    """Ask the shell to open (or join) a case; `requested` when the person asked for someone."""
+    return Effect(
         "escalate",
         {
             "severity": severity.value,
-            "categories": list(risk.categories),
-            "evidence": list(risk.evidence),
-            "excerpt": text[:MAX_EXCERPT],
-            "requested": False,
+            "categories": list(risk.categories) if risk else [],
+            "evidence": list(risk.evidence) if risk else [evidence],
+            "excerpt": text[:MAX_EXCERPT] if text else None,
+            "requested": risk is None,
         },
     )
+
+
+def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
+    severity = Severity.highest(session.severity, risk.severity)
+    effect = _escalation(severity, risk, text)
     key = "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
     replies = [Outbound(ctx.texts[key])]
     new = session.evolve(severity=severity, choices=())
@@ -150,18 +161,7 @@ def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
     risk = assess_risk(text, ctx.content.risk)
     severity = Severity.highest(session.severity, risk.severity)
     if risk.severity.at_least(Severity.HIGH):
-        effects.append(
-            Effect(
-                "escalate",
-                {
-                    "severity": severity.value,
-                    "categories": list(risk.categories),
-                    "evidence": list(risk.evidence),
-                    "excerpt": text[:MAX_EXCERPT],
-                    "requested": False,
-                },
-            )
-        )
+        effects.append(_escalation(severity, risk, text))
     return Turn(session.evolve(severity=severity), (), tuple(effects))
 
 
@@ -181,16 +181,7 @@ def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
         )
     if session.awaiting == "follow_up" and yes:
         severity = Severity.highest(session.severity, Severity.HIGH)
-        effect = Effect(
-            "escalate",
-            {
-                "severity": severity.value,
-                "categories": [],
-                "evidence": ["follow_up:yes"],
-                "excerpt": None,
-                "requested": True,
-            },
-        )
+        effect = _escalation(severity, evidence="follow_up:yes")
         turn = Turn(
             cleared.evolve(severity=severity, asked_safe=True, awaiting="safe_to_talk"),
             (Outbound(ctx.texts["risk_high"]), _yes_no(ctx, "ask_safe")),
@@ -232,16 +223,7 @@ def _action(session: Session, action: str, ctx: Ctx) -> Turn:
         return Turn(Session(), (Outbound(ctx.texts["forgotten"]),), (Effect("forget"),))
     if action == "request_defensora":
         severity = Severity.highest(session.severity, Severity.MODERATE)
-        effect = Effect(
-            "escalate",
-            {
-                "severity": severity.value,
-                "categories": [],
-                "evidence": ["asked_for_person"],
-                "excerpt": None,
-                "requested": True,
-            },
-        )
+        effect = _escalation(severity, evidence="asked_for_person")
         return _show(
             base.evolve(severity=severity, asked_safe=True),
             ctx,
