@@ -118,10 +118,13 @@ def defensora_remove(name: str) -> None:
     app = _app()
     try:
         with unit_of_work(app.engine) as db:
-            remove_defensora(db, name)
+            released = remove_defensora(db, name, now=app.clock())
     except RosterError as exc:
         raise _fail(str(exc)) from exc
     typer.echo(f"{name} dada de baja")
+    if released:
+        ids = ", ".join(f"#{i}" for i in released)
+        typer.echo(f"casos que tenía, abiertos de nuevo y re-enviados en el próximo aviso: {ids}")
 
 
 @shift_cli.command("add")
@@ -138,8 +141,10 @@ def shift_add(
     try:
         with unit_of_work(app.engine) as db:
             shift = add_shift(db, name, parse_local(start), parse_local(end), weekly=weekly)
+            member = db.get(Defensora, shift.defensora_id)
+            who = member.name if member is not None else name
             typer.echo(
-                f"turno {shift.id} de {name}: {start} a {end}" + (" (semanal)" if weekly else "")
+                f"turno {shift.id} de {who}: {start} a {end}" + (" (semanal)" if weekly else "")
             )
     except RosterError as exc:
         raise _fail(str(exc)) from exc

@@ -86,7 +86,9 @@ def open_case(db: DB, contact: Contact) -> Case | None:
 
 def relay_case_for(db: DB, contact: Contact) -> int | None:
     """The case a defensora holds for this person, if any (runs on every inbound message)."""
-    query = select(col(Case.id)).where(col(Case.contact_id) == contact.id, col(Case.status) == "taken")
+    query = select(col(Case.id)).where(
+        col(Case.contact_id) == contact.id, col(Case.status) == "taken"
+    )
     return db.exec(query).first()
 
 
@@ -118,6 +120,12 @@ def _escalate(
     categories = [str(c) for c in raw] if isinstance(raw, list) else []
     excerpt = data.get("excerpt")
     excerpt_text = mask_numbers(str(excerpt)) if excerpt else None
+    # One open case per contact: two messages of hers at once must not both open one. Lock her
+    # contact row until commit (PostgreSQL; SQLite already runs one writer at a time). NO KEY
+    # UPDATE: the KEY SHARE locks that foreign keys to her row take do not deadlock with it.
+    db.exec(
+        select(col(Contact.id)).where(col(Contact.id) == contact.id).with_for_update(key_share=True)
+    ).first()
     case = open_case(db, contact)
     if case is not None:
         previous = Severity(case.severity)

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
-from bot.models import Contact, Defensora, Shift
+from bot.models import Case, CaseEvent, Contact, Defensora, Shift
 from bot.privacy import Vault
 
 LIMA = ZoneInfo("America/Lima")
@@ -36,8 +36,9 @@ def add_defensora(
     name = name.strip()
     if not name:
         raise RosterError("el nombre no puede estar vacío")
-    if db.exec(select(Defensora).where(col(Defensora.name) == name)).first() is not None:
-        raise RosterError(f"ya existe una defensora llamada {name!r}")
+    existing = _by_name(db, name)
+    if existing is not None and existing.active:
+        raise RosterError(f"ya existe una defensora llamada {existing.name!r}")
     digest = vault.address_hash(channel, address)
     contact = db.exec(
         select(Contact).where(col(Contact.channel) == channel, col(Contact.address_hash) == digest)
@@ -51,28 +52,63 @@ def add_defensora(
         )
         db.add(contact)
         db.flush()
-    elif db.exec(select(Defensora).where(col(Defensora.contact_id) == contact.id)).first():
+    elif db.exec(
+        select(Defensora).where(
+            col(Defensora.contact_id) == contact.id, col(Defensora.active) == True
+        )
+    ).first():
         raise RosterError("ese chat ya está registrado para otra defensora")
     assert contact.id is not None
+    if existing is not None:  # she was removed before: registering her again reactivates her
+        existing.active, existing.contact_id, existing.coordinator = True, contact.id, coordinator
+        db.flush()
+        return existing
     member = Defensora(name=name, contact_id=contact.id, coordinator=coordinator)
     db.add(member)
     db.flush()
     return member
 
 
+def _by_name(db: DB, name: str) -> Defensora | None:
+    """Exact name first, else the only one whose name differs just in letter case."""
+    name = name.strip()
+    everyone = db.exec(select(Defensora)).all()
+    exact = [d for d in everyone if d.name == name]
+    if exact:
+        return exact[0]
+    loose = [d for d in everyone if d.name.casefold() == name.casefold()]
+    return loose[0] if len(loose) == 1 else None
+
+
 def find_defensora(db: DB, name: str) -> Defensora:
-    member = db.exec(select(Defensora).where(col(Defensora.name) == name.strip())).first()
-    if member is None:
-        known = ", ".join(d.name for d in db.exec(select(Defensora)).all()) or "ninguna"
-        raise RosterError(f"no hay una defensora llamada {name!r} (registradas: {known})")
+    """An active defensora by name; the error lists who is registered."""
+    member = _by_name(db, name)
+    if member is None or not member.active:
+        active = db.exec(select(Defensora).where(col(Defensora.active) == True)).all()
+        known = ", ".join(sorted(d.name for d in active)) or "ninguna"
+        why = "está dada de baja" if member is not None else "no está registrada"
+        raise RosterError(f"la defensora {name.strip()!r} {why} (registradas: {known})")
     return member
 
 
-def remove_defensora(db: DB, name: str) -> None:
+def remove_defensora(db: DB, name: str, *, now: datetime | None = None) -> list[int]:
+    """Deactivate her and delete her shifts. Cases she holds go back to 'open' with a deadline
+    of now, so the next re-escalation scan pages them to everyone (nobody is left talking to
+    a defensora who is gone). Returns the ids of those cases."""
+    now = now or datetime.now(UTC)
     member = find_defensora(db, name)
     member.active = False
     for shift in db.exec(select(Shift).where(col(Shift.defensora_id) == member.id)).all():
         db.delete(shift)
+    held = db.exec(
+        select(Case).where(col(Case.taken_by) == member.id, col(Case.status) == "taken")
+    ).all()
+    for case in held:
+        case.status, case.taken_by, case.taken_at, case.ack_deadline = "open", None, None, now
+        assert case.id is not None
+        db.add(CaseEvent(case_id=case.id, at=now, kind="released", actor=member.name))
+    db.flush()
+    return [case.id for case in held if case.id is not None]
 
 
 def parse_local(value: str) -> datetime:
@@ -147,7 +183,7 @@ def on_duty(db: DB, now: datetime) -> list[Member]:
     for shift, member, contact in rows:
         if _covers(shift, now) and member.id is not None:
             seen[member.id] = Member(member.id, member.name, member.coordinator, contact)
-    return list(seen.values())
+    return sorted(seen.values(), key=lambda m: m.name.casefold())
 
 
 def members(db: DB, *, coordinators_only: bool = False) -> list[Member]:
