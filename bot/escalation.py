@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from bot import roster
 from bot.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
 from bot.store import affected, unit_of_work
 from flows.engine import Content
+from flows.session import Session
 from flows.types import Effect, Inbound, Option, Outbound, Severity
 
 log = logging.getLogger(__name__)
@@ -332,6 +334,9 @@ def _close(
     person = db.get(Contact, case.contact_id) if case.contact_id is not None else None
     if person is not None:
         _queue(db, person, Outbound(_t(ctx, "person_case_closed")), "relay", now)
+        # A later case asks again whether it is safe to write (circumstances change).
+        session = Session.from_dict(json.loads(person.session or "{}"))
+        person.session = json.dumps(session.evolve(asked_safe=False, awaiting=None).to_dict())
     return _t(ctx, "def_closed", id=case.id)
 
 

@@ -102,7 +102,7 @@ class Outbox(SQLModel, table=True):
     kind: str = Field(default="reply", max_length=16)
     text: str = ""
     options: str = "[]"
-    template: str | None = Field(default=None, max_length=32)
+    template: str | None = Field(default=None, max_length=64)
     status: str = Field(default=OutboxStatus.PENDING, max_length=16, index=True)
     attempts: int = 0
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))

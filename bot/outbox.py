@@ -31,7 +31,8 @@ LEASE = timedelta(seconds=60)
 PRIVATE_KINDS = frozenset({"relay", "ping"})
 BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
 WHATSAPP_WINDOW = timedelta(hours=24)
-BATCH_SECONDS = 10
+BATCH_SECONDS = 2
+"""Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,8 +98,10 @@ def claim_batch(
     if engine.dialect.name == "postgresql":
         # A materialised CTE picks the rows once; `IN (subquery ... SKIP LOCKED LIMIT n)` may be
         # re-evaluated by the planner and claim far more than n rows (seen: 570 for n=40).
-        chosen = candidates.with_for_update(skip_locked=True).cte("chosen").prefix_with(
-            "MATERIALIZED", dialect="postgresql"
+        chosen = (
+            candidates.with_for_update(skip_locked=True)
+            .cte("chosen")
+            .prefix_with("MATERIALIZED", dialect="postgresql")
         )
         claim = claim.where(col(Outbox.id) == chosen.c.id)
     else:  # SQLite: one writer at a time, the statement is atomic
@@ -176,7 +179,9 @@ class Dispatcher:
         batch: int = 50,
         per_chat_rate: float = 1.0,
         templates: dict[str, str] | None = None,
+        lease: timedelta = LEASE,
     ) -> None:
+        self.lease = lease
         self.engine = engine
         self.vault = vault
         self.clock = clock
@@ -223,7 +228,7 @@ class Dispatcher:
         return total
 
     async def run_forever(self, idle: float = 0.2, stop: asyncio.Event | None = None) -> None:
-        recover_stale(self.engine, self.clock())
+        recover_stale(self.engine, self.clock(), self.lease)
         last_recovery = asyncio.get_running_loop().time()
         while stop is None or not stop.is_set():
             try:
@@ -232,8 +237,8 @@ class Dispatcher:
                 log.exception("dispatcher round failed")
                 sent = 0
             now_mono = asyncio.get_running_loop().time()
-            if now_mono - last_recovery > LEASE.total_seconds():
-                recover_stale(self.engine, self.clock())
+            if now_mono - last_recovery > self.lease.total_seconds():
+                recover_stale(self.engine, self.clock(), self.lease)
                 last_recovery = now_mono
             if not sent:
                 await asyncio.sleep(idle)

@@ -48,5 +48,5 @@ async def run_polling(app: App, limit_seconds: float | None = None, timeout: int
                     await bot.answer_callback_query(parsed.callback_query_id)
                 if parsed.envelope is not None:
                     await asyncio.to_thread(app.service.handle, parsed.envelope)
-    stop.set()
-    await worker
+        stop.set()  # the dispatcher shares the bot: let it finish before the bot closes
+        await worker

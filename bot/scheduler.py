@@ -46,7 +46,7 @@ def reescalate(app: App) -> int:
 
 def retention(app: App) -> None:
     now = app.clock()
-    purged = escalation.purge_excerpts(app.engine, now)
+    purged = escalation.purge_excerpts(app.engine, now, app.service.policy.retention)
     with unit_of_work(app.engine) as db:
         db.exec(delete(InboundReceipt).where(col(InboundReceipt.received_at) < now - RECEIPT_TTL))
     if purged:

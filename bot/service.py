@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DB
 from sqlmodel import col, delete, func, select
@@ -19,7 +19,7 @@ from bot.privacy import Vault
 from bot.store import unit_of_work
 from flows.engine import Content, step
 from flows.session import Session
-from flows.types import Effect, Inbound, Outbound
+from flows.types import Channel, Effect, Inbound, Outbound
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
@@ -31,6 +31,10 @@ FLOOD_PER_MINUTE = 20
 LOOP_REPEATS = 20
 LOOP_WINDOW = timedelta(minutes=5)
 """A reply repeated this often to one contact in the window is a bot loop: stop answering."""
+LOOP_SUSPECT = 5
+"""Below this many messages a minute nobody is in a loop; skip the repeat count (hot path)."""
+TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
+"""Bots may delete messages in private chats for this long."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,6 +211,8 @@ class Service:
             log.warning("flood contact=%s messages_last_minute=%d", contact.pseudonym, recent)
             first = recent == FLOOD_PER_MINUTE + 1
             return [Outbound(self.content.texts["throttled"])] if first else []
+        if recent < LOOP_SUSPECT:  # a loop needs many messages from the other side
+            return list(replies)
         kept = []
         for reply in replies:
             repeats = db.exec(
@@ -235,9 +241,24 @@ class Service:
             raise ValueError(f"unknown effect {effect.kind!r}")
 
     def _forget(self, db: DB, contact: Contact, now: datetime, keep: list[Outbox]) -> None:
-        """BORRAR: close the case, drop queued messages and the contact; the goodbye still goes."""
+        """BORRAR: close the case, drop queued messages and the contact; the goodbye still goes.
+
+        On Telegram a quick exit also deletes the recent chat (bots may delete messages in
+        private chats for 48 hours): one outbox row of kind "delete" carrying the message ids.
+        """
         escalation.close_for_forget(db, contact, now, self)
         db.flush()
+        if contact.channel == Channel.TELEGRAM.value:
+            delete_row = self._queue_chat_deletion(db, contact, now)
+            if delete_row is not None:
+                keep = [*keep, delete_row]
+        # Receipts outlive the contact (no personal data) so a redelivered BORRAR is not rerun;
+        # the scheduler purges them after their TTL.
+        db.exec(
+            update(InboundReceipt)
+            .where(col(InboundReceipt.contact_id) == contact.id)
+            .values(contact_id=None, chat_message_id=None)
+        )
         db.exec(
             delete(Outbox).where(
                 col(Outbox.contact_id) == contact.id,
@@ -249,6 +270,42 @@ class Service:
             row.contact_id = None
         db.delete(contact)
         log.info("forgot contact=%s", contact.pseudonym)
+
+    def _queue_chat_deletion(self, db: DB, contact: Contact, now: datetime) -> Outbox | None:
+        since = now - TELEGRAM_DELETE_WINDOW
+        sent = db.exec(
+            select(col(Outbox.provider_id)).where(
+                col(Outbox.contact_id) == contact.id,
+                col(Outbox.channel) == contact.channel,
+                col(Outbox.status).in_((OutboxStatus.SENT, OutboxStatus.DELIVERED)),
+                col(Outbox.provider_id).is_not(None),
+                col(Outbox.sent_at) >= since,
+            )
+        ).all()
+        received = db.exec(
+            select(col(InboundReceipt.chat_message_id)).where(
+                col(InboundReceipt.contact_id) == contact.id,
+                col(InboundReceipt.chat_message_id).is_not(None),
+                col(InboundReceipt.received_at) >= since,
+            )
+        ).all()
+        ids = {int(i) for i in sent if i is not None and i.isdigit()}
+        ids.update(i for i in received if i is not None)
+        if not ids:
+            return None
+        row = Outbox(
+            contact_id=contact.id,
+            channel=contact.channel,
+            address_enc=contact.address_enc,
+            priority=PRIORITY_REPLY,
+            kind="delete",
+            text=json.dumps(sorted(ids)),
+            next_attempt_at=now,
+            created_at=now,
+        )
+        db.add(row)
+        db.flush()
+        return row
 
 
 def cancel_broadcasts(db: DB, contact_id: int | None) -> None:

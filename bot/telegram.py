@@ -56,18 +56,26 @@ def make_bot(token: str, base_url: str) -> Bot:
 
 def parse_update(data: Any) -> Parsed:
     """Translate an update to the neutral model; only private chats are answered."""
-    if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+    update_id = data.get("update_id") if isinstance(data, dict) else None
+    if not isinstance(update_id, int) or isinstance(update_id, bool):
         raise UpdateError("not a Telegram update (no integer update_id)")
     try:
         update = Update.de_json(data, None)
-    except (KeyError, TypeError, ValueError) as exc:
+        return _parse(update)
+    except UpdateError:
+        raise
+    except (AttributeError, KeyError, TypeError, ValueError) as exc:  # wrong shapes or types
         raise UpdateError(f"malformed update: {type(exc).__name__}") from exc
+
+
+def _parse(update: Update) -> Parsed:
     external_id = str(update.update_id)
     if update.callback_query is not None:
         query = update.callback_query
         chat = query.message.chat if query.message is not None else None
         if chat is None or chat.type != "private":
             return Parsed(None, "callback outside a private chat", query.id)
+        _require_types(query.data, str | None, chat.id, int)
         inbound = Inbound(Channel.TELEGRAM, payload=query.data or "")
         return Parsed(Envelope(inbound, str(chat.id), external_id), callback_query_id=query.id)
     message = update.message or update.edited_message
@@ -75,13 +83,22 @@ def parse_update(data: Any) -> Parsed:
         return Parsed(None, "update kind not handled")
     if message.chat.type != "private":
         return Parsed(None, "group chat")
+    _require_types(message.chat.id, int, message.message_id, int)
+    _require_types(message.text, str | None, message.caption, str | None)
     inbound = _inbound(message)
     return Parsed(Envelope(inbound, str(message.chat.id), external_id, message.message_id))
 
 
+def _require_types(*pairs: Any) -> None:
+    """PTB's de_json trusts the JSON types; a forged update must not reach the core."""
+    for value, kind in zip(pairs[::2], pairs[1::2], strict=True):
+        if not isinstance(value, kind) or isinstance(value, bool):
+            raise UpdateError(f"malformed update: {type(value).__name__} field")
+
+
 def _inbound(message: TgMessage) -> Inbound:
     if message.location is not None:
-        location = Location(message.location.latitude, message.location.longitude)
+        location = Location(float(message.location.latitude), float(message.location.longitude))
         return Inbound(Channel.TELEGRAM, location=location)
     media = next((kind for attr, kind in MEDIA_FIELDS.items() if getattr(message, attr)), None)
     text = message.text or message.caption or ""

@@ -115,14 +115,15 @@ def build_web(app: App, *, lifespan_tasks: Sequence[Background] = ()) -> FastAPI
         except UnicodeDecodeError:
             return JSONResponse({"error": "body is not UTF-8 form data"}, status_code=400)
         token = settings.twilio_auth_token
-        base = settings.public_base_url
+        # Twilio signs the URL it called: PUBLIC_BASE_URL, else this request's own origin
+        # (scheme from X-Forwarded-Proto behind a trusted proxy, host from the Host header).
+        base = settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
         signature = request.headers.get("x-twilio-signature", "")
-        url = f"{(base or '').rstrip('/')}{path}"
+        url = f"{base.rstrip('/')}{path}"
         if request.url.query:
             url += "?" + request.url.query
         if (
             token is None
-            or base is None
             or not signature
             or not verify_signature(token.get_secret_value(), url, form, signature)
         ):

@@ -149,6 +149,8 @@ def record_status(engine: Engine, update: StatusUpdate, templates: Mapping[str, 
             else:
                 row.status = OutboxStatus.FAILED
             row.error = f"twilio_{update.error_code or update.status}"
-        if row.status != OutboxStatus.PENDING and row.kind in PRIVATE_KINDS:
+        final = update.status in {"delivered", "read", "failed", "undelivered"}
+        # Keep a private text until the outcome is final: "undelivered 63016" may follow "sent".
+        if final and row.status != OutboxStatus.PENDING and row.kind in PRIVATE_KINDS:
             row.text = ""
     return True

@@ -157,7 +157,12 @@ def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
 
 
 def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
+    """A defensora holds the case: the text goes to her (still assessed, still answered)."""
     effects = [Effect("relay", {"case_id": session.relay_case, "text": text})]
+    folded = fold(text)
+    if session.awaiting == "safe_to_talk" and (folded in YES or folded in NO):
+        effects.append(Effect("safe_to_contact", {"safe": folded in YES}))
+        session = session.evolve(awaiting=None)
     risk = assess_risk(text, ctx.content.risk)
     severity = Severity.highest(session.severity, risk.severity)
     if risk.severity.at_least(Severity.HIGH):

@@ -193,3 +193,12 @@ def test_relay_mode_sends_text_to_the_defensora(chat: Chat) -> None:
     assert chat.turn is not None and chat.turn.replies == ()
     chat.say("BORRAR")
     assert chat.effects == ["forget"]
+
+
+def test_safety_answer_counts_even_when_a_defensora_already_holds_the_case(chat: Chat) -> None:
+    chat.say("me quiere matar mi marido")
+    chat.session = chat.session.evolve(relay_case=3)  # taken before she answered
+    chat.say("2")
+    assert chat.effects == ["relay", "safe_to_contact"]
+    assert chat.turn is not None and chat.turn.effects[1].data == {"safe": False}
+    assert chat.session.awaiting is None

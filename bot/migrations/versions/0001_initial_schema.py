@@ -88,7 +88,7 @@ def upgrade() -> None:
         sa.Column("kind", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("text", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
         sa.Column("options", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
-        sa.Column("template", sqlmodel.sql.sqltypes.AutoString(length=32), nullable=True),
+        sa.Column("template", sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
         sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", bot.models.UTCDateTime(timezone=True), nullable=False),
