@@ -218,9 +218,19 @@ async def load(
     return Figures(name, len(latencies), errors, time.perf_counter() - started, latencies)
 
 
+def queued(database_url: str) -> int:
+    """Inbound messages accepted but not yet turned (the workers' backlog)."""
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        sql = "SELECT count(*) FROM inbound_receipt WHERE status = 'pending'"
+        left = int(conn.execute(text(sql)).scalar_one())
+    engine.dispose()
+    return left
+
+
 def run_backend(
     label: str, database_url: str, args: argparse.Namespace, workdir: Path
-) -> tuple[Figures, Figures]:
+) -> tuple[Figures, Figures, Figures, float]:
     from cryptography.fernet import Fernet
 
     from tests.fakes import FakeTelegram, FakeTwilio
@@ -264,6 +274,40 @@ def run_backend(
             asyncio.run(load("warm-up", base, warm, args.clients, args.seconds))
             requests = signed_requests(base, twilio.auth_token, args.count)
             bot = asyncio.run(load(f"serve ({label})", base, requests, args.clients, args.seconds))
+        # Scale-out shape: the web process only queues (one INSERT); a worker runs the turns.
+        ingest_port = free_port()
+        ingest_base = f"http://127.0.0.1:{ingest_port}"
+        ingest_env = {**env, "PUBLIC_BASE_URL": ingest_base}
+        web_only = [sys.executable, "-m", "bot", "serve", "--no-worker", "--port", str(ingest_port)]
+        worker = subprocess.Popen(
+            [sys.executable, "-m", "bot", "worker"],
+            env=ingest_env,
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        try:
+            with process(web_only, ingest_env, ingest_port, workdir / f"web-{label}.log"):
+                warm = signed_requests(ingest_base, twilio.auth_token, args.warmup)
+                asyncio.run(load("warm-up", ingest_base, warm, args.clients, args.seconds))
+                requests = signed_requests(ingest_base, twilio.auth_token, args.count)
+                started = time.perf_counter()
+                ingest = asyncio.run(
+                    load(
+                        f"serve --no-worker ({label})",
+                        ingest_base,
+                        requests,
+                        args.clients,
+                        args.seconds,
+                    )
+                )
+                deadline = time.monotonic() + args.seconds * 3
+                while queued(database_url) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+                turned = ingest.count / (time.perf_counter() - started)
+        finally:
+            worker.terminate()
+            worker.wait(timeout=15)
         floor_port = free_port()
         floor_base = f"http://127.0.0.1:{floor_port}"
         floor_env = {**env, "FLOOR_DATABASE_URL": database_url}
@@ -288,7 +332,7 @@ def run_backend(
             floor = asyncio.run(
                 load(f"bare INSERT ({label})", floor_base, requests, args.clients, args.seconds)
             )
-        return bot, floor
+        return bot, ingest, floor, turned
     finally:
         twilio.stop()
         telegram.stop()
@@ -309,7 +353,7 @@ def main() -> None:
         f"≤ {args.seconds:.0f} s per run; {os.cpu_count()} CPUs; client, server and fakes "
         "share this machine"
     )
-    results: list[tuple[Figures, Figures]] = []
+    results: list[tuple[Figures, Figures, Figures, float]] = []
     with tempfile.TemporaryDirectory(prefix="defensoras-bench-") as tmp:
         workdir = Path(tmp)
         results.append(run_backend("sqlite", f"sqlite:///{workdir / 'bench.db'}", args, workdir))
@@ -318,12 +362,17 @@ def main() -> None:
                 if url is not None:
                     results.append(run_backend("postgresql", url, args, workdir))
     print()
-    for bot, floor in results:
+    for bot, ingest, floor, turned in results:
         print(bot.line())
+        print(ingest.line())
         print(floor.line())
-        ratio = floor.throughput / bot.throughput if bot.throughput else float("nan")
-        p50 = statistics.median(bot.latencies) / statistics.median(floor.latencies)
-        print(f"{'':<28} floor/serve throughput ×{ratio:.1f}, serve/floor p50 ×{p50:.1f}")
+        for name, figures in (("serve", bot), ("serve --no-worker", ingest)):
+            ratio = figures.throughput / floor.throughput if floor.throughput else float("nan")
+            p50 = statistics.median(figures.latencies) / statistics.median(floor.latencies)
+            print(
+                f"{'':<4}{name}: {ratio:.2f} of the bare-INSERT floor's throughput, p50 ×{p50:.1f}"
+            )
+        print(f"{'':<4}serve --no-worker + 1 worker: turns completed end to end {turned:.1f}/s")
         print()
 
 

@@ -53,8 +53,8 @@ def serve(
     from bot.worker import run_worker
 
     app = _app()
-    tasks = [] if no_worker else [lambda: run_worker(app)]
-    web = build_web(app, lifespan_tasks=tasks)
+    tasks = [] if no_worker else [lambda: run_worker(app, beside_web=True)]
+    web = build_web(app, lifespan_tasks=tasks, process_turns=not no_worker)
     uvicorn.run(web, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
 
 

@@ -62,7 +62,10 @@ class InboundReceipt(SQLModel, table=True):
     """One row per provider message id: a redelivery hits the unique key and is not processed."""
 
     __tablename__ = "inbound_receipt"
-    __table_args__ = (UniqueConstraint("channel", "external_id", name="uq_inbound_external"),)
+    __table_args__ = (
+        UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
+        Index("ix_inbound_pending", "status", "id"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     channel: str = Field(max_length=16)
@@ -72,6 +75,10 @@ class InboundReceipt(SQLModel, table=True):
     )
     chat_message_id: int | None = None
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    status: str = Field(default="pending", max_length=16)
+    """pending (queued, payload encrypted) -> done (payload erased) | failed."""
+    payload: str | None = None
+    attempts: int = 0
 
 
 class OutboxStatus:

@@ -48,7 +48,12 @@ def retention(app: App) -> None:
     now = app.clock()
     purged = escalation.purge_excerpts(app.engine, now, app.service.policy.retention)
     with unit_of_work(app.engine) as db:
-        db.exec(delete(InboundReceipt).where(col(InboundReceipt.received_at) < now - RECEIPT_TTL))
+        db.exec(
+            delete(InboundReceipt).where(
+                col(InboundReceipt.received_at) < now - RECEIPT_TTL,
+                col(InboundReceipt.status) != "pending",
+            )
+        )
     if purged:
         log.info("retention: purged %d excerpt(s)", purged)
 

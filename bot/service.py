@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DB
 from sqlmodel import col, delete, func, select
@@ -16,16 +18,18 @@ from sqlmodel import col, delete, func, select
 from bot import escalation
 from bot.models import Contact, InboundReceipt, Outbox, OutboxStatus
 from bot.privacy import Vault
-from bot.store import unit_of_work
+from bot.store import serialized, unit_of_work
 from flows.engine import Content, step
 from flows.session import Session
-from flows.types import Channel, Effect, Inbound, Outbound
+from flows.types import Channel, Effect, Inbound, Location, Outbound
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 PRIORITY_REPLY = 0
 PRIORITY_BROADCAST = 5
+MAX_ATTEMPTS = 3
+"""An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
 FLOOD_PER_MINUTE = 20
 """Past this many messages a minute a contact gets one 'wait' reply; risk is still assessed."""
 LOOP_REPEATS = 20
@@ -52,6 +56,31 @@ class Handled:
     duplicate: bool = False
     pseudonym: str | None = None
     outbox_ids: list[int] = field(default_factory=list)
+
+
+def encode_envelope(envelope: Envelope) -> str:
+    inbound = envelope.inbound
+    location = inbound.location
+    return json.dumps(
+        {
+            "c": inbound.channel.value,
+            "a": envelope.address,
+            "t": inbound.text,
+            "p": inbound.payload,
+            "m": inbound.media,
+            "l": [location.latitude, location.longitude] if location else None,
+            "x": envelope.external_id,
+            "i": envelope.chat_message_id,
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_envelope(data: str) -> Envelope:
+    raw = json.loads(data)
+    location = Location(*raw["l"]) if raw["l"] else None
+    inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
+    return Envelope(inbound, raw["a"], raw["x"], raw["i"])
 
 
 class ContactBook:
@@ -131,45 +160,102 @@ class Service:
         self.policy = policy or escalation.Policy()
 
     def handle(self, envelope: Envelope) -> Handled:
-        """Process one inbound message exactly once (per provider id)."""
+        """Accept and process one inbound message now (console, polling, tests)."""
+        accepted = self.accept(envelope)
+        if accepted is None:
+            return Handled(duplicate=True)
+        return self.process(accepted)
+
+    def accept(self, envelope: Envelope) -> int | None:
+        """Durably queue an inbound message: one INSERT. None when it was already received.
+
+        The provider's id is the unique key, so a redelivery is acknowledged and dropped. The
+        message waits encrypted until a turn processes it, and is erased by that same turn.
+        """
+        values = {
+            "channel": envelope.inbound.channel.value,
+            "external_id": envelope.external_id or f"local:{uuid.uuid4().hex}",
+            "chat_message_id": envelope.chat_message_id,
+            "received_at": self.clock(),
+            "status": "pending",
+            "payload": self.contacts.vault.encrypt(encode_envelope(envelope)),
+            "attempts": 0,
+        }
+        try:  # Core, not the ORM: this is the hot path of every webhook
+            with serialized(self.engine), self.engine.begin() as connection:
+                inserted = connection.execute(
+                    insert(InboundReceipt).values(values).returning(col(InboundReceipt.id))
+                )
+                return cast(int, inserted.scalar_one())
+        except IntegrityError:
+            return None
+
+    def process(self, receipt_id: int | None) -> Handled:
+        """Run the turn of one accepted message, exactly once even with many processors."""
+        if receipt_id is None:
+            return Handled(duplicate=True)
         for attempt in range(3):
             try:
-                return self._handle_once(envelope)
-            except IntegrityError:
-                if envelope.external_id is not None and self._seen(envelope):
-                    return Handled(duplicate=True)
+                return self._process_once(receipt_id)
+            except IntegrityError:  # two first messages of one person raced to create her
                 if attempt == 2:
+                    self._give_up(receipt_id)
                     raise
+            except Exception:
+                self._give_up(receipt_id)
+                raise
         raise AssertionError("unreachable")
 
-    def _seen(self, envelope: Envelope) -> bool:
+    def process_pending(self, limit: int = 50, older_than: timedelta | None = None) -> int:
+        """Process queued messages in arrival order (a crashed web process leaves some)."""
+        query = select(col(InboundReceipt.id)).where(col(InboundReceipt.status) == "pending")
+        if older_than is not None:
+            cutoff = self.clock() - older_than
+            query = query.where(col(InboundReceipt.received_at) <= cutoff)
         with unit_of_work(self.engine) as db:
-            return (
-                db.exec(
-                    select(col(InboundReceipt.id)).where(
-                        col(InboundReceipt.channel) == envelope.inbound.channel.value,
-                        col(InboundReceipt.external_id) == envelope.external_id,
-                    )
-                ).first()
-                is not None
-            )
+            ids = db.exec(query.order_by(col(InboundReceipt.id)).limit(limit)).all()
+        done = 0
+        for receipt_id in ids:
+            try:
+                done += not self.process(receipt_id).duplicate
+            except Exception:
+                log.exception("inbound receipt %s failed", receipt_id)
+        return done
 
-    def _handle_once(self, envelope: Envelope) -> Handled:
-        now = self.clock()
-        channel = envelope.inbound.channel.value
+    def _give_up(self, receipt_id: int) -> None:
+        """A message that keeps failing is parked after MAX_ATTEMPTS, never retried forever."""
         with unit_of_work(self.engine) as db:
-            contact = self.contacts.get_or_create(db, channel, envelope.address, now)
-            if envelope.external_id is not None:
-                db.add(
-                    InboundReceipt(
-                        channel=channel,
-                        external_id=envelope.external_id,
-                        contact_id=contact.id,
-                        chat_message_id=envelope.chat_message_id,
-                        received_at=now,
-                    )
+            receipt = db.get(InboundReceipt, receipt_id)
+            if receipt is None or receipt.status != "pending":
+                return
+            receipt.attempts += 1
+            if receipt.attempts >= MAX_ATTEMPTS:
+                receipt.status, receipt.payload = "failed", None
+                log.error("inbound receipt %s failed %d times: dropped", receipt_id, MAX_ATTEMPTS)
+
+    def _process_once(self, receipt_id: int) -> Handled:
+        with unit_of_work(self.engine) as db:
+            # Claim and erase in the turn's own transaction: a crash leaves it pending, a second
+            # processor waits on the row and then finds it done.
+            claimed = db.execute(
+                update(InboundReceipt)
+                .where(
+                    col(InboundReceipt.id) == receipt_id, col(InboundReceipt.status) == "pending"
                 )
-                db.flush()
+                .values(status="done")
+                .returning(col(InboundReceipt.payload), col(InboundReceipt.received_at))
+            ).first()
+            if claimed is None or claimed[0] is None:
+                return Handled(duplicate=True)
+            envelope = decode_envelope(self.contacts.vault.decrypt(claimed[0]))
+            now = claimed[1]
+            channel = envelope.inbound.channel.value
+            contact = self.contacts.get_or_create(db, channel, envelope.address, now)
+            db.exec(
+                update(InboundReceipt)
+                .where(col(InboundReceipt.id) == receipt_id)
+                .values(contact_id=contact.id, payload=None)
+            )
             contact.last_inbound_at = now
             handled = Handled(pseudonym=contact.pseudonym)
             command = escalation.defensora_command(db, contact, envelope.inbound, now, self)

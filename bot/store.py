@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from typing import Any, cast
 
@@ -81,10 +82,21 @@ def affected(result: Result[Any]) -> int:
     return int(cast("CursorResult[Any]", result).rowcount)
 
 
+_SQLITE_WRITERS: dict[str, threading.RLock] = {}
+
+
+def serialized(engine: Engine) -> AbstractContextManager[object]:
+    """SQLite has one writer: queue this process's transactions on a lock, not on the busy
+    handler (which sleeps up to 100 ms per retry and made p99 latency ~0.6 s under load)."""
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+
+
 @contextmanager
 def unit_of_work(engine: Engine) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error."""
-    with Session(engine, expire_on_commit=False) as session:
+    with serialized(engine), Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()

@@ -49,8 +49,14 @@ async def read_body(request: Request, limit: int) -> bytes:
     return b"".join(chunks)
 
 
-def build_web(app: App, *, lifespan_tasks: Sequence[Background] = ()) -> FastAPI:
-    """The web app; `lifespan_tasks` run beside it (dispatcher, scheduler) in `serve`."""
+def build_web(
+    app: App, *, lifespan_tasks: Sequence[Background] = (), process_turns: bool = True
+) -> FastAPI:
+    """The web app; `lifespan_tasks` run beside it (dispatcher, scheduler) in `serve`.
+
+    With `process_turns=False` (`serve --no-worker`) a webhook only queues the message (one
+    INSERT) and answers; the workers run the turns. Either way the message is durable first.
+    """
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -74,10 +80,17 @@ def build_web(app: App, *, lifespan_tasks: Sequence[Background] = ()) -> FastAPI
         return JSONResponse({"error": "body too large"}, status_code=413)
 
     async def handle(envelope: Envelope, channel: str) -> Handled:
+        """Queue durably; then run the turn here unless workers do it (`serve --no-worker`)."""
         started = time.perf_counter()
-        result = await asyncio.to_thread(app.service.handle, envelope)
+        receipt_id = await asyncio.to_thread(app.service.accept, envelope)
+        if receipt_id is None:
+            metrics.INBOUND.labels(channel, "duplicate").inc()
+            return Handled(duplicate=True)
+        result = Handled()
+        if process_turns:
+            result = await asyncio.to_thread(app.service.process, receipt_id)
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
-        metrics.INBOUND.labels(channel, "duplicate" if result.duplicate else "processed").inc()
+        metrics.INBOUND.labels(channel, "processed" if process_turns else "queued").inc()
         return result
 
     @web.post("/telegram/webhook")

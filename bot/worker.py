@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import suppress
 from datetime import timedelta
 
 from bot.bootstrap import App
@@ -46,8 +47,29 @@ def build_dispatcher(app: App) -> Dispatcher:
     )
 
 
-async def run_worker(app: App, stop: asyncio.Event | None = None) -> None:
-    """Dispatcher and scheduler until `stop` is set (or the task is cancelled)."""
+async def run_inbound(
+    app: App, stop: asyncio.Event, poll: float = 0.1, orphan_after: timedelta | None = None
+) -> None:
+    """Run the turns of queued inbound messages (those `serve --no-worker` accepted).
+
+    Beside a web process that runs its own turns, only orphans (a web process died between
+    accepting and processing) are picked up, after `orphan_after`.
+    """
+    while not stop.is_set():
+        try:
+            done = await asyncio.to_thread(app.service.process_pending, 50, orphan_after)
+        except Exception:  # keep serving: a database hiccup must not stop the worker
+            log.exception("inbound processing round failed")
+            done = 0
+        if not done:
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), poll if orphan_after is None else 5)
+
+
+async def run_worker(
+    app: App, stop: asyncio.Event | None = None, *, beside_web: bool = False
+) -> None:
+    """Inbound turns, dispatcher and scheduler until `stop` is set (or the task is cancelled)."""
     stop = stop or asyncio.Event()
     dispatcher = build_dispatcher(app)
     if not dispatcher.senders:
@@ -61,4 +83,9 @@ async def run_worker(app: App, stop: asyncio.Event | None = None) -> None:
                 log.exception("scheduler lost its leadership; standing by again")
                 await asyncio.sleep(2)
 
-    await asyncio.gather(dispatcher.run_forever(stop=stop), scheduler_forever())
+    orphans = timedelta(seconds=app.settings.outbox_lease_seconds) if beside_web else None
+    await asyncio.gather(
+        run_inbound(app, stop, orphan_after=orphans),
+        dispatcher.run_forever(stop=stop),
+        scheduler_forever(),
+    )

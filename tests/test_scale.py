@@ -79,14 +79,20 @@ def wait_healthy(port: int, deadline: float) -> None:
     raise AssertionError(f"web process on {port} never became healthy")
 
 
-def outbox_left(pg_url: str) -> int:
-    engine = create_engine(pg_url.replace("postgresql+psycopg", "postgresql+psycopg"))
+def count(pg_url: str, sql: str) -> int:
+    engine = create_engine(pg_url)
     with engine.connect() as conn:
-        left = conn.execute(
-            text("SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
-        ).scalar_one()
+        value = conn.execute(text(sql)).scalar_one()
     engine.dispose()
-    return int(left)
+    return int(value)
+
+
+def outbox_left(pg_url: str) -> int:
+    return count(pg_url, "SELECT count(*) FROM outbox WHERE status IN ('pending', 'sending')")
+
+
+def inbound_left(pg_url: str) -> int:
+    return count(pg_url, "SELECT count(*) FROM inbound_receipt WHERE status = 'pending'")
 
 
 def test_two_webs_two_workers_one_killed(
@@ -155,6 +161,10 @@ def test_two_webs_two_workers_one_killed(
         assert Counter(statuses) == Counter({200: len(posts)})
         print(f"posted {len(posts)} webhooks in {time.monotonic() - began:.1f}s")
 
+        deadline = time.monotonic() + 120
+        while inbound_left(pg_url) and time.monotonic() < deadline:
+            time.sleep(0.5)  # the surviving worker runs the turns the web processes queued
+        assert inbound_left(pg_url) == 0
         broadcast = subprocess.run(
             [
                 sys.executable,

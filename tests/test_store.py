@@ -88,17 +88,43 @@ def test_redelivered_message_is_processed_once(app: App) -> None:
         assert len(db.exec(select(Outbox)).all()) == len(first)
 
 
-def test_a_failing_turn_leaves_nothing_behind(app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failing_turn_leaves_nothing_half_done_and_loses_no_message(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def explode(*_: object, **__: object) -> None:
+        raise RuntimeError("boom")
+
+    with monkeypatch.context() as patch:
+        patch.setattr("bot.service.step", explode)
+        with pytest.raises(RuntimeError):
+            say(app, "hola", external_id="SM1")
+    with unit_of_work(app.engine) as db:
+        assert db.exec(select(Contact)).all() == []
+        assert db.exec(select(Outbox)).all() == []
+        (queued,) = db.exec(select(InboundReceipt)).all()
+        assert (queued.status, queued.attempts) == ("pending", 1)
+        assert queued.payload and "hola" not in queued.payload  # kept, encrypted, to retry
+    assert app.service.process_pending() == 1  # the worker's sweep runs it once fixed
+    with unit_of_work(app.engine) as db:
+        (done,) = db.exec(select(InboundReceipt)).all()
+        assert (done.status, done.payload) == ("done", None)
+        assert len(db.exec(select(Outbox)).all()) == 2
+
+
+def test_a_message_that_always_fails_is_parked_not_retried_forever(
+    app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def explode(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr("bot.service.step", explode)
     with pytest.raises(RuntimeError):
-        say(app, "hola", external_id="SM1")
+        say(app, "hola", external_id="SM2")
+    assert app.service.process_pending() == 0
+    assert app.service.process_pending() == 0
     with unit_of_work(app.engine) as db:
-        assert db.exec(select(Contact)).all() == []
-        assert db.exec(select(InboundReceipt)).all() == []
-        assert db.exec(select(Outbox)).all() == []
+        (parked,) = db.exec(select(InboundReceipt)).all()
+        assert (parked.status, parked.attempts, parked.payload) == ("failed", 3, None)
 
 
 def test_borrar_deletes_the_contact_but_still_says_so(app: App) -> None:

@@ -69,11 +69,15 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=True),
         sa.Column("chat_message_id", sa.Integer(), nullable=True),
         sa.Column("received_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("status", sqlmodel.sql.sqltypes.AutoString(length=16), nullable=False),
+        sa.Column("payload", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(["contact_id"], ["contact.id"], ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id"),
         sa.UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
     )
     with op.batch_alter_table("inbound_receipt", schema=None) as batch_op:
+        batch_op.create_index("ix_inbound_pending", ["status", "id"], unique=False)
         batch_op.create_index(
             batch_op.f("ix_inbound_receipt_contact_id"), ["contact_id"], unique=False
         )
@@ -195,6 +199,7 @@ def downgrade() -> None:
     op.drop_table("outbox")
     with op.batch_alter_table("inbound_receipt", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_inbound_receipt_contact_id"))
+        batch_op.drop_index("ix_inbound_pending")
 
     op.drop_table("inbound_receipt")
     op.drop_table("defensora")
