@@ -13,7 +13,7 @@ from sqlalchemy import Engine, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
-from bot import roster
+from bot import metrics, roster
 from bot.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
 from bot.store import affected, unit_of_work
 from flows.engine import Content
@@ -307,6 +307,7 @@ def _take(db: DB, case: Case, member: roster.Member, now: datetime, ctx: Context
         return _t(ctx, "def_taken_by", id=case.id, name=_holder_name(db, case) or "?")
     db.refresh(case)
     _event(db, case, "taken", now, actor=member.name)
+    metrics.TIME_TO_TAKE.observe((now - case.opened_at).total_seconds())
     for other in _paged_members(db, case):  # whoever was told of it stops worrying
         if other.id != member.id:
             notice = Outbound(_t(ctx, "def_taken_notice", id=case.id, name=member.name))

@@ -372,6 +372,13 @@ async def test_take_relay_both_ways_and_close(pipe: Pipeline) -> None:
 
 
 async def test_taking_a_taken_case_says_who_has_it(lite: Pipeline) -> None:
+    from prometheus_client import REGISTRY
+
+    def takes() -> float:
+        name = "defensoras_escalation_time_to_take_seconds_count"
+        return REGISTRY.get_sample_value(name) or 0.0
+
+    before = takes()
     roster(lite.app)
     lite.whatsapp(THREAT)
     lite.tg(ANA, "/tomar 1")
@@ -388,6 +395,7 @@ async def test_taking_a_taken_case_says_who_has_it(lite: Pipeline) -> None:
     assert "Tomaste el caso #1" in lite.tg_texts(ANA)[-1]
     assert lite.case().status == "taken" and lite.events().count("taken") == 1
     assert not any(body.startswith("Defensora:") for body in lite.wa_texts())
+    assert takes() == before + 1  # /metrics: escalation time-to-take, once per case
 
 
 async def test_defensora_commands_casos_turno_ayuda_and_unknown_cases(lite: Pipeline) -> None:
