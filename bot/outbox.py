@@ -27,6 +27,7 @@ from flows.types import Option
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
+MAX_TRACKED_CHATS = 5000
 LEASE = timedelta(seconds=60)
 PRIVATE_KINDS = frozenset({"relay", "ping"})
 BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
@@ -251,9 +252,7 @@ class Dispatcher:
             if held is not None:  # after a retry or while the channel is paused: not an attempt
                 self._defer(message, held)
                 continue
-            per_chat = state.per_chat.setdefault(
-                message.address, AsyncLimiter(3, 3.0 / self.per_chat_rate)
-            )
+            per_chat = self._chat_limiter(state, message)
             async with per_chat, state.limiter:
                 held = self._paused(state)  # another chat may have hit a 429 while we waited
                 result = None if held is not None else await self._attempt(sender, message)
@@ -262,6 +261,15 @@ class Dispatcher:
                 self._defer(message, held)
                 continue
             held = self._record(message, result, state)
+
+    def _chat_limiter(self, state: _ChannelState, message: Message) -> AsyncLimiter:
+        """About `per_chat_rate` per chat, bursts of 3; idle chats are forgotten (bounded)."""
+        key = str(message.contact_id) if message.contact_id is not None else message.address
+        if len(state.per_chat) > MAX_TRACKED_CHATS:
+            idle = [k for k, limiter in state.per_chat.items() if limiter.has_capacity(3)]
+            for k in idle:
+                del state.per_chat[k]
+        return state.per_chat.setdefault(key, AsyncLimiter(3, 3.0 / self.per_chat_rate))
 
     def _paused(self, state: _ChannelState) -> datetime | None:
         remaining = state.paused_until - asyncio.get_running_loop().time()

@@ -294,8 +294,9 @@ class Service:
             )
         ).one()
         if recent > FLOOD_PER_MINUTE:
-            log.warning("flood contact=%s messages_last_minute=%d", contact.pseudonym, recent)
             first = recent == FLOOD_PER_MINUTE + 1
+            if first:
+                log.warning("flood contact=%s: throttled (risk still assessed)", contact.pseudonym)
             return [Outbound(self.content.texts["throttled"])] if first else []
         if recent < LOOP_SUSPECT:  # a loop needs many messages from the other side
             return list(replies)
