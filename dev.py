@@ -31,14 +31,15 @@ def _ensure_venv(extras: str) -> None:
     if not PY.exists():
         print(f"creating virtual environment in {VENV} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(VENV)
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + extras.encode()).hexdigest()
-    if STAMP.exists() and STAMP.read_text().strip() == digest:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    stamp = f"{extras or 'base'} {digest}"
+    if STAMP.exists() and STAMP.read_text().strip() == stamp:
         return
     print("installing dependencies (first run only) ...", flush=True)
     subprocess.run([PY, "-m", "pip", "install", "-q", "--upgrade", "pip"], check=True)
     target = f".[{extras}]" if extras else "."
     subprocess.run([PY, "-m", "pip", "install", "-q", "-e", target], check=True, cwd=ROOT)
-    STAMP.write_text(digest)
+    STAMP.write_text(stamp)
 
 
 def _run(*command: str | Path) -> int:
@@ -48,7 +49,8 @@ def _run(*command: str | Path) -> int:
 def main(argv: list[str]) -> int:
     task, rest = (argv[0], argv[1:]) if argv else ("chat", [])
     if task in {"chat", "serve", "worker"}:
-        _ensure_venv("dev" if (STAMP.exists() and "dev" in STAMP.read_text()) else "")
+        # Reuse a dev install (it includes everything chat needs) rather than reinstalling.
+        _ensure_venv("dev" if STAMP.exists() and STAMP.read_text().startswith("dev ") else "")
         return _run(BIN / "defensoras", task, *rest)
     if task == "test":
         _ensure_venv("dev")

@@ -99,7 +99,7 @@ def load_content(folder: Path | None = None) -> Content:
     menus = _validate(folder / "menus.yaml", TypeAdapter(Menus))
     missing = check_menu_texts(menus, texts)
     if missing:
-        raise ContentError(f"texts.yaml: missing text ids used by menus or the bot: {missing}")
+        raise ContentError("texts.yaml: " + "; ".join(missing))
     places = build_place_index(load_directory(folder))
     intents = _checked(folder / "intents.yaml", load_intent_model)
     return Content(

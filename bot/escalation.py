@@ -109,6 +109,10 @@ def apply_effect(db: DB, contact: Contact, effect: Effect, now: datetime, ctx: C
         if case is not None:
             case.safe_to_write = bool(effect.data["safe"])
             _event(db, case, "safe_to_write", now, detail="yes" if case.safe_to_write else "no")
+            holder = [m for m in roster.members(db) if m.id == case.taken_by]
+            if case.safe_to_write is False and holder:
+                warning = _t(ctx, "def_unsafe_now", id=case.id)
+                _queue(db, holder[0].contact, Outbound(warning), "ping", now)
 
 
 def _escalate(
@@ -170,7 +174,13 @@ def _escalate(
 def _recipients_for_upgrade(db: DB, case: Case, now: datetime) -> list[roster.Member]:
     """The holder; or, while nobody holds it, everyone who was told of it and who is on duty."""
     if case.status == "taken" and case.taken_by is not None:
-        return [m for m in roster.members(db) if m.id == case.taken_by]
+        holder = [m for m in roster.members(db) if m.id == case.taken_by]
+        if case.severity != Severity.IMMINENT.value:
+            return holder
+        # Danger now: the holder may be away from her phone; coordinators hear it too.
+        taken_by = {m.id for m in holder}
+        coordinators = roster.members(db, coordinators_only=True)
+        return holder + [m for m in coordinators if m.id not in taken_by]
     informed = _paged_members(db, case)
     known = {m.id for m in informed}
     informed += [m for m in roster.on_duty(db, now) if m.id not in known]
@@ -237,6 +247,14 @@ def _relay_to_defensora(db: DB, contact: Contact, text: str, now: datetime, ctx:
 
 
 def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: Context) -> None:
+    """BORRAR: her open case closes (the defensora is told); no case of hers keeps her words."""
+    for old in db.exec(select(Case).where(col(Case.contact_id) == contact.id)).all():
+        old.excerpt = None
+        db.execute(
+            update(CaseEvent)
+            .where(col(CaseEvent.case_id) == old.id, col(CaseEvent.kind) == "closed")
+            .values(detail=None)
+        )
     case = open_case(db, contact)
     if case is None:
         return
@@ -400,5 +418,16 @@ def purge_excerpts(engine: Engine, now: datetime, retention: timedelta | None = 
             update(Outbox)
             .where(*private, col(Outbox.status) != OutboxStatus.SENDING, col(Outbox.text) != "")
             .values(text="")
+        )
+        # A defensora's closing note may name places and people: it goes with the excerpt.
+        db.execute(
+            update(CaseEvent)
+            .where(
+                col(CaseEvent.kind) == "closed",
+                col(CaseEvent.at) <= cutoff,
+                col(CaseEvent.detail).is_not(None),
+                col(CaseEvent.actor) != "persona",
+            )
+            .values(detail=None)
         )
         return affected(result)

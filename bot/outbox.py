@@ -229,18 +229,17 @@ class Dispatcher:
         return total
 
     async def run_forever(self, idle: float = 0.2, stop: asyncio.Event | None = None) -> None:
-        recover_stale(self.engine, self.clock(), self.lease)
-        last_recovery = asyncio.get_running_loop().time()
+        last_recovery = -math.inf
         while stop is None or not stop.is_set():
-            try:
+            sent = 0
+            try:  # the loop must survive a bad row or a database hiccup, recovery included
+                now_mono = asyncio.get_running_loop().time()
+                if now_mono - last_recovery > self.lease.total_seconds():
+                    recover_stale(self.engine, self.clock(), self.lease)
+                    last_recovery = now_mono
                 sent = await self.run_once()
-            except Exception:  # the loop must survive a bad row or a database hiccup
+            except Exception:
                 log.exception("dispatcher round failed")
-                sent = 0
-            now_mono = asyncio.get_running_loop().time()
-            if now_mono - last_recovery > self.lease.total_seconds():
-                recover_stale(self.engine, self.clock(), self.lease)
-                last_recovery = now_mono
             if not sent:
                 await asyncio.sleep(idle)
 
@@ -280,7 +279,7 @@ class Dispatcher:
         with unit_of_work(self.engine) as db:
             db.execute(
                 update(Outbox)
-                .where(col(Outbox.id) == message.id)
+                .where(col(Outbox.id) == message.id, col(Outbox.status) == OutboxStatus.SENDING)
                 .values(
                     status=OutboxStatus.PENDING,
                     next_attempt_at=until,
@@ -342,7 +341,9 @@ class Dispatcher:
             if message.kind in PRIVATE_KINDS:
                 values["text"] = ""
         with unit_of_work(self.engine) as db:
-            db.execute(update(Outbox).where(col(Outbox.id) == message.id).values(**values))
+            # Only while still ours: after a lease expiry another dispatcher owns the row.
+            mine = (col(Outbox.id) == message.id, col(Outbox.status) == OutboxStatus.SENDING)
+            db.execute(update(Outbox).where(*mine).values(**values))
             if result.unreachable and message.contact_id is not None:
                 db.execute(
                     update(Contact)

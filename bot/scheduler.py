@@ -18,7 +18,7 @@ from sqlmodel import col, delete
 from bot import escalation
 from bot.bootstrap import App
 from bot.broadcast import create_broadcast
-from bot.models import InboundReceipt
+from bot.models import InboundReceipt, Outbox, OutboxStatus
 from bot.store import unit_of_work
 from flows.episodes import due_reminders
 
@@ -27,6 +27,13 @@ log = logging.getLogger(__name__)
 REMINDER_WINDOW = timedelta(hours=6)
 """A reminder missed by up to this much (an outage) is still sent; keys keep it single."""
 RECEIPT_TTL = timedelta(days=7)
+FINISHED = (
+    OutboxStatus.SENT,
+    OutboxStatus.DELIVERED,
+    OutboxStatus.FAILED,
+    OutboxStatus.NOT_SENT,
+    OutboxStatus.CANCELLED,
+)
 LOCK_ID = 0x0DEF_E450  # PostgreSQL advisory lock: the scheduler leader
 
 
@@ -52,6 +59,14 @@ def retention(app: App) -> None:
             delete(InboundReceipt).where(
                 col(InboundReceipt.received_at) < now - RECEIPT_TTL,
                 col(InboundReceipt.status) != "pending",
+            )
+        )
+        # Finished messages hold an encrypted address and the text: kept only as long as
+        # excerpts are (delivery reports and quick-exit deletion need them for a while).
+        db.exec(
+            delete(Outbox).where(
+                col(Outbox.created_at) < now - app.service.policy.retention,
+                col(Outbox.status).in_(FINISHED),
             )
         )
     if purged:

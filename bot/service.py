@@ -28,7 +28,7 @@ Clock = Callable[[], datetime]
 
 PRIORITY_REPLY = 0
 PRIORITY_BROADCAST = 5
-MAX_ATTEMPTS = 3
+MAX_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
 FLOOD_PER_MINUTE = 20
 """Past this many messages a minute a contact gets one 'wait' reply; risk is still assessed."""
@@ -56,6 +56,11 @@ class Handled:
     duplicate: bool = False
     pseudonym: str | None = None
     outbox_ids: list[int] = field(default_factory=list)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """After a failed turn: 1, 4, 16, 64 minutes."""
+    return timedelta(seconds=15 * 4**attempts)
 
 
 def encode_envelope(envelope: Envelope) -> str:
@@ -91,11 +96,11 @@ class ContactBook:
 
     def find(self, db: DB, channel: str, address: str) -> Contact | None:
         digest = self.vault.address_hash(channel, address)
-        return db.exec(
-            select(Contact).where(
-                col(Contact.channel) == channel, col(Contact.address_hash) == digest
-            )
-        ).first()
+        query = select(Contact).where(
+            col(Contact.channel) == channel, col(Contact.address_hash) == digest
+        )
+        # One turn at a time per person (PostgreSQL): her session is read, then written back.
+        return db.exec(query.with_for_update(key_share=True)).first()
 
     def get_or_create(self, db: DB, channel: str, address: str, now: datetime) -> Contact:
         contact = self.find(db, channel, address)
@@ -208,12 +213,16 @@ class Service:
 
     def process_pending(self, limit: int = 50, older_than: timedelta | None = None) -> int:
         """Process queued messages in arrival order (a crashed web process leaves some)."""
-        query = select(col(InboundReceipt.id)).where(col(InboundReceipt.status) == "pending")
+        now = self.clock()
+        query = select(
+            col(InboundReceipt.id), col(InboundReceipt.attempts), col(InboundReceipt.received_at)
+        ).where(col(InboundReceipt.status) == "pending")
         if older_than is not None:
-            cutoff = self.clock() - older_than
-            query = query.where(col(InboundReceipt.received_at) <= cutoff)
+            query = query.where(col(InboundReceipt.received_at) <= now - older_than)
         with unit_of_work(self.engine) as db:
-            ids = db.exec(query.order_by(col(InboundReceipt.id)).limit(limit)).all()
+            rows = db.exec(query.order_by(col(InboundReceipt.id)).limit(limit)).all()
+        # A turn that failed waits before its next try (a deadlock or an outage passes).
+        ids = [i for i, tries, at in rows if not tries or now >= at + retry_delay(tries)]
         done = 0
         for receipt_id in ids:
             try:
@@ -257,6 +266,7 @@ class Service:
                 .values(contact_id=contact.id, payload=None)
             )
             contact.last_inbound_at = now
+            contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
             command = escalation.defensora_command(db, contact, envelope.inbound, now, self)
             if command is not None:
@@ -346,10 +356,11 @@ class Service:
             .where(col(InboundReceipt.contact_id) == contact.id)
             .values(contact_id=None, chat_message_id=None)
         )
+        # Everything sent to her goes too (it holds her address and what the bot told her),
+        # except the goodbye and the chat deletion still to be sent.
         db.exec(
             delete(Outbox).where(
                 col(Outbox.contact_id) == contact.id,
-                col(Outbox.status) == OutboxStatus.PENDING,
                 col(Outbox.id).not_in([row.id for row in keep]),
             )
         )

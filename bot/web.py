@@ -60,7 +60,7 @@ def build_web(
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(task()) for task in lifespan_tasks]
+        tasks = [asyncio.create_task(_supervised(task)) for task in lifespan_tasks]
         try:
             yield
         finally:
@@ -183,6 +183,19 @@ def build_web(
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
     return web
+
+
+async def _supervised(task: Background) -> None:
+    """A background task (dispatcher, scheduler) that dies is logged and started again."""
+    while True:
+        try:
+            await task()
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("background task failed; restarting in 2 s")
+            await asyncio.sleep(2)
 
 
 def _ping_db(app: App) -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from twilio.base.exceptions import TwilioRestException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
@@ -21,6 +22,7 @@ from bot.store import unit_of_work
 from flows.types import Channel, Inbound, Location
 
 PREFIX = "whatsapp:"
+HTTP_TIMEOUT = 15.0
 MAX_BODY = 1600
 MEDIA_TYPES = {"audio": "voice", "image": "image", "video": "video", "application": "document"}
 TEMPLATE_NEEDED = {63016}
@@ -76,7 +78,8 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
 
 
 def make_client(account_sid: str, auth_token: str, base_url: str) -> Client:
-    client = Client(account_sid, auth_token)
+    # A hung request must not hold the dispatcher (and its claim) forever.
+    client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT))
     client.api.base_url = base_url.rstrip("/")
     return client
 

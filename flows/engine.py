@@ -64,6 +64,8 @@ class Ctx:
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
     """Assess risk first, then global keywords, then the current menu, then free text."""
     ctx = Ctx(content, now)
+    if session.node not in content.menus.nodes:  # a node renamed or removed since her last visit
+        session = session.evolve(node=content.menus.start, choices=())
     text = clean(inbound.text)
     folded = fold(text)
     if session.relay_case is not None and folded not in FORGET and text:
@@ -165,9 +167,12 @@ def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
         session = session.evolve(awaiting=None)
     risk = assess_risk(text, ctx.content.risk)
     severity = Severity.highest(session.severity, risk.severity)
+    replies: tuple[Outbound, ...] = ()
     if risk.severity.at_least(Severity.HIGH):
         effects.append(_escalation(severity, risk, text))
-    return Turn(session.evolve(severity=severity), (), tuple(effects))
+    if risk.severity is Severity.IMMINENT:  # danger now: 105 first, whoever holds the case
+        replies = (Outbound(ctx.texts["risk_imminent"]),)
+    return Turn(session.evolve(severity=severity), replies, tuple(effects))
 
 
 def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from string import Formatter
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, model_validator
@@ -109,7 +110,34 @@ REQUIRED_TEXTS = (
 )
 
 
+PLACEHOLDERS = frozenset(
+    {
+        "id",
+        "severity",
+        "categories",
+        "pseudonym",
+        "channel",
+        "excerpt",
+        "minutes",
+        "name",
+        "names",
+        "text",
+        "lines",
+    }
+)
+"""The only {fields} texts may use: a typo would make an alert fail at the worst moment."""
+
+
 def check_menu_texts(menus: Menus, texts: Texts) -> list[str]:
-    """Every text a menu or the engine uses exists; returns the missing keys."""
+    """Every text a menu or the engine uses exists and uses known placeholders; the problems."""
     needed = {node.text for node in menus.nodes.values()} | set(REQUIRED_TEXTS)
-    return sorted(needed - set(texts.texts))
+    problems = [f"missing text id {key!r}" for key in sorted(needed - set(texts.texts))]
+    for key, text in texts.texts.items():
+        try:
+            fields = {field for _, field, _, _ in Formatter().parse(text) if field is not None}
+        except ValueError as exc:
+            problems.append(f"text {key!r}: {exc}")
+            continue
+        for field in sorted(fields - PLACEHOLDERS):
+            problems.append(f"text {key!r}: unknown placeholder {{{field}}}")
+    return problems

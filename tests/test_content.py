@@ -45,6 +45,12 @@ def test_unreachable_node_is_named(folder: Path) -> None:
         load_content(folder)
 
 
+def test_unknown_placeholder_is_refused_before_an_alert_needs_it(folder: Path) -> None:
+    edit(folder / "texts.yaml", "Persona: {pseudonym}", "Persona: {seudonimo}")
+    with pytest.raises(ContentError, match=r"def_ping.*\{seudonimo\}"):
+        load_content(folder)
+
+
 def test_missing_text_id_is_named(folder: Path) -> None:
     edit(folder / "texts.yaml", "  fallback:", "  fallbackk:")
     with pytest.raises(ContentError, match="fallback"):

@@ -202,3 +202,16 @@ def test_safety_answer_counts_even_when_a_defensora_already_holds_the_case(chat:
     assert chat.effects == ["relay", "safe_to_contact"]
     assert chat.turn is not None and chat.turn.effects[1].data == {"safe": False}
     assert chat.session.awaiting is None
+
+
+def test_danger_now_while_a_defensora_holds_the_case_still_gets_105(chat: Chat) -> None:
+    chat.session = chat.session.evolve(relay_case=5)
+    chat.say("ya llego y tiene un cuchillo me va a matar ahora")
+    assert chat.effects[:2] == ["relay", "escalate"]
+    assert "105" in chat.text
+
+
+def test_a_renamed_menu_node_does_not_lock_anyone_out(chat: Chat) -> None:
+    chat.session = chat.session.evolve(node="a_node_that_was_removed")
+    chat.say("1")
+    assert chat.session.node == "cem_ask"

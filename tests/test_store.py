@@ -104,6 +104,7 @@ def test_a_failing_turn_leaves_nothing_half_done_and_loses_no_message(
         (queued,) = db.exec(select(InboundReceipt)).all()
         assert (queued.status, queued.attempts) == ("pending", 1)
         assert queued.payload and "hola" not in queued.payload  # kept, encrypted, to retry
+    app.clock.advance(minutes=2)  # type: ignore[attr-defined]
     assert app.service.process_pending() == 1  # the worker's sweep runs it once fixed
     with unit_of_work(app.engine) as db:
         (done,) = db.exec(select(InboundReceipt)).all()
@@ -120,11 +121,15 @@ def test_a_message_that_always_fails_is_parked_not_retried_forever(
     monkeypatch.setattr("bot.service.step", explode)
     with pytest.raises(RuntimeError):
         say(app, "hola", external_id="SM2")
-    assert app.service.process_pending() == 0
-    assert app.service.process_pending() == 0
+    assert app.service.process_pending() == 0  # too soon: a failed turn waits before retrying
+    with unit_of_work(app.engine) as db:
+        assert db.exec(select(InboundReceipt)).one().attempts == 1
+    for _ in range(4):
+        app.clock.advance(hours=2)  # type: ignore[attr-defined]
+        assert app.service.process_pending() == 0
     with unit_of_work(app.engine) as db:
         (parked,) = db.exec(select(InboundReceipt)).all()
-        assert (parked.status, parked.attempts, parked.payload) == ("failed", 3, None)
+        assert (parked.status, parked.attempts, parked.payload) == ("failed", 5, None)
 
 
 def test_borrar_deletes_the_contact_but_still_says_so(app: App) -> None:
@@ -136,6 +141,18 @@ def test_borrar_deletes_the_contact_but_still_says_so(app: App) -> None:
         goodbye = db.exec(select(Outbox).where(Outbox.status == "pending")).all()
         assert [row.text for row in goodbye] == [replies[0].text]
         assert app.vault.decrypt(goodbye[0].address_enc) == PHONE
+
+
+def test_borrar_also_erases_what_was_already_sent_to_her(app: App) -> None:
+    say(app, "hola")
+    say(app, "me insulta todo el dia")
+    with unit_of_work(app.engine) as db:
+        for row in db.exec(select(Outbox)).all():
+            row.status, row.provider_id = "sent", "SMx"
+    goodbye = say(app, "BORRAR")
+    with unit_of_work(app.engine) as db:
+        left = db.exec(select(Outbox)).all()
+    assert [row.text for row in left] == [row.text for row in goodbye]  # only the goodbye
 
 
 def test_session_survives_between_turns(app: App) -> None:
