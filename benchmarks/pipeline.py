@@ -21,18 +21,16 @@ import time
 from pathlib import Path
 
 from cryptography.fernet import Fernet
-from sqlalchemy import insert
 
 from bot.bootstrap import App, bootstrap
 from bot.broadcast import create_broadcast, progress
-from bot.models import Contact
 from bot.outbox import Dispatcher
 from bot.service import Envelope
 from bot.settings import Settings
-from bot.store import unit_of_work
 from bot.telegram import TelegramSender, make_bot
 from bot.whatsapp import WhatsAppSender, make_client
 from flows.types import Channel, Inbound
+from tests.factories import subscribe_many
 from tests.fakes import FakeTelegram, FakeTwilio
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -69,31 +67,6 @@ def console_latency(app: App, turns: int) -> list[float]:
     return samples
 
 
-def _subscribers(app: App, telegram: int, whatsapp: int) -> None:
-    rows = []
-    now = app.clock()
-    people = [("telegram", str(800_000 + i)) for i in range(telegram)]
-    people += [("whatsapp", f"+5198{i:07d}") for i in range(whatsapp)]
-    for channel, address in people:
-        digest = app.vault.address_hash(channel, address)
-        rows.append(
-            {
-                "channel": channel,
-                "address_hash": digest,
-                "address_enc": app.vault.encrypt(address),
-                "pseudonym": app.vault.pseudonym(digest),
-                "session": "{}",
-                "created_at": now,
-                "last_inbound_at": now,
-                "unreachable": False,
-                "subscribed": True,
-                "consent_at": now,
-            }
-        )
-    with unit_of_work(app.engine) as db:
-        db.execute(insert(Contact), rows)
-
-
 async def _dispatch(app: App, tg_rate: float, wa_rate: float) -> None:
     with FakeTelegram() as telegram, FakeTwilio() as twilio:
         bot = make_bot(telegram.token, telegram.base_url)
@@ -110,7 +83,7 @@ async def _dispatch(app: App, tg_rate: float, wa_rate: float) -> None:
 def broadcast_rate(
     app: App, telegram: int, whatsapp: int, tg_rate: float, wa_rate: float
 ) -> dict[str, float]:
-    _subscribers(app, telegram, whatsapp)
+    subscribe_many(app, telegram, whatsapp, prefix=8)
     broadcast = create_broadcast(
         app.engine, key="bench", text="Mañana nuevo programa 📻", kind="broadcast", now=app.clock()
     )

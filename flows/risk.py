@@ -26,28 +26,12 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 import pydantic
 
 from flows.text import MAX_TEXT_CHARS, fold, strip_accents
 from flows.types import Severity
-
-CATEGORIES: tuple[str, ...] = (
-    "threat_to_life",
-    "weapon_strangulation",
-    "physical",
-    "sexual",
-    "confinement",
-    "child_dependant",
-    "self_harm",
-    "stalking_control",
-    "psychological",
-    "economic",
-    "harassment",
-    "discrimination",
-)
-"""Category ids, in the order used to break ties between equally severe categories."""
 
 Category = Literal[
     "threat_to_life",
@@ -63,6 +47,8 @@ Category = Literal[
     "harassment",
     "discrimination",
 ]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+"""Category ids, in the order used to break ties between equally severe categories."""
 
 MAX_EVIDENCE = 8
 EVIDENCE_CHARS = 60

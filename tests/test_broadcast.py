@@ -13,7 +13,6 @@ from typing import Any
 
 import pytest
 import yaml
-from sqlalchemy import insert
 from sqlmodel import select
 
 from bot.bootstrap import App, bootstrap
@@ -28,6 +27,7 @@ from bot.whatsapp import WhatsAppSender, make_client
 from flows.episodes import EpisodeSchedule
 from flows.types import Channel, Inbound
 from tests.conftest import ROOT_CONTENT, FakeClock, make_settings
+from tests.factories import subscribe_many
 from tests.fakes import FakeTelegram, FakeTwilio
 
 LIMA_OFFSET = timedelta(hours=-5)
@@ -63,32 +63,6 @@ def test_baja_stop_and_free_text_unsubscribe_and_nothing_resubscribes(app: App) 
     say(app, "3")
     assert not contact(app).subscribed
     assert contact(app).unsubscribed_at is not None
-
-
-def subscribe_many(app: App, telegram: int, whatsapp: int) -> list[tuple[str, str]]:
-    """Insert subscribers directly (the conversation path is tested above)."""
-    people = [("telegram", str(700_000 + i)) for i in range(telegram)]
-    people += [("whatsapp", f"+5190{i:07d}") for i in range(whatsapp)]
-    rows = []
-    for channel, address in people:
-        digest = app.vault.address_hash(channel, address)
-        rows.append(
-            {
-                "channel": channel,
-                "address_hash": digest,
-                "address_enc": app.vault.encrypt(address),
-                "pseudonym": app.vault.pseudonym(digest),
-                "session": "{}",
-                "created_at": app.clock(),
-                "last_inbound_at": app.clock(),
-                "unreachable": False,
-                "subscribed": True,
-                "consent_at": app.clock(),
-            }
-        )
-    with unit_of_work(app.engine) as db:
-        db.execute(insert(Contact), rows)
-    return people
 
 
 def test_broadcast_creation_is_idempotent(app: App) -> None:

@@ -165,43 +165,11 @@ def test_two_webs_two_workers_one_killed(
         while inbound_left(pg_url) and time.monotonic() < deadline:
             time.sleep(0.5)  # the surviving worker runs the turns the web processes queued
         assert inbound_left(pg_url) == 0
-        broadcast = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "broadcast",
-                "send",
-                "Mañana nuevo programa 📻",
-                "--key",
-                "b1",
-                "--no-wait",
-            ],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=True,
-        )
-        assert f"{PEOPLE} mensajes" in broadcast.stdout
-        again = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "broadcast",
-                "send",
-                "Mañana nuevo programa 📻",
-                "--key",
-                "b1",
-                "--no-wait",
-            ],
-            env=env,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        command = [sys.executable, "-m", "bot", "broadcast", "send", "Mañana nuevo programa 📻"]
+        command += ["--key", "b1", "--no-wait"]
+        broadcast = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
+        assert broadcast.returncode == 0 and f"{PEOPLE} mensajes" in broadcast.stdout
+        again = subprocess.run(command, env=env, cwd=tmp_path, capture_output=True, text=True)
         assert again.returncode == 2  # the same key never doubles a broadcast
 
         deadline = time.monotonic() + 120
@@ -231,6 +199,8 @@ def test_two_webs_two_workers_one_killed(
     assert not lost
     # A SIGKILL between the provider's answer and the database commit can resend what was in
     # flight in that worker (at most one batch per channel); everything else is exactly once.
-    assert sum(n - 4 for n in doubled.values()) <= 100
+    resent = sum(n - 4 for n in doubled.values())
+    print(f"re-sent after the SIGKILL: {resent} of {sum(per_person.values())} messages")
+    assert resent <= 100
     reminders = [c for c in telegram.elements() if c[1] == "Mañana nuevo programa 📻"]
     assert len(reminders) >= PEOPLE // 2
