@@ -33,6 +33,7 @@ def setup_logging(level: str = "INFO", fmt: str = "text") -> None:
     root.setLevel(level.upper())
     # These libraries log request URLs and bodies (chat ids, phone numbers) at INFO/DEBUG.
     for noisy in (
+        "alembic",
         "httpx",
         "httpcore",
         "telegram",
