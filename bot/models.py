@@ -133,6 +133,16 @@ class Broadcast(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
 
 
+class RateSlot(SQLModel, table=True):
+    """Per channel, the earliest moment the next message may go: one rate shared by every
+    dispatcher process (PostgreSQL; a lone SQLite process limits itself in memory)."""
+
+    __tablename__ = "rate_slot"
+
+    channel: str = Field(primary_key=True, max_length=16)
+    next_at: datetime = Field(sa_column=_ts(False))
+
+
 class Defensora(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     name: str = Field(max_length=80, unique=True)

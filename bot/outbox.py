@@ -10,16 +10,17 @@ import random
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session as DB
 from sqlmodel import col
 
 from bot import metrics
-from bot.models import Contact, Outbox, OutboxStatus
+from bot.models import Contact, Outbox, OutboxStatus, RateSlot
 from bot.privacy import Vault
 from bot.store import affected, unit_of_work
 from flows.types import Option
@@ -145,6 +146,25 @@ def _message(
     )
 
 
+def reserve_slots(engine: Engine, channel: str, count: int, rate: float) -> datetime:
+    """Book `count` sending slots at `rate` per second for this channel across all processes;
+    returns when the first may go (the others follow at 1/rate intervals). PostgreSQL only."""
+    now = datetime.now(UTC)  # physical time: rate limits are about the wall clock
+    span = timedelta(seconds=count / rate)
+    book = (
+        pg_insert(RateSlot)
+        .values(channel=channel, next_at=now + span)
+        .on_conflict_do_update(
+            index_elements=[col(RateSlot.channel)],
+            set_={"next_at": func.greatest(col(RateSlot.next_at), now) + span},
+        )
+        .returning(col(RateSlot.next_at))
+    )
+    with unit_of_work(engine) as db:
+        booked_until: datetime = db.execute(book).scalar_one()
+    return booked_until - span
+
+
 def recover_stale(engine: Engine, now: datetime, lease: timedelta = LEASE) -> int:
     """Rows left in 'sending' by a crashed dispatcher go back to the queue."""
     with unit_of_work(engine) as db:
@@ -212,10 +232,17 @@ class Dispatcher:
         messages = claim_batch(self.engine, sender.channel, limit, self.clock(), self.vault)
         if not messages:
             return 0
+        slots: dict[int, datetime] = {}
+        if self.engine.dialect.name == "postgresql":  # several dispatchers share one rate
+            rate = sender.rate_per_second
+            first = reserve_slots(self.engine, sender.channel, len(messages), rate)
+            slots = {m.id: first + timedelta(seconds=i / rate) for i, m in enumerate(messages)}
         by_chat: dict[str, list[Message]] = defaultdict(list)
         for message in messages:
             by_chat[message.address].append(message)
-        await asyncio.gather(*(self._send_chat(sender, state, chat) for chat in by_chat.values()))
+        await asyncio.gather(
+            *(self._send_chat(sender, state, chat, slots) for chat in by_chat.values())
+        )
         return len(messages)
 
     async def drain(self, max_rounds: int = 1000) -> int:
@@ -243,9 +270,19 @@ class Dispatcher:
             if not sent:
                 await asyncio.sleep(idle)
 
-    async def _send_chat(self, sender: Sender, state: _ChannelState, chat: list[Message]) -> None:
+    async def _send_chat(
+        self,
+        sender: Sender,
+        state: _ChannelState,
+        chat: list[Message],
+        slots: dict[int, datetime],
+    ) -> None:
         held: datetime | None = None
         for message in chat:  # in order: a chat never sees its messages shuffled
+            if message.id in slots:  # the booked slot of the channel's shared rate
+                wait = (slots[message.id] - datetime.now(UTC)).total_seconds()
+                if wait > 0:
+                    await asyncio.sleep(wait)
             if held is None:
                 held = self._paused(state)
             if held is not None:  # after a retry or while the channel is paused: not an attempt

@@ -160,6 +160,23 @@ async def test_per_chat_rate_and_order(
     assert [c.text for c in fake_telegram.sent_to(2000)] == [f"part {i}" for i in range(6)]
 
 
+async def test_two_dispatchers_on_postgresql_share_one_channel_rate(
+    app: App, fake_telegram: FakeTelegram, tg_bot: Bot
+) -> None:
+    if app.engine.dialect.name != "postgresql":
+        pytest.skip("one SQLite process limits itself in memory; the shared rate is PostgreSQL's")
+    n, rate = 24, 6.0
+    for i in range(n):
+        queue(app, add_contact(app, "telegram", str(5000 + i)), f"m{i}")
+    first, second = (dispatcher(app, [telegram(tg_bot, rate)], batch=6) for _ in range(2))
+    started = time.monotonic()
+    counts = await asyncio.gather(first.drain(), second.drain())
+    elapsed = time.monotonic() - started
+    assert sum(counts) == n and len(fake_telegram.calls_of("sendMessage")) == n
+    assert min(counts) > 0  # both worked...
+    assert elapsed >= (n - 2 * rate) / rate * 0.95  # ...yet together kept one rate, not two
+
+
 def test_rates_below_one_per_second_are_kept() -> None:
     slow = rate_limiter(0.5)
     assert (slow.max_rate, slow.time_period) == (1, 2.0)
