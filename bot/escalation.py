@@ -52,12 +52,6 @@ class Context(Protocol):
     policy: Policy
 
 
-class Queue(Protocol):
-    def __call__(
-        self, db: DB, contact: Contact, message: Outbound, *, kind: str, now: datetime
-    ) -> object: ...
-
-
 def _queue(db: DB, contact: Contact, message: Outbound, kind: str, now: datetime) -> None:
     from bot.service import queue_message  # circular at import time only
 

@@ -1,13 +1,20 @@
-"""Test and benchmark data built straight into the store (the conversation paths are tested
-elsewhere): many subscribers at once."""
+"""Shared by tests and benchmarks: subscribers built straight into the store (the conversation
+paths are tested elsewhere) and the `defensoras` CLI run as a user runs it."""
 
 from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import insert
 
 from bot.bootstrap import App
 from bot.models import Contact
 from bot.store import unit_of_work
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def subscribe_many(
@@ -36,3 +43,21 @@ def subscribe_many(
     with unit_of_work(app.engine) as db:
         db.execute(insert(Contact), rows)
     return people
+
+
+def run_cli(args: list[str], stdin: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    environment = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "TWILIO_", "DATABASE_URL", "DATA_KEY"))
+    }
+    environment.update({"PYTHONPATH": str(ROOT), **env})
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        env=environment,
+        timeout=120,
+    )

@@ -4,14 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import subprocess
-import sys
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import pytest
 import yaml
 from sqlmodel import select
 
@@ -27,7 +24,7 @@ from bot.whatsapp import WhatsAppSender, make_client
 from flows.episodes import EpisodeSchedule
 from flows.types import Channel, Inbound
 from tests.conftest import ROOT_CONTENT, FakeClock, make_settings
-from tests.factories import subscribe_many
+from tests.factories import run_cli, subscribe_many
 from tests.fakes import FakeTelegram, FakeTwilio
 
 LIMA_OFFSET = timedelta(hours=-5)
@@ -214,42 +211,18 @@ def test_broadcast_dry_run_counts_and_estimates(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'b.db'}"
     app = bootstrap(make_settings(url), content=None, migrate=True)
     subscribe_many(app, 60, 20)
-    env = {
-        "DATABASE_URL": url,
-        "DATA_KEY": app.settings.data_key.get_secret_value(),  # type: ignore[union-attr]
-        "PYTHONPATH": str(ROOT_CONTENT.parent),
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "broadcast", "send", "Hola", "--dry-run"],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+    key = app.settings.data_key.get_secret_value()  # type: ignore[union-attr]
     app.engine.dispose()
+    result = run_cli(
+        ["broadcast", "send", "Hola", "--dry-run"], "", tmp_path, DATABASE_URL=url, DATA_KEY=key
+    )
     assert result.returncode == 0, result.stderr
     assert "destinatarias: 80 (telegram: 60, whatsapp: 20)" in result.stdout
     assert "≈ 2 s" in result.stdout  # 60 at 30/s, 20 at 10/s
 
 
-@pytest.mark.parametrize("text", [""])
-def test_empty_broadcast_is_refused(tmp_path: Path, text: str) -> None:
-    env = {
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'c.db'}",
-        "PYTHONPATH": str(ROOT_CONTENT.parent),
-        "PATH": "/usr/bin:/bin",
-    }
-    result = subprocess.run(
-        [sys.executable, "-m", "bot", "broadcast", "send", text],
-        capture_output=True,
-        text=True,
-        env=env,
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
-    )
+def test_empty_broadcast_is_refused(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'c.db'}"
+    result = run_cli(["broadcast", "send", ""], "", tmp_path, DATABASE_URL=url)
     assert result.returncode == 2
     assert "vacío" in result.stderr
