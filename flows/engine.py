@@ -69,7 +69,7 @@ def step(session: Session, inbound: Inbound, content: Content, now: datetime) ->
     text = clean(inbound.text)
     folded = fold(text)
     if session.relay_case is not None and folded not in FORGET and text:
-        return _relay(session, text, ctx)
+        return _relay(session, text, folded, ctx)
     risk = assess_risk(text, ctx.content.risk) if text else None
     if risk is not None and risk.severity.at_least(Severity.HIGH):
         return _risk_turn(session, text, risk, ctx)
@@ -158,10 +158,9 @@ def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     return Turn(new, tuple(replies), (effect,))
 
 
-def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
+def _relay(session: Session, text: str, folded: str, ctx: Ctx) -> Turn:
     """A defensora holds the case: the text goes to her (still assessed, still answered)."""
     effects = [Effect("relay", {"case_id": session.relay_case, "text": text})]
-    folded = fold(text)
     if session.awaiting == "safe_to_talk" and (folded in YES or folded in NO):
         effects.append(Effect("safe_to_contact", {"safe": folded in YES}))
         session = session.evolve(awaiting=None)
@@ -176,7 +175,7 @@ def _relay(session: Session, text: str, ctx: Ctx) -> Turn:
 
 
 def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
-    yes, no = answer in YES or answer == "yes", answer in NO or answer == "no"
+    yes, no = answer in YES, answer in NO
     if not (yes or no):
         return None
     cleared = session.evolve(awaiting=None)
