@@ -1,0 +1,70 @@
+"""CEM directory, district resolution from free text, nearest centres and the plain-text answer.
+
+Pure: no I/O, no clock. The shell loads content/cems.yaml, districts.yaml and landmarks.yaml with
+yaml.safe_load and passes the dicts to Directory.from_content(), which refuses broken content naming
+the file and the key.
+"""
+
+from flows.places.answer import (
+    FAR_KM,
+    answer_for_text,
+    cem_json,
+    center_json,
+    format_centers_answer,
+    format_resolution_prompt,
+    parse_coordinates,
+)
+from flows.places.centers import CenterHit, centers_for_district, haversine_km, nearest_centers
+from flows.places.directory import (
+    LAT_BOUNDS,
+    LON_BOUNDS,
+    AmbiguousName,
+    Center,
+    Directory,
+    District,
+    Landmark,
+)
+from flows.places.index import (
+    AMBIGUOUS,
+    BROAD,
+    EXPLICIT,
+    LANDMARK,
+    MAX_TOKENS,
+    OUTSIDE,
+    UNPLACEABLE,
+    PlaceIndex,
+    build_place_index,
+)
+from flows.places.resolve import DistrictResolution, resolve_district
+
+__all__ = [
+    "AMBIGUOUS",
+    "BROAD",
+    "EXPLICIT",
+    "FAR_KM",
+    "LANDMARK",
+    "LAT_BOUNDS",
+    "LON_BOUNDS",
+    "MAX_TOKENS",
+    "OUTSIDE",
+    "UNPLACEABLE",
+    "AmbiguousName",
+    "Center",
+    "CenterHit",
+    "Directory",
+    "District",
+    "DistrictResolution",
+    "Landmark",
+    "PlaceIndex",
+    "answer_for_text",
+    "build_place_index",
+    "cem_json",
+    "center_json",
+    "centers_for_district",
+    "format_centers_answer",
+    "format_resolution_prompt",
+    "haversine_km",
+    "nearest_centers",
+    "parse_coordinates",
+    "resolve_district",
+]

@@ -1,0 +1,58 @@
+"""Risk assessor: one message in, a severity, categories and evidence out.
+
+Pure: no I/O, no clock, no mutable globals. The lexicon lives in ``content/risk.yaml``; this
+module validates it (:class:`RiskLexicon`), compiles it once (:func:`compile_lexicon`) and
+applies it (:func:`assess_risk`).
+
+How a message is read:
+
+1. The first ``MAX_TEXT_CHARS`` characters are kept, emoji in the lexicon are mapped to words,
+   the text is cut into sentences and each is folded (:func:`flows.text.fold`).
+2. SMS spellings are replaced word by word (``q`` -> ``que``, ``xq`` -> ``porque``).
+3. Every word is put into a *key* spelling that forgives common misspellings: no ``h``,
+   ``ll`` -> ``y``, ``v`` -> ``b``, ``z`` and soft ``c`` -> ``s``, hard ``c``/``qu`` -> ``k``,
+   doubled letters squeezed. Lexicon phrases go through the same key, so ``cuchiyo`` matches
+   ``cuchillo`` and ``biolencia`` matches ``violencia``. Words of a phrase may be run together
+   (``mequiere matar``).
+4. False friends (idioms, hyperbole, accidents) are blanked out.
+5. Rules are matched; each hit is dropped when negated or when the message is talk *about*
+   violence and the hit has no first-person anchor; its severity is moved by nearby context
+   (happening now, within 72 h, long ago, joking).
+6. Two categories at high or above, or high plus pregnancy, become imminent.
+"""
+
+from flows.risk.assess import (
+    BLANK,
+    CONTEXT_CHARS,
+    EVIDENCE_CHARS,
+    MAX_EVIDENCE,
+    NOTHING,
+    PERSONAL_CHARS,
+    SENTENCE,
+    Assessment,
+    assess_risk,
+)
+from flows.risk.lexicon import CATEGORIES, Category, Context, FalseFriend, RiskLexicon, Rule
+from flows.risk.model import RiskModel, compile_lexicon
+from flows.risk.phrases import key
+
+__all__ = [
+    "BLANK",
+    "CATEGORIES",
+    "CONTEXT_CHARS",
+    "EVIDENCE_CHARS",
+    "MAX_EVIDENCE",
+    "NOTHING",
+    "PERSONAL_CHARS",
+    "SENTENCE",
+    "Assessment",
+    "Category",
+    "Context",
+    "FalseFriend",
+    "RiskLexicon",
+    "RiskModel",
+    "Rule",
+    "assess_risk",
+    "compile_lexicon",
+    "key",
+]

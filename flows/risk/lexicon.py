@@ -1,0 +1,140 @@
+"""Schema of ``content/risk.yaml`` (validated with pydantic) and the category ids."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal, get_args
+
+import pydantic
+
+from flows.risk.phrases import _PhraseCompiler
+from flows.types import Severity
+
+Category = Literal[
+    "threat_to_life",
+    "weapon_strangulation",
+    "physical",
+    "sexual",
+    "confinement",
+    "child_dependant",
+    "self_harm",
+    "stalking_control",
+    "psychological",
+    "economic",
+    "harassment",
+    "discrimination",
+]
+CATEGORIES: tuple[str, ...] = get_args(Category)
+"""Category ids, in the order used to break ties between equally severe categories."""
+
+
+# --------------------------------------------------------------------------------------------
+# Lexicon schema
+
+
+class _Strict(pydantic.BaseModel):
+    model_config = pydantic.ConfigDict(extra="forbid", frozen=True)
+
+
+class Rule(_Strict):
+    """One way of saying something risky, in one category."""
+
+    id: str = pydantic.Field(pattern=r"^[a-z0-9_]+$")
+    category: Category
+    severity: Severity
+    phrases: tuple[str, ...] = ()
+    regex: tuple[str, ...] = ()
+    """Raw regular expressions over the key spelling; for counsellors, phrases are enough."""
+    now: Severity | None = None
+    """Severity when a 'happening now' marker is near (ahorita, en este momento...)."""
+    recent: Severity | None = None
+    """Severity when a 'last 72 hours' marker is near (anoche, hoy, ayer...)."""
+    past: Severity | None = None
+    """Severity when a 'long ago' marker is near (de niña, hace años...)."""
+    joking: Severity | None = None
+    """Severity when the message laughs (jaja, xd); a follow-up question is then asked."""
+    negatable: bool = True
+    """A 'no'/'nunca' right before the phrase cancels it."""
+    overrides: tuple[str, ...] = ()
+    """Rule ids whose hits inside this rule's match are dropped (a more specific reading)."""
+
+    @pydantic.model_validator(mode="after")
+    def _check(self) -> Rule:
+        if not self.phrases and not self.regex:
+            raise ValueError(f"rule {self.id}: needs phrases or regex")
+        for rx in self.regex:
+            try:
+                re.compile(rx)
+            except re.error as exc:
+                raise ValueError(f"rule {self.id}: bad regex {rx!r}: {exc}") from exc
+        return self
+
+
+class FalseFriend(_Strict):
+    """A harmless way of using risky words; the matched words are ignored by the rules."""
+
+    id: str = pydantic.Field(pattern=r"^[a-z0-9_]+$")
+    phrases: tuple[str, ...]
+    follow_up: bool = False
+    """Ambiguous: ask a gentle question instead of staying silent."""
+
+
+class Context(_Strict):
+    negation: tuple[str, ...] = ()
+    now: tuple[str, ...] = ()
+    recent: tuple[str, ...] = ()
+    past: tuple[str, ...] = ()
+    topic: tuple[str, ...] = ()
+    personal: tuple[str, ...] = ()
+    laughter: tuple[str, ...] = ()
+    pregnancy: tuple[str, ...] = ()
+    cries: tuple[str, ...] = ()
+    follow_up: tuple[str, ...] = ()
+
+
+class RiskLexicon(_Strict):
+    """Schema of ``content/risk.yaml``."""
+
+    version: int
+    spelling: dict[str, str] = {}
+    emoji: dict[str, str] = {}
+    words: dict[str, tuple[str, ...]] = {}
+    context: Context = Context()
+    false_friends: tuple[FalseFriend, ...] = ()
+    rules: tuple[Rule, ...]
+    cry_max_words: int = 5
+
+    @pydantic.model_validator(mode="after")
+    def _check(self) -> RiskLexicon:
+        for src, dst in self.spelling.items():
+            if not re.fullmatch(r"[a-z0-9]+", src) or not re.fullmatch(r"[a-z0-9]+", dst):
+                raise ValueError(f"spelling {src!r}: {dst!r}: single lower-case words only")
+        seen: set[str] = set()
+        for item_id in [r.id for r in self.rules] + [f.id for f in self.false_friends]:
+            if item_id in seen:
+                raise ValueError(f"rule {item_id}: duplicate id")
+            seen.add(item_id)
+        for name, phrases in self.words.items():
+            for phrase in phrases:
+                _check_phrase(phrase, self.words, f"words {name}")
+        for ff in self.false_friends:
+            for phrase in ff.phrases:
+                _check_phrase(phrase, self.words, f"false friend {ff.id}")
+        for rule in self.rules:
+            for phrase in rule.phrases:
+                _check_phrase(phrase, self.words, f"rule {rule.id}")
+            for other in rule.overrides:
+                if other not in seen:
+                    raise ValueError(f"rule {rule.id}: overrides unknown rule {other!r}")
+        for kind, phrases in self.context.model_dump().items():
+            for phrase in phrases:
+                _check_phrase(phrase, self.words, f"context {kind}")
+        return self
+
+
+def _check_phrase(phrase: str, words: dict[str, tuple[str, ...]], where: str) -> None:
+    try:
+        pattern = _PhraseCompiler(words).compile(phrase)
+        re.compile(pattern)
+    except (ValueError, re.error) as exc:
+        raise ValueError(f"{where}: bad phrase {phrase!r}: {exc}") from exc

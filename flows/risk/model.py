@@ -1,0 +1,186 @@
+"""The compiled lexicon (:class:`RiskModel`), built once by :func:`compile_lexicon`."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flows.risk.lexicon import RiskLexicon
+from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, _regex, key
+from flows.text import fold
+from flows.types import Severity
+
+_NEGATION_TAIL = r"(?:(?:me|te|lo|la|le|nos|les|las|los|ha|han|a)\s)?(?:(?:a|e)\s)?$"
+
+
+# --------------------------------------------------------------------------------------------
+# Compiled model
+
+
+@dataclass(frozen=True, slots=True)
+class _Matcher:
+    """A regular expression with the word starts that must be present for it to match."""
+
+    pattern: re.Pattern[str]
+    anchors: _Anchors
+
+    def may_match(self, prefixes: frozenset[str]) -> bool:
+        return self.anchors is None or not self.anchors.isdisjoint(prefixes)
+
+
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """Phrase regexes of many owners (rules or false friends), reachable by anchor word."""
+
+    patterns: tuple[re.Pattern[str], ...]
+    owners: tuple[int, ...]
+    always: frozenset[int]
+    by_anchor: dict[str, tuple[int, ...]]
+
+    def candidates(self, prefixes: frozenset[str]) -> list[int]:
+        found = set(self.always)
+        by_anchor = self.by_anchor
+        for anchor in by_anchor.keys() & prefixes:
+            found.update(by_anchor[anchor])
+        return sorted(found)
+
+
+def _index(
+    compiler: _PhraseCompiler, owners: list[tuple[tuple[str, ...], tuple[str, ...]]]
+) -> _Index:
+    patterns: list[re.Pattern[str]] = []
+    owner_of: list[int] = []
+    always: set[int] = set()
+    by_anchor: dict[str, list[int]] = {}
+    for owner, (phrases, regex) in enumerate(owners):
+        for phrase in phrases:
+            seq = compiler.parse(phrase)
+            i = len(patterns)
+            patterns.append(re.compile(rf"(?<!\w){_regex(seq)}(?!\w)"))
+            owner_of.append(owner)
+            anchors = _anchors(seq)
+            if anchors is None:
+                always.add(i)
+            else:
+                for anchor in anchors:
+                    by_anchor.setdefault(anchor, []).append(i)
+        for rx in regex:
+            always.add(len(patterns))
+            patterns.append(re.compile(rx))
+            owner_of.append(owner)
+    return _Index(
+        tuple(patterns),
+        tuple(owner_of),
+        frozenset(always),
+        {anchor: tuple(ids) for anchor, ids in by_anchor.items()},
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _CompiledRule:
+    id: str
+    category: str
+    severity: Severity
+    now: Severity | None
+    recent: Severity | None
+    past: Severity | None
+    joking: Severity | None
+    negatable: bool
+    overrides: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
+class RiskModel:
+    """Compiled lexicon: build once with :func:`compile_lexicon`, share freely (immutable)."""
+
+    version: int
+    spelling: dict[str, str]
+    emoji: re.Pattern[str] | None
+    emoji_words: dict[str, str]
+    false_friends: tuple[tuple[str, bool], ...]
+    false_friend_index: _Index
+    rules: tuple[_CompiledRule, ...]
+    rule_index: _Index
+    negation: re.Pattern[str] | None
+    now: _Matcher | None
+    recent: _Matcher | None
+    past: _Matcher | None
+    topic: _Matcher | None
+    personal: _Matcher | None
+    laughter: _Matcher | None
+    pregnancy: _Matcher | None
+    cries: _Matcher | None
+    follow_up: _Matcher | None
+    cry_max_words: int
+
+
+def _matcher(
+    compiler: _PhraseCompiler, phrases: tuple[str, ...], regex: tuple[str, ...] = ()
+) -> _Matcher:
+    parsed = [compiler.parse(p) for p in phrases]
+    parts = [rf"(?<!\w){_regex(seq)}(?!\w)" for seq in parsed] + list(regex)
+    anchors: set[str] | None = set()
+    for seq in parsed:
+        found = _anchors(seq)
+        if found is None or anchors is None:
+            anchors = None
+            continue
+        anchors |= found
+    if regex:
+        anchors = None
+    return _Matcher(
+        re.compile("|".join(f"(?:{p})" for p in parts)),
+        None if anchors is None else frozenset(anchors),
+    )
+
+
+def _optional(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> _Matcher | None:
+    return _matcher(compiler, phrases) if phrases else None
+
+
+def compile_lexicon(lexicon: RiskLexicon) -> RiskModel:
+    """Compile every phrase of a validated lexicon into regular expressions."""
+    compiler = _PhraseCompiler(lexicon.words)
+    rules = tuple(
+        _CompiledRule(
+            id=rule.id,
+            category=rule.category,
+            severity=rule.severity,
+            now=rule.now,
+            recent=rule.recent,
+            past=rule.past,
+            joking=rule.joking,
+            negatable=rule.negatable,
+            overrides=frozenset(rule.overrides),
+        )
+        for rule in lexicon.rules
+    )
+    ctx = lexicon.context
+    negation = None
+    if ctx.negation:
+        words = "|".join(re.escape(key(fold(w))) for w in ctx.negation)
+        negation = re.compile(rf"(?<!\w)(?:{words})\s{_NEGATION_TAIL}")
+    emoji = None
+    if lexicon.emoji:
+        emoji = re.compile("|".join(re.escape(e) for e in sorted(lexicon.emoji, key=len)[::-1]))
+    return RiskModel(
+        version=lexicon.version,
+        spelling=dict(lexicon.spelling),
+        emoji=emoji,
+        emoji_words=dict(lexicon.emoji),
+        false_friends=tuple((ff.id, ff.follow_up) for ff in lexicon.false_friends),
+        false_friend_index=_index(compiler, [(ff.phrases, ()) for ff in lexicon.false_friends]),
+        rules=rules,
+        rule_index=_index(compiler, [(rule.phrases, rule.regex) for rule in lexicon.rules]),
+        negation=negation,
+        now=_optional(compiler, ctx.now),
+        recent=_optional(compiler, ctx.recent),
+        past=_optional(compiler, ctx.past),
+        topic=_optional(compiler, ctx.topic),
+        personal=_optional(compiler, ctx.personal),
+        laughter=_optional(compiler, ctx.laughter),
+        pregnancy=_optional(compiler, ctx.pregnancy),
+        cries=_optional(compiler, ctx.cries),
+        follow_up=_optional(compiler, ctx.follow_up),
+        cry_max_words=lexicon.cry_max_words,
+    )
