@@ -1,9 +1,13 @@
 """Figures of the risk assessor on the labelled sets: ``python -m benchmarks.risk_report``.
 
-Prints, for the development set, the held-out set and both together: recall of high+imminent,
-imminent recognised as imminent, moderate recognised (moderate or above), false escalations
-(none assessed high or above), false flags (none assessed above none); then microseconds per
-message (mean and p99) and the miss list (expected vs got).
+Prints, per set side by side (development sets always; the blind sets only with ``--blind``):
+rows, recall of high+imminent, imminent recognised as imminent, moderate recognised (moderate or
+above), false escalations (none assessed high or above), false flags (none assessed above none),
+and microseconds per message (mean, p99; the learned second opinion included). Then the misses
+(expected vs got) of the development sets; a blind set's misses only with ``--misses-blind``.
+
+Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final.tsv``) are scored by the lead
+engineer only: nobody tunes on them.
 """
 
 from __future__ import annotations
@@ -11,19 +15,31 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import yaml
-
-from flows.risk import CATEGORIES, RiskLexicon, RiskModel, assess_risk, compile_lexicon
+from bot.content import DEFAULT_CONTENT_DIR, load_risk_model
+from flows.risk import CATEGORIES, Assessment, RiskModel, assess_risk
 from flows.text import fold
 from flows.types import Severity
 
 ROOT = Path(__file__).resolve().parents[1]
-LEXICON = ROOT / "content" / "risk.yaml"
-DEV = ROOT / "tests" / "data" / "risk_dev.tsv"
-HELDOUT = ROOT / "tests" / "data" / "risk_heldout.tsv"
+DATA = ROOT / "tests" / "data"
+DEV = DATA / "risk_dev.tsv"
+HELDOUT = DATA / "risk_heldout.tsv"
+DEV2 = DATA / "risk_dev2.tsv"
+DEVELOPMENT = {"dev": (DEV,), "heldout": (HELDOUT,), "dev2": (DEV2,)}
+"""Development sets: read, tuned on, misses listed."""
+
+
+def blind_sets() -> dict[str, tuple[Path, ...]]:
+    """The blind sets (several files of the first one are scored as one set)."""
+    return {
+        "blind1": tuple(sorted(DATA.glob("risk_blind1*.tsv"))),
+        "final": tuple(sorted(DATA.glob("risk_final*.tsv"))),
+    }
+
 
 HARD_NEGATIVE_STEMS = (
     "mat",
@@ -84,24 +100,27 @@ class Figures:
     moderate_recall: float = 0.0
     false_escalations: float = 0.0
     false_flags: float = 0.0
+    mean_us: float = 0.0
+    p99_us: float = 0.0
     misses: list[tuple[str, str, str, str]] = field(default_factory=list)
     """(kind, expected, got, text)."""
 
 
 def load_rows(path: Path) -> list[Row]:
-    """Read a labelled TSV: header, then ``severity<TAB>categories<TAB>text``."""
+    """Read a labelled TSV: header, then ``severity, categories, text`` and maybe ``reason``."""
     rows = []
     lines = path.read_text("utf-8").splitlines()
-    if not lines or lines[0].split("\t") != ["severity", "categories", "text"]:
-        raise ValueError(f"{path}: header must be severity, categories, text")
+    header = lines[0].split("\t") if lines else []
+    if header[:3] != ["severity", "categories", "text"] or len(header) > 4:
+        raise ValueError(f"{path}: header must be severity, categories, text[, reason]")
     for number, line in enumerate(lines[1:], start=2):
         if not line.strip():
             continue
         parts = line.split("\t")
-        if len(parts) != 3:
-            raise ValueError(f"{path}:{number}: expected 3 tab-separated columns")
-        severity = Severity(parts[0])
-        categories = tuple(c for c in parts[1].split(",") if c)
+        if len(parts) not in (3, 4):
+            raise ValueError(f"{path}:{number}: expected 3 or 4 tab-separated columns")
+        severity = Severity(parts[0].strip())
+        categories = tuple(c.strip() for c in parts[1].split(",") if c.strip() not in ("", "-"))
         for category in categories:
             if category not in CATEGORIES:
                 raise ValueError(f"{path}:{number}: unknown category {category!r}")
@@ -109,23 +128,28 @@ def load_rows(path: Path) -> list[Row]:
     return rows
 
 
-def load_model(path: Path = LEXICON) -> RiskModel:
-    return compile_lexicon(RiskLexicon.model_validate(yaml.safe_load(path.read_text("utf-8"))))
+def load_model() -> RiskModel:
+    """The shipped model: lexicon and learned second opinion, as the bot loads them."""
+    return load_risk_model(DEFAULT_CONTENT_DIR)
 
 
 def _ratio(hits: int, total: int) -> float:
     return hits / total if total else 1.0
 
 
-def evaluate(rows: list[Row], model: RiskModel) -> Figures:
+Assess = Callable[[str], Assessment]
+
+
+def evaluate(rows: list[Row], model: RiskModel | Assess) -> Figures:
     """Score every row; misses are false negatives (any level too low) and false flags."""
+    assess = model if callable(model) else (lambda text: assess_risk(text, model))
     fig = Figures(rows=len(rows))
     counts = {"hi": 0, "hi_ok": 0, "imm": 0, "imm_ok": 0, "mod": 0, "mod_ok": 0}
     none_total = none_escalated = none_flagged = 0
     for row in rows:
         fig.by_severity[row.severity.value] = fig.by_severity.get(row.severity.value, 0) + 1
         fig.hard_negatives += row.hard_negative
-        got = assess_risk(row.text, model).severity
+        got = assess(row.text).severity
         expected = row.severity
         if expected.at_least(Severity.HIGH):
             counts["hi"] += 1
@@ -155,54 +179,103 @@ def evaluate(rows: list[Row], model: RiskModel) -> Figures:
     return fig
 
 
-def timing(rows: list[Row], model: RiskModel, repeats: int = 20) -> tuple[float, float]:
-    """Mean and p99 microseconds per message over ``repeats`` passes of every row."""
+def timing(texts: list[str], assess: Assess, repeats: int = 20) -> tuple[float, float]:
+    """Mean and p99 microseconds per message over ``repeats`` passes of every text."""
     samples = []
     for _ in range(repeats):
-        for row in rows:
+        for text in texts:
             start = time.perf_counter_ns()
-            assess_risk(row.text, model)
+            assess(text)
             samples.append((time.perf_counter_ns() - start) / 1000)
+    if not samples:
+        return 0.0, 0.0
     samples.sort()
     return statistics.fmean(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
 
 
-def _table(named: list[tuple[str, Figures]]) -> str:
-    lines = [
-        f"{'set':<10}{'rows':>6}{'hard-':>7}{'high+imm':>10}{'imm=imm':>9}{'moderate':>10}"
-        f"{'false esc':>11}{'false flag':>11}",
-        f"{'':<10}{'':>6}{'neg':>7}{'recall':>10}{'recall':>9}{'recall':>10}"
-        f"{'(<=3%)':>11}{'(<=8%)':>11}",
-    ]
-    for name, f in named:
-        lines.append(
-            f"{name:<10}{f.rows:>6}{f.hard_negatives:>7}{f.high_recall:>10.1%}"
-            f"{f.imminent_recall:>9.1%}{f.moderate_recall:>10.1%}"
-            f"{f.false_escalations:>11.1%}{f.false_flags:>11.1%}"
-        )
+_COLUMNS = (
+    ("rows", "", "{:d}"),
+    ("hard-neg", "", "{:d}"),
+    ("high+imm", "recall", "{:.1%}"),
+    ("imm=imm", "recall", "{:.1%}"),
+    ("moderate", "recall", "{:.1%}"),
+    ("false esc", "(<=3%)", "{:.1%}"),
+    ("false flag", "(<=8%)", "{:.1%}"),
+    ("mean us", "", "{:.0f}"),
+    ("p99 us", "", "{:.0f}"),
+)
+
+
+def table(named: list[tuple[str, Figures]]) -> str:
+    """The sets side by side: one column per set."""
+    width = max([10, *(len(name) + 2 for name, _ in named)])
+    lines = [f"{'':<20}" + "".join(f"{name:>{width}}" for name, _ in named)]
+    for (title, note, fmt), attr in zip(_COLUMNS, _ATTRS, strict=True):
+        label = f"{title} {note}".strip()
+        cells = "".join(f"{fmt.format(getattr(f, attr)):>{width}}" for _, f in named)
+        lines.append(f"{label:<20}{cells}")
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
+_ATTRS = (
+    "rows",
+    "hard_negatives",
+    "high_recall",
+    "imminent_recall",
+    "moderate_recall",
+    "false_escalations",
+    "false_flags",
+    "mean_us",
+    "p99_us",
+)
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=20, help="timing passes over all rows")
-    parser.add_argument("--only", choices=["dev", "heldout"], help="score one set only")
-    args = parser.parse_args(argv)
+    parser.add_argument("--repeats", type=int, default=10, help="timing passes over all rows")
+    parser.add_argument("--only", choices=sorted(DEVELOPMENT), help="score one development set")
+    parser.add_argument("--set", type=Path, action="append", default=[], help="also score a TSV")
+    parser.add_argument("--rules-only", action="store_true", help="without the classifier")
+    parser.add_argument("--blind", action="store_true", help="also score the blind sets (lead)")
+    parser.add_argument("--misses-blind", action="store_true", help="list blind-set misses too")
+    parser.add_argument("--no-misses", action="store_true", help="figures only")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = _parser().parse_args(argv)
     model = load_model()
-    sets = {"dev": load_rows(DEV) if DEV.exists() else [], "heldout": load_rows(HELDOUT)}
+    if args.rules_only:
+        model = model.without_classifier()
+    sets = {name: paths for name, paths in DEVELOPMENT.items() if paths[0].exists()}
     if args.only:
-        sets = {args.only: sets[args.only]}
-    named = [(name, evaluate(rows, model)) for name, rows in sets.items()]
-    every = [row for rows in sets.values() for row in rows]
-    if len(sets) > 1:
-        named.append(("all", evaluate(every, model)))
-    print(_table(named))
+        sets = {args.only: DEVELOPMENT[args.only]}
+    sets.update({path.stem: (path,) for path in args.set})
+    blind = blind_sets() if args.blind else {}
+    sets.update({name: paths for name, paths in blind.items() if paths})
+
+    def assess(text: str) -> Assessment:
+        return assess_risk(text, model)
+
+    named: list[tuple[str, Figures]] = []
+    for name, paths in sets.items():
+        rows = [row for path in paths for row in load_rows(path)]
+        figures = evaluate(rows, assess)
+        figures.mean_us, figures.p99_us = timing([r.text for r in rows], assess, args.repeats)
+        named.append((name, figures))
+    print(table(named))
     for name, f in named:
         print(f"  {name}: {f.by_severity}")
-    mean, p99 = timing(every, model, args.repeats)
-    print(f"\nspeed: {mean:.1f} us/message mean, {p99:.1f} us p99 ({len(every)} x {args.repeats})")
+    long_texts = [row.text for _, paths in sets.items() for p in paths for row in load_rows(p)]
+    long_texts = [t for t in long_texts if len(t) >= 400]
+    mean, p99 = timing(long_texts, assess, args.repeats)
+    print(
+        f"\nlong messages (>= 400 chars, {len(long_texts)}): {mean:.0f} us mean, {p99:.0f} us p99"
+    )
+    if args.no_misses:
+        return
     for name, f in named:
-        if name == "all":
+        if name in blind and not args.misses_blind:
             continue
         print(f"\nmisses in {name} ({len(f.misses)}):")
         for kind, expected, got, text in f.misses:

@@ -15,7 +15,7 @@ from flows.helplines import load_helplines, load_texts
 from flows.intents import build_intent_matcher, load_intent_model
 from flows.menus import Menus, Texts, check_menu_texts
 from flows.places import Directory, build_place_index
-from flows.risk import RiskLexicon, compile_lexicon
+from flows.risk import RiskLexicon, RiskModel, compile_lexicon, parse_classifier
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 M = TypeVar("M")
@@ -92,6 +92,23 @@ def load_directory(folder: Path) -> Directory:
         raise ContentError(f"invalid content: {exc}") from exc
 
 
+RISK_CLASSIFIER = "risk_classifier.tsv"
+"""Weights of the learned second opinion (``python3 dev.py train-risk`` writes them)."""
+
+
+def load_risk_model(folder: Path) -> RiskModel:
+    """The risk lexicon compiled, with the learned second opinion when its weights ship."""
+    lexicon = _validate(folder / "risk.yaml", TypeAdapter(RiskLexicon))
+    weights = folder / RISK_CLASSIFIER
+    classifier = None
+    if weights.exists():
+        try:
+            classifier = parse_classifier(weights.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise ContentError(f"invalid content: {weights.name}: {exc}") from exc
+    return compile_lexicon(lexicon, classifier)
+
+
 def load_content(folder: Path | None = None) -> Content:
     """Read, validate and compile every content file."""
     folder = folder or DEFAULT_CONTENT_DIR
@@ -105,7 +122,7 @@ def load_content(folder: Path | None = None) -> Content:
     return Content(
         texts=texts,
         menus=menus,
-        risk=compile_lexicon(_validate(folder / "risk.yaml", TypeAdapter(RiskLexicon))),
+        risk=load_risk_model(folder),
         places=places,
         orientation=_checked(folder / "orientation.yaml", load_texts),
         intents=build_intent_matcher(intents, places),

@@ -152,6 +152,9 @@ def _risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     key = "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
     replies = [Outbound(ctx.texts[key])]
     new = session.evolve(severity=severity, choices=())
+    if risk.follow_up and severity is Severity.HIGH:  # a bare cry: paged, and asked if in danger
+        new = new.evolve(awaiting="follow_up")
+        return Turn(new, (*replies, Outbound(ctx.texts["risk_follow_up"])), (effect,))
     if not session.asked_safe:
         new = new.evolve(asked_safe=True, awaiting="safe_to_talk")
         replies.append(_yes_no(ctx, "ask_safe"))

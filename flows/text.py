@@ -8,15 +8,30 @@ import unicodedata
 MAX_TEXT_CHARS = 4000
 """Longer messages are cut before matching: risk words sit in the first screenfuls."""
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u200b-\u200f\u2028-\u202e\ufeff]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+"""Format characters (Unicode Cf: zero-width space, soft hyphen, word joiner, bidi marks...),
+variation selectors and fillers. They are removed, not replaced by a space: phones and
+copy-pastes put them inside words ("fo<ZWSP>tos")."""
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _NON_WORD = re.compile(r"[^\w\s]+")
 _SPACES = re.compile(r"\s+")
 
 
+def drop_invisible(text: str) -> str:
+    """Remove format characters and fold compatibility forms (fullwidth, decorative letters)."""
+    if text.isascii():
+        return text
+    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+
+
 def clean(text: str) -> str:
     """Drop control and invisible characters, collapse white space, cut overlong input."""
-    text = _CONTROL.sub(" ", text[:MAX_TEXT_CHARS])
+    text = _CONTROL.sub(" ", drop_invisible(text[:MAX_TEXT_CHARS]))
     return _SPACES.sub(" ", text).strip()
 
 

@@ -144,10 +144,39 @@ def test_co_occurrence_and_pregnancy(model: RiskModel) -> None:
     assert pregnant.pregnancy
 
 
-def test_follow_up(model: RiskModel) -> None:
-    for cry in ("ayuda", "AUXILIOOO", "ayudenme porfa"):
-        result = assess_risk(cry, model)
-        assert result.severity is NONE and result.follow_up, cry
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ayuda", MODERATE),
+        ("ayudenme porfa", MODERATE),
+        ("AUXILIOOO", HIGH),
+        ("socorro socorro!!", HIGH),
+        ("s o c o r r o", NONE),  # spelled out letter by letter: not a word we read
+    ],
+)
+def test_bare_cries_ask_the_danger_question(
+    model: RiskModel, text: str, expected: Severity
+) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is expected, text
+    assert result.follow_up is (expected is not NONE)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "SOCORRO YA ENTRO",
+        "auxilio esta en la puerta",
+        "ayuda ya llego",
+        "help he is here",
+        "socorro me esta siguiendo",
+    ],
+)
+def test_cry_with_presence_is_imminent(model: RiskModel, text: str) -> None:
+    assert _sev(model, text) is IMMINENT
+
+
+def test_ambiguous_hyperbole_asks(model: RiskModel) -> None:
     ambiguous = assess_risk("mi ex me dejo y me quiero morir de la pena jaja", model)
     assert ambiguous.severity is NONE and ambiguous.follow_up
     assert not assess_risk("ayuda con el link del programa porfa", model).follow_up

@@ -28,13 +28,14 @@ from flows.risk.assess import (
     MAX_EVIDENCE,
     NOTHING,
     PERSONAL_CHARS,
-    SENTENCE,
     Assessment,
     assess_risk,
 )
+from flows.risk.classifier import Classifier, Scores, parse_classifier
 from flows.risk.lexicon import CATEGORIES, Category, Context, FalseFriend, RiskLexicon, Rule
 from flows.risk.model import RiskModel, compile_lexicon
 from flows.risk.phrases import key
+from flows.risk.prepare import SENTENCE
 
 __all__ = [
     "BLANK",
@@ -47,12 +48,15 @@ __all__ = [
     "SENTENCE",
     "Assessment",
     "Category",
+    "Classifier",
     "Context",
     "FalseFriend",
     "RiskLexicon",
     "RiskModel",
     "Rule",
+    "Scores",
     "assess_risk",
     "compile_lexicon",
     "key",
+    "parse_classifier",
 ]

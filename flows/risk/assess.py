@@ -6,10 +6,11 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from flows.risk.classifier import Scores
+from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES
 from flows.risk.model import RiskModel, _CompiledRule, _Matcher
-from flows.risk.phrases import _CLITICS, key
-from flows.text import MAX_TEXT_CHARS, fold
+from flows.risk.prepare import SENTENCE, prefixes, prepare
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -18,18 +19,8 @@ CONTEXT_CHARS = 70
 """How far (in key characters, same sentence only) a context marker may sit from a hit."""
 PERSONAL_CHARS = 30
 """How far before a hit a first-person word anchors it when the message talks *about* violence."""
-SENTENCE = "#"
 BLANK = "~"
 """False friends are overwritten with this (not a word character, not a sentence break)."""
-_SENTENCE_WORD_BARE = "0sentence0"
-_SENTENCE_WORD = f" {_SENTENCE_WORD_BARE} "
-_SENTENCE_RUN = re.compile(rf"{_SENTENCE_WORD_BARE}(?: {_SENTENCE_WORD_BARE})*")
-
-_SENTENCES = re.compile(r"[.!?;¡¿\n\r]+")
-
-
-# --------------------------------------------------------------------------------------------
-# Assessment
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,16 +31,25 @@ class Assessment:
     evidence: tuple[str, ...]
     """``rule_id: matched words`` for the defensora (folded spelling)."""
     follow_up: bool = False
-    """Ask a gentle question (bare cry, ambiguous hyperbole) even if severity is low."""
+    """Ask "are you in danger now?" (bare cry, ambiguous hyperbole) whatever the severity."""
     pregnancy: bool = False
+    classifier: Scores | None = None
+    """The learned second opinion's probabilities (None when no classifier is loaded)."""
 
     def to_json(self) -> dict[str, object]:
-        return {
+        data: dict[str, object] = {
             "severity": self.severity.value,
             "categories": list(self.categories),
             "evidence": list(self.evidence),
             "follow_up": self.follow_up,
         }
+        if self.classifier is not None:
+            data["classifier"] = {
+                "imminent": round(self.classifier.imminent, 3),
+                "high": round(self.classifier.high, 3),
+                "flag": round(self.classifier.flag, 3),
+            }
+        return data
 
 
 NOTHING = Assessment(Severity.NONE, (), ())
@@ -60,53 +60,19 @@ class _Hit:
     rule: _CompiledRule
     start: int
     end: int
+    parts: tuple[int, ...] = ()
+    """Starts of the parts of a concept combination (each may be negated)."""
 
 
-def _prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
-    """Folded words (for evidence) and the key text (for matching); word i <-> key word i."""
-    text = text[:MAX_TEXT_CHARS]
-    if model.emoji is not None:
-        emoji_words = model.emoji_words
-        text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
-    folded = _fold(_SENTENCES.sub(_SENTENCE_WORD, text))
-    if _SENTENCE_WORD_BARE in folded:
-        folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
-    shown = folded.split()
-    spelling = model.spelling
-    keyed = key(" ".join([spelling.get(w, w) for w in shown]))
-    return shown, keyed
+@dataclass(frozen=True, slots=True)
+class _Read:
+    """One message as the assessor reads it."""
 
-
-_ACCENTS = str.maketrans(
-    "áéíóúàèìòùäëïöüâêîôûãõñçÁÉÍÓÚÀÈÌÒÙÄËÏÖÜÂÊÎÔÛÃÕÑÇ",
-    "aeiouaeiouaeiouaeiouaoncAEIOUAEIOUAEIOUAEIOUAONC",
-)
-_NON_ASCII_SYMBOL = re.compile(r"[^\x00-\x7f\w]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
-_REPEATS = re.compile(r"(\w)\1{2,}")
-_NON_WORD = re.compile(r"[^\w\s]+|_")
-_SPACES = re.compile(r"\s+")
-
-
-def _fold(text: str) -> str:
-    """Same result as :func:`flows.text.fold`, with a fast path for (nearly) ASCII text."""
-    text = _NON_ASCII_SYMBOL.sub(" ", text.translate(_ACCENTS))
-    if not text.isascii():
-        return fold(text)
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).lower()
-    text = _NON_WORD.sub(" ", _REPEATS.sub(r"\1", text))
-    return _SPACES.sub(" ", text).strip()
-
-
-def _prefixes(keyed: str) -> frozenset[str]:
-    """Starts of every word (and of words glued after a clitic: 'mequiere')."""
-    out: set[str] = set()
-    for word in set(keyed.split()):
-        out.update((word[:2], word[:3], word[:4], word[:5]))
-        if len(word) > 4 and word.startswith(_CLITICS):
-            rest = word[3:] if word.startswith("nos") else word[2:]
-            out.update((rest[:2], rest[:3], rest[:4], rest[:5]))
-    return frozenset(out)
+    shown: list[str]
+    keyed: str
+    blanked: str
+    prefixes: frozenset[str]
+    bounds: list[int]
 
 
 def _spans(matcher: _Matcher | None, text: str, prefixes: frozenset[str]) -> list[tuple[int, int]]:
@@ -115,11 +81,11 @@ def _spans(matcher: _Matcher | None, text: str, prefixes: frozenset[str]) -> lis
     return [m.span() for m in matcher.pattern.finditer(text)]
 
 
-def _found(matcher: _Matcher | None, text: str, prefixes: frozenset[str]) -> bool:
+def _found(matcher: _Matcher | None, read: _Read) -> bool:
     return (
         matcher is not None
-        and matcher.may_match(prefixes)
-        and matcher.pattern.search(text) is not None
+        and matcher.may_match(read.prefixes)
+        and matcher.pattern.search(read.blanked) is not None
     )
 
 
@@ -127,89 +93,109 @@ def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
     return any(s < hi and e > lo for s, e in spans)
 
 
-def assess_risk(text: str, model: RiskModel) -> Assessment:
-    """Assess one message. Never raises on odd input; empty or emoji-only text is ``none``."""
-    shown, keyed = _prepare(text, model)
-    if not keyed:
-        return NOTHING
-    prefixes = _prefixes(keyed)
-
+def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
+    """Prepare the text and blank out false friends; True when one asks for a follow-up."""
+    shown, keyed = prepare(text, model)
+    pre = prefixes(keyed)
     follow_up = False
     blanked = keyed
     ff_index = model.false_friend_index
-    for i in ff_index.candidates(prefixes):
+    for i in ff_index.candidates(pre):
         pattern = ff_index.patterns[i]
         if pattern.search(blanked):
             blanked = pattern.sub(lambda m: BLANK * len(m.group()), blanked)
             follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
+    bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
+    return _Read(shown, keyed, blanked, pre, bounds), follow_up
 
+
+def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
+    """Phrase and combination hits that survive overrides, negation and talk about violence."""
     hits: list[_Hit] = []
     rule_index = model.rule_index
-    for i in rule_index.candidates(prefixes):
+    blanked = read.blanked
+    for i in rule_index.candidates(read.prefixes):
         rule = model.rules[rule_index.owners[i]]
         for m in rule_index.patterns[i].finditer(blanked):
             if m.end() > m.start():
                 hits.append(_Hit(rule, m.start(), m.end()))
-
-    if hits:
-        overriding = [h for h in hits if h.rule.overrides]
-        if overriding:
-            hits = [
-                h
-                for h in hits
-                if not any(
-                    h.rule.id in o.rule.overrides and h.start < o.end and h.end > o.start
-                    for o in overriding
-                )
-            ]
-        if model.negation is not None:
-            negation = model.negation
-            hits = [
-                h
-                for h in hits
-                if not (
-                    h.rule.negatable and negation.search(blanked, max(0, h.start - 24), h.start)
-                )
-            ]
-
-    if hits and _found(model.topic, blanked, prefixes):
-        personal = _spans(model.personal, blanked, prefixes)
+    for number, start, end, parts in find_combos(model, blanked, read.prefixes, read.bounds):
+        hits.append(_Hit(model.rules[number], start, end, parts))
+    if not hits:
+        return hits
+    overriding = [h for h in hits if h.rule.overrides]
+    if overriding:
+        hits = [
+            h
+            for h in hits
+            if not any(
+                h.rule.id in o.rule.overrides and h.start < o.end and h.end > o.start
+                for o in overriding
+            )
+        ]
+    if model.negation is not None:
+        negation = model.negation
+        hits = [
+            h
+            for h in hits
+            if not (
+                h.rule.negatable
+                and any(negation.search(blanked, max(0, at - 24), at) for at in (h.start, *h.parts))
+            )
+        ]
+    if hits and _found(model.topic, read):
+        personal = _spans(model.personal, blanked, read.prefixes)
         hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.end)]
+    return hits
 
+
+def _grade(
+    hits: list[_Hit], read: _Read, model: RiskModel
+) -> tuple[dict[str, Severity], list[str], bool]:
+    """Severity per category (moved by nearby context), evidence, and whether one laughed."""
     severities: dict[str, Severity] = {}
     evidence: list[str] = []
-    if hits:
-        bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
-        now = _spans(model.now, blanked, prefixes)
-        recent = _spans(model.recent, blanked, prefixes)
-        past = _spans(model.past, blanked, prefixes)
-        laughing = _found(model.laughter, blanked, prefixes)
-        word_starts = [0, *(m.end() for m in _SPACE.finditer(keyed))]
-        for hit in hits:
-            rule = hit.rule
-            level = rule.severity
-            lo, hi = _window(bounds, hit.start, hit.end, len(blanked))
-            if rule.past is not None and _near(past, lo, hi):
-                level = rule.past
-            elif rule.now is not None and _near(now, lo, hi):
-                level = rule.now
-            elif rule.recent is not None and _near(recent, lo, hi):
-                level = rule.recent
-            if rule.joking is not None and laughing:
-                level = rule.joking
-                follow_up = True
-            if level is Severity.NONE:
-                continue
-            if level.rank > severities.get(rule.category, Severity.NONE).rank:
-                severities[rule.category] = level
-            note = f"{rule.id}: {_fragment(shown, word_starts, hit)}"
-            if len(evidence) < MAX_EVIDENCE and note not in evidence:
-                evidence.append(note)
+    joked = False
+    blanked, pre = read.blanked, read.prefixes
+    now = _spans(model.now, blanked, pre)
+    recent = _spans(model.recent, blanked, pre)
+    past = _spans(model.past, blanked, pre)
+    laughing = _found(model.laughter, read)
+    word_starts = [0, *(m.end() for m in _SPACE.finditer(read.keyed))]
+    for hit in hits:
+        rule = hit.rule
+        level = rule.severity
+        lo, hi = _window(read.bounds, hit.start, hit.end, len(blanked))
+        if rule.past is not None and _near(past, lo, hi):
+            level = rule.past
+        elif rule.now is not None and _near(now, lo, hi):
+            level = rule.now
+        elif rule.recent is not None and _near(recent, lo, hi):
+            level = rule.recent
+        if rule.joking is not None and laughing:
+            level = rule.joking
+            joked = True
+        if level is Severity.NONE:
+            continue
+        if level.rank > severities.get(rule.category, Severity.NONE).rank:
+            severities[rule.category] = level
+        note = f"{rule.id}: {_fragment(read.shown, word_starts, hit)}"
+        if len(evidence) < MAX_EVIDENCE and note not in evidence:
+            evidence.append(note)
+    return severities, evidence, joked
 
+
+def assess_risk(text: str, model: RiskModel) -> Assessment:
+    """Assess one message. Never raises on odd input; empty or emoji-only text is ``none``."""
+    read, follow_up = _read(text, model)
+    if not read.keyed:
+        return NOTHING
+    hits = _hits(read, model)
+    severities, evidence, joked = _grade(hits, read, model) if hits else ({}, [], False)
+    follow_up = follow_up or joked
     severity = Severity.highest(*severities.values())
-    pregnancy = False
+    pregnancy = _found(model.pregnancy, read)
     if severity is not Severity.NONE:
-        pregnancy = _found(model.pregnancy, blanked, prefixes)
         serious = sum(1 for s in severities.values() if s.at_least(Severity.HIGH))
         if serious >= 2 or (pregnancy and severity is Severity.HIGH):
             severity = Severity.IMMINENT
@@ -217,34 +203,62 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
             severity = Severity.HIGH
         if pregnancy:
             evidence.append("pregnancy")
-    else:
-        pregnancy = _found(model.pregnancy, blanked, prefixes)
-
-    if (
-        not severity.at_least(Severity.HIGH)
-        and not follow_up
-        and (
-            _found(model.follow_up, blanked, prefixes)
-            or (
-                not severities
-                and len(shown) <= model.cry_max_words
-                and _found(model.cries, blanked, prefixes)
-            )
-        )
-    ):
+    severity, cried = _cries(read, model, severity, evidence)
+    follow_up = follow_up or cried
+    if not follow_up and not severity.at_least(Severity.HIGH) and _found(model.follow_up, read):
         follow_up = True
-
+    scores = None
+    if model.classifier is not None:
+        scores = model.classifier.scores(read.keyed)
+        severity, follow_up = _second_opinion(model, scores, severity, follow_up, evidence)
     order = {c: i for i, c in enumerate(CATEGORIES)}
     categories = tuple(
         sorted(severities, key=lambda c: (-severities[c].rank, order.get(c, len(order))))
     )
-    return Assessment(
-        severity=severity,
-        categories=categories,
-        evidence=tuple(evidence),
-        follow_up=follow_up,
-        pregnancy=pregnancy,
+    return Assessment(severity, categories, tuple(evidence), follow_up, pregnancy, scores)
+
+
+def _cries(
+    read: _Read, model: RiskModel, severity: Severity, evidence: list[str]
+) -> tuple[Severity, bool]:
+    """A cry with a sign that he is there or that it is happening: imminent. A bare strong cry
+    (socorro, auxilio) is high, a bare weak one (ayuda) moderate; both ask the danger question."""
+    if severity is Severity.IMMINENT:
+        return severity, False
+    strong = _found(model.cries, read)
+    weak = not strong and _found(model.weak_cries, read)
+    if not strong and not weak:
+        return severity, False
+    if _found(model.presence, read):
+        evidence.append("cry with presence")
+        return Severity.IMMINENT, False
+    if len(read.shown) > model.cry_max_words:
+        return severity, False
+    evidence.append("cry")
+    bare = Severity.HIGH if strong else Severity.MODERATE
+    return Severity.highest(severity, bare), True
+
+
+def _second_opinion(
+    model: RiskModel, scores: Scores, severity: Severity, follow_up: bool, evidence: list[str]
+) -> tuple[Severity, bool]:
+    """Raise (never lower) the verdict where a head passes its threshold."""
+    assert model.classifier is not None
+    t_imm, t_high, t_flag = model.classifier.thresholds
+    raised = severity
+    if scores.imminent >= t_imm and severity.at_least(Severity.HIGH):
+        raised = Severity.IMMINENT
+    elif scores.high >= t_high and not severity.at_least(Severity.HIGH):
+        raised = Severity.HIGH
+    elif scores.flag >= t_flag and severity is Severity.NONE:
+        raised = Severity.MODERATE
+        follow_up = True
+    note = (
+        f"classifier: imminent {scores.imminent:.2f}, high {scores.high:.2f}, "
+        f"flag {scores.flag:.2f}"
     )
+    evidence.append(note + (f" (raised to {raised.value})" if raised is not severity else ""))
+    return raised, follow_up
 
 
 _SENTENCE_MARK = re.compile(re.escape(SENTENCE))

@@ -57,17 +57,29 @@ class Rule(_Strict):
     """A 'no'/'nunca' right before the phrase cancels it."""
     overrides: tuple[str, ...] = ()
     """Rule ids whose hits inside this rule's match are dropped (a more specific reading)."""
+    together: tuple[str, ...] = ()
+    """Concept combinations: ``"{kill} + {target}"`` matches when every part occurs, in any
+    order, with any words in between, inside one sentence and ``within`` characters."""
+    within: int = pydantic.Field(default=60, ge=10, le=400)
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> Rule:
-        if not self.phrases and not self.regex:
-            raise ValueError(f"rule {self.id}: needs phrases or regex")
+        if not self.phrases and not self.regex and not self.together:
+            raise ValueError(f"rule {self.id}: needs phrases, together or regex")
+        for combo in self.together:
+            if len(combo_parts(combo)) < 2:
+                raise ValueError(f"rule {self.id}: together {combo!r} needs parts joined by +")
         for rx in self.regex:
             try:
                 re.compile(rx)
             except re.error as exc:
                 raise ValueError(f"rule {self.id}: bad regex {rx!r}: {exc}") from exc
         return self
+
+
+def combo_parts(combo: str) -> tuple[str, ...]:
+    """The phrases of a ``together`` combination ("a + b + c")."""
+    return tuple(part.strip() for part in combo.split(" + ") if part.strip())
 
 
 class FalseFriend(_Strict):
@@ -89,6 +101,11 @@ class Context(_Strict):
     laughter: tuple[str, ...] = ()
     pregnancy: tuple[str, ...] = ()
     cries: tuple[str, ...] = ()
+    """Strong cries (socorro, auxilio, help): bare -> high with a follow-up question."""
+    weak_cries: tuple[str, ...] = ()
+    """Weak cries (ayuda): bare -> moderate with a follow-up question."""
+    presence: tuple[str, ...] = ()
+    """He is here / it is happening now: any cry with one of these is imminent."""
     follow_up: tuple[str, ...] = ()
 
 
@@ -123,6 +140,9 @@ class RiskLexicon(_Strict):
         for rule in self.rules:
             for phrase in rule.phrases:
                 _check_phrase(phrase, self.words, f"rule {rule.id}")
+            for combo in rule.together:
+                for part in combo_parts(combo):
+                    _check_phrase(part, self.words, f"rule {rule.id}")
             for other in rule.overrides:
                 if other not in seen:
                     raise ValueError(f"rule {rule.id}: overrides unknown rule {other!r}")

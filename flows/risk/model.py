@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from dataclasses import dataclass
 
-from flows.risk.lexicon import RiskLexicon
+from flows.risk.classifier import Classifier
+from flows.risk.lexicon import RiskLexicon, combo_parts
 from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, _regex, key
 from flows.text import fold
 from flows.types import Severity
@@ -90,6 +92,15 @@ class _CompiledRule:
 
 
 @dataclass(frozen=True, slots=True)
+class _Combo:
+    """One ``together`` combination of a rule: concept indices that must co-occur."""
+
+    rule: int
+    parts: tuple[int, ...]
+    within: int
+
+
+@dataclass(frozen=True, slots=True)
 class RiskModel:
     """Compiled lexicon: build once with :func:`compile_lexicon`, share freely (immutable)."""
 
@@ -110,8 +121,22 @@ class RiskModel:
     laughter: _Matcher | None
     pregnancy: _Matcher | None
     cries: _Matcher | None
+    weak_cries: _Matcher | None
+    presence: _Matcher | None
     follow_up: _Matcher | None
     cry_max_words: int
+    concepts: tuple[_Matcher, ...] = ()
+    combos: tuple[_Combo, ...] = ()
+    classifier: Classifier | None = None
+    """The learned second opinion (may raise a verdict, never lowers it)."""
+
+    def with_classifier(self, classifier: Classifier | None) -> RiskModel:
+        """The same lexicon with another (or no) learned second opinion."""
+        return dataclasses.replace(self, classifier=classifier)
+
+    def without_classifier(self) -> RiskModel:
+        """The rules alone (benchmarks compare)."""
+        return self.with_classifier(None)
 
 
 def _matcher(
@@ -138,9 +163,29 @@ def _optional(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> _Matcher |
     return _matcher(compiler, phrases) if phrases else None
 
 
-def compile_lexicon(lexicon: RiskLexicon) -> RiskModel:
+def _combos(
+    compiler: _PhraseCompiler, lexicon: RiskLexicon
+) -> tuple[tuple[_Matcher, ...], tuple[_Combo, ...]]:
+    """Every distinct concept phrase compiled once; combos point at them by index."""
+    concept_ids: dict[str, int] = {}
+    concepts: list[_Matcher] = []
+    combos: list[_Combo] = []
+    for rule_number, rule in enumerate(lexicon.rules):
+        for combo in rule.together:
+            parts = []
+            for part in combo_parts(combo):
+                if part not in concept_ids:
+                    concept_ids[part] = len(concepts)
+                    concepts.append(_matcher(compiler, (part,)))
+                parts.append(concept_ids[part])
+            combos.append(_Combo(rule_number, tuple(parts), rule.within))
+    return tuple(concepts), tuple(combos)
+
+
+def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) -> RiskModel:
     """Compile every phrase of a validated lexicon into regular expressions."""
     compiler = _PhraseCompiler(lexicon.words)
+    concepts, combos = _combos(compiler, lexicon)
     rules = tuple(
         _CompiledRule(
             id=rule.id,
@@ -181,6 +226,11 @@ def compile_lexicon(lexicon: RiskLexicon) -> RiskModel:
         laughter=_optional(compiler, ctx.laughter),
         pregnancy=_optional(compiler, ctx.pregnancy),
         cries=_optional(compiler, ctx.cries),
+        weak_cries=_optional(compiler, ctx.weak_cries),
+        presence=_optional(compiler, ctx.presence),
         follow_up=_optional(compiler, ctx.follow_up),
         cry_max_words=lexicon.cry_max_words,
+        concepts=concepts,
+        combos=combos,
+        classifier=classifier,
     )
