@@ -22,13 +22,13 @@ from pathlib import Path
 
 from cryptography.fernet import Fernet
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App, build_app
 from bot.broadcast import create_broadcast, progress
-from bot.outbox import Dispatcher
-from bot.service import Envelope
+from bot.channels.envelope import Envelope
+from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.whatsapp import WhatsAppSender, make_client
+from bot.dispatcher import Dispatcher
 from bot.settings import Settings
-from bot.telegram import TelegramSender, make_bot
-from bot.whatsapp import WhatsAppSender, make_client
 from flows.types import Channel, Inbound
 from tests.factories import subscribe_many
 from tests.fakes import FakeTelegram, FakeTwilio
@@ -52,7 +52,7 @@ def _app(folder: Path) -> App:
         database_url=f"sqlite:///{folder / 'bench.db'}",
         data_key=Fernet.generate_key().decode(),
     )
-    return bootstrap(settings)
+    return build_app(settings)
 
 
 def console_latency(app: App, turns: int) -> list[float]:

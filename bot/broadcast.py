@@ -9,9 +9,9 @@ from sqlalchemy import Engine, func, insert
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from bot.models import Broadcast, Contact, Outbox, OutboxStatus
-from bot.service import PRIORITY_BROADCAST
-from bot.store import unit_of_work
+from bot.store.engine import unit_of_work
+from bot.store.models import Broadcast, Contact, Outbox, OutboxStatus
+from bot.store.outbox import PRIORITY_BROADCAST
 
 DONE = (
     OutboxStatus.SENT,

@@ -7,15 +7,15 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Protocol
 
 from sqlalchemy import Engine, update
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot import metrics, roster
-from bot.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
-from bot.store import affected, unit_of_work
+from bot.store.engine import affected, unit_of_work
+from bot.store.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
+from bot.store.outbox import queue_message
 from flows.engine import Content
 from flows.session import Session
 from flows.types import Effect, Inbound, Option, Outbound, Severity
@@ -47,18 +47,19 @@ class Policy:
         return cls(ack=ack, retention=timedelta(days=retention_days))
 
 
-class Context(Protocol):
+@dataclass(frozen=True, slots=True)
+class CaseContext:
+    """What case handling needs from the app: the texts it words pages with, and the policy."""
+
     content: Content
     policy: Policy
 
 
 def _queue(db: DB, contact: Contact, message: Outbound, kind: str, now: datetime) -> None:
-    from bot.service import queue_message  # circular at import time only
-
     queue_message(db, contact, message, kind=kind, now=now)
 
 
-def _t(ctx: Context, text_id: str, **values: object) -> str:
+def _t(ctx: CaseContext, text_id: str, **values: object) -> str:
     return ctx.content.texts[text_id].format(**values)
 
 
@@ -93,7 +94,7 @@ def mask_numbers(text: str) -> str:
     return _LONG_NUMBER.sub("[número]", text)
 
 
-def apply_effect(db: DB, contact: Contact, effect: Effect, now: datetime, ctx: Context) -> None:
+def apply_effect(db: DB, contact: Contact, effect: Effect, now: datetime, ctx: CaseContext) -> None:
     if effect.kind == "escalate":
         _escalate(db, contact, effect.data, now, ctx)
     elif effect.kind == "relay":
@@ -110,7 +111,7 @@ def apply_effect(db: DB, contact: Contact, effect: Effect, now: datetime, ctx: C
 
 
 def _escalate(
-    db: DB, contact: Contact, data: dict[str, object], now: datetime, ctx: Context
+    db: DB, contact: Contact, data: dict[str, object], now: datetime, ctx: CaseContext
 ) -> None:
     severity = Severity(str(data["severity"]))
     requested = bool(data.get("requested"))
@@ -193,7 +194,12 @@ def _paged_members(db: DB, case: Case) -> list[roster.Member]:
 
 
 def _page(
-    db: DB, case: Case, recipients: list[roster.Member], now: datetime, ctx: Context, text_id: str
+    db: DB,
+    case: Case,
+    recipients: list[roster.Member],
+    now: datetime,
+    ctx: CaseContext,
+    text_id: str,
 ) -> None:
     if not recipients:
         log.error(
@@ -215,7 +221,7 @@ def _page(
     log.info("case #%s paged %d defensora(s) severity=%s", case.id, len(recipients), case.severity)
 
 
-def _ping_values(case: Case, ctx: Context, now: datetime) -> dict[str, object]:
+def _ping_values(case: Case, ctx: CaseContext, now: datetime) -> dict[str, object]:
     labels = [ctx.content.texts.texts.get(f"cat_{c}", c) for c in case.categories.split(",") if c]
     return {
         "id": case.id,
@@ -228,7 +234,9 @@ def _ping_values(case: Case, ctx: Context, now: datetime) -> dict[str, object]:
     }
 
 
-def _relay_to_defensora(db: DB, contact: Contact, text: str, now: datetime, ctx: Context) -> None:
+def _relay_to_defensora(
+    db: DB, contact: Contact, text: str, now: datetime, ctx: CaseContext
+) -> None:
     case = open_case(db, contact)
     if case is None or case.taken_by is None:
         return
@@ -240,7 +248,7 @@ def _relay_to_defensora(db: DB, contact: Contact, text: str, now: datetime, ctx:
     _event(db, case, "relayed_in", now)
 
 
-def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: Context) -> None:
+def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: CaseContext) -> None:
     """BORRAR: her open case closes (the defensora is told); no case of hers keeps her words."""
     for old in db.exec(select(Case).where(col(Case.contact_id) == contact.id)).all():
         old.excerpt = None
@@ -264,7 +272,7 @@ def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: Context) -> N
 
 
 def defensora_command(
-    db: DB, contact: Contact, inbound: Inbound, now: datetime, ctx: Context
+    db: DB, contact: Contact, inbound: Inbound, now: datetime, ctx: CaseContext
 ) -> list[Outbound] | None:
     """Commands from a registered defensora's own chat; anyone else gets the public flow."""
     raw = (inbound.payload or inbound.text or "").strip()
@@ -305,7 +313,7 @@ def _holder_name(db: DB, case: Case) -> str | None:
     return holder.name if holder is not None else None
 
 
-def _take(db: DB, case: Case, member: roster.Member, now: datetime, ctx: Context) -> str:
+def _take(db: DB, case: Case, member: roster.Member, now: datetime, ctx: CaseContext) -> str:
     """Atomic take: of two defensoras racing, exactly one wins."""
     result = db.execute(
         update(Case)
@@ -328,7 +336,9 @@ def _take(db: DB, case: Case, member: roster.Member, now: datetime, ctx: Context
     return _t(ctx, "def_taken_ok", id=case.id, pseudonym=case.pseudonym) + safe
 
 
-def _reply_to_person(db: DB, case: Case, text: str, now: datetime, ctx: Context) -> list[Outbound]:
+def _reply_to_person(
+    db: DB, case: Case, text: str, now: datetime, ctx: CaseContext
+) -> list[Outbound]:
     if not text:
         return [Outbound(_t(ctx, "def_help"))]
     person = db.get(Contact, case.contact_id) if case.contact_id is not None else None
@@ -340,7 +350,7 @@ def _reply_to_person(db: DB, case: Case, text: str, now: datetime, ctx: Context)
 
 
 def _close(
-    db: DB, case: Case, member: roster.Member, note: str, now: datetime, ctx: Context
+    db: DB, case: Case, member: roster.Member, note: str, now: datetime, ctx: CaseContext
 ) -> str:
     case.status, case.closed_at = "closed", now
     _event(db, case, "closed", now, actor=member.name, detail=note[:200] or None)
@@ -353,7 +363,7 @@ def _close(
     return _t(ctx, "def_closed", id=case.id)
 
 
-def _list_cases(db: DB, ctx: Context) -> str:
+def _list_cases(db: DB, ctx: CaseContext) -> str:
     cases = db.exec(
         select(Case).where(col(Case.status).in_(OPEN_STATES)).order_by(col(Case.id))
     ).all()
@@ -371,7 +381,7 @@ def _list_cases(db: DB, ctx: Context) -> str:
 # -- scheduled scans ----------------------------------------------------------------------------
 
 
-def reescalate_due(engine: Engine, now: datetime, ctx: Context) -> int:
+def reescalate_due(engine: Engine, now: datetime, ctx: CaseContext) -> int:
     """Re-page every open case past its deadline to coordinators and the other defensoras."""
     count = 0
     with unit_of_work(engine) as db:

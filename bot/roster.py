@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
-from bot.models import Case, CaseEvent, Contact, Defensora, Shift
 from bot.privacy import Vault
+from bot.store.models import Case, CaseEvent, Contact, Defensora, Shift
 
 LIMA = ZoneInfo("America/Lima")
 WEEK = timedelta(days=7)

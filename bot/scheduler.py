@@ -16,10 +16,10 @@ from sqlalchemy import Connection, text
 from sqlmodel import col, delete
 
 from bot import escalation
-from bot.bootstrap import App
+from bot.app import App
 from bot.broadcast import create_broadcast
-from bot.models import InboundReceipt, Outbox, OutboxStatus
-from bot.store import unit_of_work
+from bot.store.engine import unit_of_work
+from bot.store.models import InboundReceipt, Outbox, OutboxStatus
 from flows.episodes import due_reminders
 
 log = logging.getLogger(__name__)
@@ -48,7 +48,7 @@ def send_due_reminders(app: App) -> int:
 
 
 def reescalate(app: App) -> int:
-    return escalation.reescalate_due(app.engine, app.clock(), app.service)
+    return escalation.reescalate_due(app.engine, app.clock(), app.service.cases)
 
 
 def retention(app: App) -> None:

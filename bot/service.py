@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -16,18 +15,18 @@ from sqlmodel import Session as DB
 from sqlmodel import col, delete, func, select
 
 from bot import escalation
-from bot.models import Contact, InboundReceipt, Outbox, OutboxStatus
+from bot.channels.envelope import Envelope, decode_envelope, encode_envelope
+from bot.clock import Clock
 from bot.privacy import Vault
-from bot.store import serialized, unit_of_work
+from bot.store.contacts import ContactBook
+from bot.store.engine import serialized, unit_of_work
+from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
+from bot.store.outbox import PRIORITY_REPLY, cancel_broadcasts, queue_message
 from flows.engine import Content, step
 from flows.session import Session
-from flows.types import Channel, Effect, Inbound, Location, Outbound
+from flows.types import Channel, Effect, Inbound, Outbound
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
-
-PRIORITY_REPLY = 0
-PRIORITY_BROADCAST = 5
 MAX_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
 FLOOD_PER_MINUTE = 20
@@ -41,16 +40,6 @@ TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
 """Bots may delete messages in private chats for this long."""
 
 
-@dataclass(frozen=True, slots=True)
-class Envelope:
-    """An inbound message with the channel details the core never sees."""
-
-    inbound: Inbound
-    address: str
-    external_id: str | None = None
-    chat_message_id: int | None = None
-
-
 @dataclass(slots=True)
 class Handled:
     duplicate: bool = False
@@ -61,90 +50,6 @@ class Handled:
 def retry_delay(attempts: int) -> timedelta:
     """After a failed turn: 1, 4, 16, 64 minutes."""
     return timedelta(seconds=15 * 4**attempts)
-
-
-def encode_envelope(envelope: Envelope) -> str:
-    inbound = envelope.inbound
-    location = inbound.location
-    return json.dumps(
-        {
-            "c": inbound.channel.value,
-            "a": envelope.address,
-            "t": inbound.text,
-            "p": inbound.payload,
-            "m": inbound.media,
-            "l": [location.latitude, location.longitude] if location else None,
-            "x": envelope.external_id,
-            "i": envelope.chat_message_id,
-        },
-        ensure_ascii=False,
-    )
-
-
-def decode_envelope(data: str) -> Envelope:
-    raw = json.loads(data)
-    location = Location(*raw["l"]) if raw["l"] else None
-    inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
-    return Envelope(inbound, raw["a"], raw["x"], raw["i"])
-
-
-class ContactBook:
-    """Finds or creates contacts by keyed hash; the clear address only lives in memory."""
-
-    def __init__(self, vault: Vault) -> None:
-        self.vault = vault
-
-    def find(self, db: DB, channel: str, address: str) -> Contact | None:
-        digest = self.vault.address_hash(channel, address)
-        query = select(Contact).where(
-            col(Contact.channel) == channel, col(Contact.address_hash) == digest
-        )
-        # One turn at a time per person (PostgreSQL): her session is read, then written back.
-        return db.exec(query.with_for_update(key_share=True)).first()
-
-    def get_or_create(self, db: DB, channel: str, address: str, now: datetime) -> Contact:
-        contact = self.find(db, channel, address)
-        if contact is None:
-            digest = self.vault.address_hash(channel, address)
-            contact = Contact(
-                channel=channel,
-                address_hash=digest,
-                address_enc=self.vault.encrypt(address),
-                pseudonym=self.vault.pseudonym(digest),
-                created_at=now,
-            )
-            db.add(contact)
-            db.flush()
-        return contact
-
-
-def queue_message(
-    db: DB,
-    contact: Contact,
-    message: Outbound,
-    *,
-    kind: str = "reply",
-    priority: int = PRIORITY_REPLY,
-    now: datetime,
-    dedupe_key: str | None = None,
-    broadcast_id: int | None = None,
-) -> Outbox:
-    """Write one outbound row; the dispatcher sends it after the transaction commits."""
-    row = Outbox(
-        contact_id=contact.id,
-        channel=contact.channel,
-        address_enc=contact.address_enc,
-        priority=priority,
-        kind=kind,
-        text=message.text,
-        options=json.dumps([[o.key, o.label] for o in message.options], ensure_ascii=False),
-        next_attempt_at=now,
-        created_at=now,
-        dedupe_key=dedupe_key,
-        broadcast_id=broadcast_id,
-    )
-    db.add(row)
-    return row
 
 
 class Service:
@@ -163,6 +68,7 @@ class Service:
         self.contacts = ContactBook(vault)
         self.clock = clock
         self.policy = policy or escalation.Policy()
+        self.cases = escalation.CaseContext(content, self.policy)
 
     def handle(self, envelope: Envelope) -> Handled:
         """Accept and process one inbound message now (console, polling, tests)."""
@@ -268,7 +174,7 @@ class Service:
             contact.last_inbound_at = now
             contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
-            command = escalation.defensora_command(db, contact, envelope.inbound, now, self)
+            command = escalation.defensora_command(db, contact, envelope.inbound, now, self.cases)
             if command is not None:
                 rows = [queue_message(db, contact, reply, now=now) for reply in command]
             else:
@@ -333,7 +239,7 @@ class Service:
             contact.subscribed, contact.unsubscribed_at = False, now
             cancel_broadcasts(db, contact.id)
         elif effect.kind in {"escalate", "relay", "safe_to_contact"}:
-            escalation.apply_effect(db, contact, effect, now, self)
+            escalation.apply_effect(db, contact, effect, now, self.cases)
         elif effect.kind != "forget":
             raise ValueError(f"unknown effect {effect.kind!r}")
 
@@ -343,7 +249,7 @@ class Service:
         On Telegram a quick exit also deletes the recent chat (bots may delete messages in
         private chats for 48 hours): one outbox row of kind "delete" carrying the message ids.
         """
-        escalation.close_for_forget(db, contact, now, self)
+        escalation.close_for_forget(db, contact, now, self.cases)
         db.flush()
         if contact.channel == Channel.TELEGRAM.value:
             delete_row = self._queue_chat_deletion(db, contact, now)
@@ -404,14 +310,3 @@ class Service:
         db.add(row)
         db.flush()
         return row
-
-
-def cancel_broadcasts(db: DB, contact_id: int | None) -> None:
-    """Opt-out wins over reminders already queued for this person."""
-    db.exec(
-        delete(Outbox).where(
-            col(Outbox.contact_id) == contact_id,
-            col(Outbox.status) == OutboxStatus.PENDING,
-            col(Outbox.kind).in_(("broadcast", "reminder")),
-        )
-    )

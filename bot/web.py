@@ -19,12 +19,19 @@ from sqlalchemy import func, text
 from sqlmodel import col, select
 
 from bot import metrics
-from bot.bootstrap import App
-from bot.models import Case, Outbox, OutboxStatus
-from bot.service import Envelope, Handled
-from bot.store import unit_of_work
-from bot.telegram import UpdateError, parse_update
-from bot.whatsapp import FormError, parse_inbound, parse_status, record_status, verify_signature
+from bot.app import App
+from bot.channels.envelope import Envelope
+from bot.channels.telegram import UpdateError, parse_update
+from bot.channels.whatsapp import (
+    FormError,
+    parse_inbound,
+    parse_status,
+    record_status,
+    verify_signature,
+)
+from bot.service import Handled
+from bot.store.engine import unit_of_work
+from bot.store.models import Case, Outbox, OutboxStatus
 
 log = logging.getLogger(__name__)
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'

@@ -7,44 +7,10 @@ import logging
 from contextlib import suppress
 from datetime import timedelta
 
-from bot.bootstrap import App
-from bot.outbox import Dispatcher, Sender
+from bot.app import App
 from bot.scheduler import run_elected_scheduler
 
 log = logging.getLogger(__name__)
-
-
-def build_senders(app: App) -> list[Sender]:
-    """One sender per configured channel; a channel without credentials keeps its rows queued."""
-    s = app.settings
-    senders: list[Sender] = []
-    if app.telegram_bot is not None:
-        from bot.telegram import TelegramSender
-
-        senders.append(TelegramSender(app.telegram_bot, s.telegram_rate_per_second))
-    if s.twilio_account_sid and s.twilio_auth_token and s.twilio_whatsapp_from:
-        from bot.whatsapp import WhatsAppSender, make_client
-
-        client = make_client(
-            s.twilio_account_sid, s.twilio_auth_token.get_secret_value(), s.twilio_api_base_url
-        )
-        callback = f"{s.public_base_url.rstrip('/')}/whatsapp/status" if s.public_base_url else None
-        senders.append(
-            WhatsAppSender(client, s.twilio_whatsapp_from, s.whatsapp_rate_per_second, callback)
-        )
-    return senders
-
-
-def build_dispatcher(app: App) -> Dispatcher:
-    return Dispatcher(
-        app.engine,
-        app.vault,
-        build_senders(app),
-        app.clock,
-        per_chat_rate=app.settings.telegram_per_chat_per_second,
-        templates=app.templates(),
-        lease=timedelta(seconds=app.settings.outbox_lease_seconds),
-    )
 
 
 async def run_inbound(
@@ -71,7 +37,7 @@ async def run_worker(
 ) -> None:
     """Inbound turns, dispatcher and scheduler until `stop` is set (or the task is cancelled)."""
     stop = stop or asyncio.Event()
-    dispatcher = build_dispatcher(app)
+    dispatcher = app.dispatcher
     if not dispatcher.senders:
         log.warning("no channel is configured (Telegram/Twilio variables): nothing will be sent")
 

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from cryptography.fernet import Fernet
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App, build_app
 from bot.content import load_content
 from bot.settings import Settings
 from flows.engine import Content
@@ -127,13 +127,13 @@ def make_settings(database_url: str, **overrides: object) -> Settings:
 
 @pytest.fixture
 def app(database_url: str, clock: FakeClock, content: Content) -> Iterator[App]:
-    built = bootstrap(make_settings(database_url), clock=clock, content=content, migrate=True)
+    built = build_app(make_settings(database_url), clock=clock, content=content, migrate=True)
     yield built
     built.engine.dispose()
 
 
 @pytest.fixture
 def sqlite_app(sqlite_url: str, clock: FakeClock, content: Content) -> Iterator[App]:
-    built = bootstrap(make_settings(sqlite_url), clock=clock, content=content, migrate=True)
+    built = build_app(make_settings(sqlite_url), clock=clock, content=content, migrate=True)
     yield built
     built.engine.dispose()

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
-from bot.bootstrap import App
-from bot.models import Contact
+from bot.app import App
 from bot.store import unit_of_work
+from bot.store.models import Contact
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -12,15 +12,15 @@ from typing import Any
 import yaml
 from sqlmodel import select
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App, build_app
 from bot.broadcast import audience, create_broadcast, progress
-from bot.models import Contact, Outbox, OutboxStatus
-from bot.outbox import Dispatcher, claim_batch, recover_stale
+from bot.channels.envelope import Envelope
+from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.whatsapp import WhatsAppSender, make_client
+from bot.dispatcher import Dispatcher, claim_batch, recover_stale
 from bot.scheduler import send_due_reminders
-from bot.service import Envelope
 from bot.store import unit_of_work
-from bot.telegram import TelegramSender, make_bot
-from bot.whatsapp import WhatsAppSender, make_client
+from bot.store.models import Contact, Outbox, OutboxStatus
 from flows.episodes import EpisodeSchedule
 from flows.types import Channel, Inbound
 from tests.conftest import ROOT_CONTENT, FakeClock, make_settings
@@ -209,7 +209,7 @@ def test_thousand_subscribers_get_exactly_one_reminder_through_a_crash(
 
 def test_broadcast_dry_run_counts_and_estimates(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'b.db'}"
-    app = bootstrap(make_settings(url), content=None, migrate=True)
+    app = build_app(make_settings(url), content=None, migrate=True)
     subscribe_many(app, 60, 20)
     key = app.settings.data_key.get_secret_value()  # type: ignore[union-attr]
     app.engine.dispose()

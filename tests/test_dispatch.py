@@ -14,13 +14,15 @@ from prometheus_client import REGISTRY
 from sqlmodel import select
 from telegram import Bot
 
-from bot.bootstrap import App
-from bot.models import Contact, Outbox, OutboxStatus
-from bot.outbox import Dispatcher, Sender, claim_batch, rate_limiter, recover_stale
-from bot.service import PRIORITY_BROADCAST, ContactBook, queue_message
+from bot.app import App
+from bot.channels.envelope import Sender
+from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.whatsapp import StatusUpdate, WhatsAppSender, record_status
+from bot.dispatcher import Dispatcher, claim_batch, rate_limiter, recover_stale
 from bot.store import unit_of_work
-from bot.telegram import TelegramSender, make_bot
-from bot.whatsapp import StatusUpdate, WhatsAppSender, record_status
+from bot.store.contacts import ContactBook
+from bot.store.models import Contact, Outbox, OutboxStatus
+from bot.store.outbox import PRIORITY_BROADCAST, queue_message
 from flows.types import Option, Outbound
 from tests.conftest import FakeClock
 from tests.fakes import FakeTelegram, FakeTwilio

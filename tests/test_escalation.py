@@ -15,16 +15,15 @@ from sqlalchemy import text
 from sqlmodel import col, select
 
 from bot import scheduler
-from bot.bootstrap import App, bootstrap
-from bot.models import Case, CaseEvent, Outbox
-from bot.outbox import Dispatcher
+from bot.app import App, build_app
+from bot.channels.telegram import parse_update
+from bot.channels.whatsapp import parse_inbound
+from bot.dispatcher import Dispatcher
 from bot.roster import LIMA, add_defensora, add_shift, remove_defensora
 from bot.service import Handled
 from bot.settings import Settings
 from bot.store import unit_of_work
-from bot.telegram import parse_update
-from bot.whatsapp import parse_inbound
-from bot.worker import build_dispatcher
+from bot.store.models import Case, CaseEvent, Outbox
 from flows.engine import Content
 from tests.conftest import FakeClock, make_settings
 from tests.fakes import (
@@ -122,10 +121,10 @@ async def open_pipeline(
     telegram: FakeTelegram,
     twilio: FakeTwilio,
 ) -> Pipeline:
-    app = bootstrap(settings, clock=clock, content=content, migrate=True)
+    app = build_app(settings, clock=clock, content=content, migrate=True)
     assert app.telegram_bot is not None
     await app.telegram_bot.initialize()  # so that shutdown() closes its HTTP clients
-    return Pipeline(app, build_dispatcher(app), telegram, twilio, clock)
+    return Pipeline(app, app.dispatcher, telegram, twilio, clock)
 
 
 async def close_pipeline(pipe: Pipeline) -> None:

@@ -24,12 +24,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import update
 from sqlmodel import col, select
 
-from bot.bootstrap import App, bootstrap
-from bot.models import Outbox, OutboxStatus
-from bot.polling import run_polling
-from bot.service import PRIORITY_BROADCAST, ContactBook, queue_message
+from bot.app import App, build_app
+from bot.channels.polling import run_polling
+from bot.channels.telegram import make_bot
 from bot.store import make_engine, unit_of_work
-from bot.telegram import make_bot
+from bot.store.contacts import ContactBook
+from bot.store.models import Outbox, OutboxStatus
+from bot.store.outbox import PRIORITY_BROADCAST, queue_message
 from flows.engine import Content
 from flows.types import Outbound
 from tests.conftest import make_settings
@@ -260,7 +261,7 @@ def test_serve_end_to_end(
 
 
 def _queue_broadcast(database_url: str, data_key: str, content: Content, per_channel: int) -> None:
-    app = bootstrap(make_settings(database_url, data_key=data_key), content=content, migrate=True)
+    app = build_app(make_settings(database_url, data_key=data_key), content=content, migrate=True)
     now = app.clock()
     book = ContactBook(app.vault)
     with unit_of_work(app.engine) as db:
@@ -322,7 +323,7 @@ def test_worker_killed_mid_queue_loses_nothing(
     at_kill = _delivered_texts(fake_telegram, fake_twilio)
     assert sum(at_kill.values()) < len(expected), "killed too late to test anything"
 
-    app = bootstrap(make_settings(database_url, data_key=data_key), content=content)
+    app = build_app(make_settings(database_url, data_key=data_key), content=content)
     with unit_of_work(app.engine) as db:
         in_flight = {r.text for r in db.exec(select(Outbox)).all() if r.status == "sending"}
         # The restart comes after the claim lease (what a real outage of a minute does).

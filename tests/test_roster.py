@@ -15,10 +15,9 @@ from click.testing import Result
 from cryptography.fernet import Fernet
 from typer.testing import CliRunner
 
-from bot import cli_ops  # registers the operations verbs on the typer app
-from bot.bootstrap import App
+from bot.app import App
+from bot.channels.envelope import Envelope
 from bot.cli import cli as typer_cli
-from bot.models import Case
 from bot.roster import (
     LIMA,
     RosterError,
@@ -31,8 +30,8 @@ from bot.roster import (
     parse_local,
     remove_defensora,
 )
-from bot.service import Envelope
 from bot.store import unit_of_work
+from bot.store.models import Case
 from flows.types import Channel, Inbound
 from tests.conftest import FakeClock
 
@@ -247,13 +246,12 @@ def test_cli_contracts_as_run(tmp_path: Path) -> None:
 
 
 @pytest.fixture
-def run(sqlite_app: App, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Result]:
+def run(sqlite_app: App) -> Callable[..., Result]:
     """The same typer verbs in-process, on an app already built (fast: no start-up each time)."""
-    monkeypatch.setattr(cli_ops, "_app", lambda: sqlite_app)
     runner = CliRunner()
 
     def invoke(*args: str) -> Result:
-        return runner.invoke(typer_cli, list(args))
+        return runner.invoke(typer_cli, list(args), obj=sqlite_app)
 
     return invoke
 

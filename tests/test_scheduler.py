@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.bootstrap import App, bootstrap
+from bot.app import App, build_app
 from bot.scheduler import build_scheduler, run_elected_scheduler
 from flows.engine import Content
 from tests.conftest import FakeClock, make_settings
@@ -16,8 +16,8 @@ from tests.conftest import FakeClock, make_settings
 @pytest.fixture
 def two_workers(database_url: str, clock: FakeClock, content: Content) -> Iterator[tuple[App, App]]:
     settings = make_settings(database_url)
-    first = bootstrap(settings, clock=clock, content=content, migrate=True)
-    second = bootstrap(settings, clock=clock, content=content, migrate=True)
+    first = build_app(settings, clock=clock, content=content, migrate=True)
+    second = build_app(settings, clock=clock, content=content, migrate=True)
     yield first, second
     first.engine.dispose()
     second.engine.dispose()

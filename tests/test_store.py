@@ -8,10 +8,9 @@ import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from bot.bootstrap import App
-from bot.models import Contact, InboundReceipt, Outbox
+from bot.app import App
+from bot.channels.envelope import Envelope
 from bot.privacy import DataKeyError, Vault, load_vault
-from bot.service import Envelope
 from bot.store import (
     SchemaOutOfDate,
     current_revision,
@@ -20,6 +19,7 @@ from bot.store import (
     make_engine,
     unit_of_work,
 )
+from bot.store.models import Contact, InboundReceipt, Outbox
 from flows.types import Channel, Inbound
 from tests.conftest import make_settings
 

@@ -16,13 +16,13 @@ from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlmodel import col, func, select
 
-from bot.bootstrap import App
-from bot.models import Contact, InboundReceipt, Outbox, OutboxStatus
-from bot.outbox import Dispatcher
+from bot.app import App
+from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.whatsapp import WhatsAppSender
+from bot.dispatcher import Dispatcher
 from bot.store import unit_of_work
-from bot.telegram import TelegramSender, make_bot
+from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
 from bot.web import build_web
-from bot.whatsapp import WhatsAppSender
 from flows.engine import Content
 from tests.conftest import FakeClock
 from tests.fakes import (

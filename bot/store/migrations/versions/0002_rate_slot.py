@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-import bot.models
+import bot.store.models
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -22,7 +22,7 @@ def upgrade() -> None:
     op.create_table(
         "rate_slot",
         sa.Column("channel", sa.String(length=16), nullable=False),
-        sa.Column("next_at", bot.models.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_at", bot.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("channel"),
     )
 

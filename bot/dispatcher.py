@@ -8,10 +8,9 @@ import logging
 import math
 import random
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
 
 from aiolimiter import AsyncLimiter
 from sqlalchemy import Engine, func, select, update
@@ -20,9 +19,12 @@ from sqlmodel import Session as DB
 from sqlmodel import col
 
 from bot import metrics
-from bot.models import Contact, Outbox, OutboxStatus, RateSlot
+from bot.channels.envelope import Message, Result, Sender
+from bot.clock import Clock
 from bot.privacy import Vault
-from bot.store import affected, unit_of_work
+from bot.store.engine import affected, unit_of_work
+from bot.store.models import Contact, Outbox, OutboxStatus, RateSlot
+from bot.store.outbox import BROADCAST_KINDS, PRIVATE_KINDS
 from flows.types import Option
 
 log = logging.getLogger(__name__)
@@ -30,47 +32,9 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 8
 MAX_TRACKED_CHATS = 5000
 LEASE = timedelta(seconds=60)
-PRIVATE_KINDS = frozenset({"relay", "ping"})
-BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
 WHATSAPP_WINDOW = timedelta(hours=24)
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
-
-
-@dataclass(frozen=True, slots=True)
-class Message:
-    """A claimed outbox row, address decrypted in memory only."""
-
-    id: int
-    channel: str
-    address: str
-    kind: str
-    text: str
-    options: tuple[Option, ...]
-    attempts: int
-    contact_id: int | None
-    template: str | None = None
-    outside_window: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Result:
-    status: str  # sent | retry | failed | not_sent | template
-    provider_id: str | None = None
-    retry_after: float | None = None
-    error: str | None = None
-    unreachable: bool = False
-    pause_channel: bool = False
-
-
-class Sender(Protocol):
-    channel: str
-    rate_per_second: float
-
-    async def send(self, message: Message) -> Result: ...
-
-
-Clock = Callable[[], datetime]
 
 
 @dataclass

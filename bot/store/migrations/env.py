@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from bot import models
+from bot.store import models
 
 target_metadata = models.SQLModel.metadata  # the models module registers every table
 connection = context.config.attributes.get("connection")

@@ -7,8 +7,8 @@ import logging
 
 from telegram.error import NetworkError, RetryAfter
 
-from bot.bootstrap import App
-from bot.telegram import UpdateError, parse_update, retry_seconds
+from bot.app import App
+from bot.channels.telegram import UpdateError, parse_update, retry_seconds
 from bot.worker import run_worker
 
 log = logging.getLogger(__name__)

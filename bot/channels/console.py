@@ -8,10 +8,9 @@ import re
 import sys
 from typing import TextIO
 
-from bot.bootstrap import App
-from bot.outbox import Dispatcher, Message, Result
-from bot.service import Envelope
-from flows.types import Channel, Inbound, Location, Option
+from bot.app import App
+from bot.channels.envelope import Envelope, Message, Result, render_plain
+from flows.types import Channel, Inbound, Location
 
 _LOCATION = re.compile(r"^/ubicacion\s+(-?\d+(?:\.\d+)?)[,\s]+(-?\d+(?:\.\d+)?)\s*$", re.I)
 _MEDIA = re.compile(r"^/(audio|foto|sticker|documento|contacto)\s*$", re.I)
@@ -22,15 +21,6 @@ _MEDIA_KINDS = {
     "documento": "document",
     "contacto": "contact",
 }
-
-
-def render_plain(text: str, options: tuple[Option, ...]) -> str:
-    """Numbered lines for menus; commands that buttons carry elsewhere are already in the text."""
-    lines = [text]
-    numbered = [f"{o.key}. {o.label}" for o in options if o.key.isdigit()]
-    if numbered:
-        lines.append("\n".join(numbered))
-    return "\n".join(lines)
 
 
 class ConsoleSender:
@@ -67,7 +57,7 @@ def console_address() -> str:
 
 def run_chat(app: App, stdin: TextIO, stdout: TextIO, *, interactive: bool) -> int:
     """Read messages (one per line when piped), print replies; 0 at end of input."""
-    dispatcher = Dispatcher(app.engine, app.vault, [ConsoleSender(stdout)], app.clock)
+    dispatcher = app.dispatcher
     address = console_address()
     if interactive:
         stdout.write(app.content.texts["console_banner"] + "\n\n")

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 import sqlmodel
-import bot.models
+import bot.store.models
 from alembic import op
 ${imports if imports else ""}
 

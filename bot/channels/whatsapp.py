@@ -14,11 +14,10 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.console import render_plain
-from bot.models import Outbox, OutboxStatus
-from bot.outbox import PRIVATE_KINDS, Message, Result
-from bot.service import Envelope
-from bot.store import unit_of_work
+from bot.channels.envelope import Envelope, Message, Result, render_plain
+from bot.store.engine import unit_of_work
+from bot.store.models import Outbox, OutboxStatus
+from bot.store.outbox import PRIVATE_KINDS
 from flows.types import Channel, Inbound, Location
 
 PREFIX = "whatsapp:"

@@ -14,8 +14,7 @@ from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.outbox import Message, Result
-from bot.service import Envelope
+from bot.channels.envelope import Envelope, Message, Result
 from flows.types import Channel, Inbound, Location
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,91 @@
+"""The neutral message model every channel translates to and from.
+
+In: an :class:`Envelope` (the core's :class:`~flows.types.Inbound` plus the channel details the
+core never sees). Out: a claimed outbox :class:`Message`, sent by a :class:`Sender`, which
+answers with a :class:`Result`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Protocol
+
+from flows.types import Channel, Inbound, Location, Option
+
+
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """An inbound message with the channel details the core never sees."""
+
+    inbound: Inbound
+    address: str
+    external_id: str | None = None
+    chat_message_id: int | None = None
+
+
+def encode_envelope(envelope: Envelope) -> str:
+    inbound = envelope.inbound
+    location = inbound.location
+    return json.dumps(
+        {
+            "c": inbound.channel.value,
+            "a": envelope.address,
+            "t": inbound.text,
+            "p": inbound.payload,
+            "m": inbound.media,
+            "l": [location.latitude, location.longitude] if location else None,
+            "x": envelope.external_id,
+            "i": envelope.chat_message_id,
+        },
+        ensure_ascii=False,
+    )
+
+
+def decode_envelope(data: str) -> Envelope:
+    raw = json.loads(data)
+    location = Location(*raw["l"]) if raw["l"] else None
+    inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
+    return Envelope(inbound, raw["a"], raw["x"], raw["i"])
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    """A claimed outbox row, address decrypted in memory only."""
+
+    id: int
+    channel: str
+    address: str
+    kind: str
+    text: str
+    options: tuple[Option, ...]
+    attempts: int
+    contact_id: int | None
+    template: str | None = None
+    outside_window: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Result:
+    status: str  # sent | retry | failed | not_sent | template
+    provider_id: str | None = None
+    retry_after: float | None = None
+    error: str | None = None
+    unreachable: bool = False
+    pause_channel: bool = False
+
+
+class Sender(Protocol):
+    channel: str
+    rate_per_second: float
+
+    async def send(self, message: Message) -> Result: ...
+
+
+def render_plain(text: str, options: tuple[Option, ...]) -> str:
+    """Numbered lines for menus; commands that buttons carry elsewhere are already in the text."""
+    lines = [text]
+    numbered = [f"{o.key}. {o.label}" for o in options if o.key.isdigit()]
+    if numbered:
+        lines.append("\n".join(numbered))
+    return "\n".join(lines)

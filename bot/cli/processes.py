@@ -1,0 +1,92 @@
+"""Long-running verbs: chat (console channel), serve, worker, and Telegram polling/webhook."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from typing import Annotated
+
+import typer
+
+from bot.cli.common import app_for, fail
+
+telegram_group = typer.Typer(help="Telegram: long polling y webhook.", no_args_is_help=True)
+
+
+def chat(ctx: typer.Context) -> None:
+    """Conversa con el bot en la terminal (SQLite por defecto, sin tokens)."""
+    from bot.channels.console import ConsoleSender, is_interactive, run_chat
+
+    app = app_for(ctx, quiet=True, senders=[ConsoleSender(sys.stdout)])
+    raise typer.Exit(run_chat(app, sys.stdin, sys.stdout, interactive=is_interactive()))
+
+
+def serve(
+    ctx: typer.Context,
+    host: Annotated[str, typer.Option(help="Interfaz.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Puerto.")] = 8000,
+    no_worker: Annotated[
+        bool, typer.Option("--no-worker", help="Solo web (otro proceso corre `worker`).")
+    ] = False,
+) -> None:
+    """Servidor web (webhooks); por defecto también despacha mensajes y corre el programador."""
+    import uvicorn
+
+    from bot.web import build_web
+    from bot.worker import run_worker
+
+    app = app_for(ctx)
+    tasks = [] if no_worker else [lambda: run_worker(app, beside_web=True)]
+    web = build_web(app, lifespan_tasks=tasks, process_turns=not no_worker)
+    uvicorn.run(web, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
+
+
+def worker(ctx: typer.Context) -> None:
+    """Despachador de mensajes y programador (recordatorios, re-escalamiento), sin web."""
+    from bot.worker import run_worker
+
+    app = app_for(ctx)
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_worker(app))
+
+
+COMMANDS = (chat, serve, worker)
+
+
+@telegram_group.command("set-webhook")
+def telegram_set_webhook(ctx: typer.Context) -> None:
+    """Registra PUBLIC_BASE_URL/telegram/webhook con el secreto TELEGRAM_WEBHOOK_SECRET."""
+    app = app_for(ctx)
+    s = app.settings
+    secret = s.telegram_webhook_secret
+    if app.telegram_bot is None or s.public_base_url is None or secret is None:
+        raise fail("faltan TELEGRAM_BOT_TOKEN, PUBLIC_BASE_URL o TELEGRAM_WEBHOOK_SECRET")
+    url = f"{s.public_base_url.rstrip('/')}/telegram/webhook"
+    bot = app.telegram_bot
+
+    async def register() -> None:
+        async with bot:
+            await bot.set_webhook(
+                url,
+                secret_token=secret.get_secret_value(),
+                allowed_updates=["message", "edited_message", "callback_query"],
+            )
+
+    asyncio.run(register())
+    typer.echo(f"webhook registrado en {url}")
+
+
+@telegram_group.command("poll")
+def telegram_poll(
+    ctx: typer.Context,
+    limit_seconds: Annotated[float | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Long polling (para probar con un token real sin URL pública); también despacha."""
+    from bot.channels.polling import run_polling
+
+    app = app_for(ctx)
+    if app.telegram_bot is None:
+        raise fail("falta TELEGRAM_BOT_TOKEN")
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(run_polling(app, limit_seconds))
