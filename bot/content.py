@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 import yaml
 from pydantic import TypeAdapter, ValidationError
 
+from flows.cases.words import load_case_words
 from flows.engine import Content
 from flows.episodes import EpisodeSchedule
 from flows.helplines import load_helplines, load_texts
@@ -128,4 +129,5 @@ def load_content(folder: Path | None = None) -> Content:
         intents=build_intent_matcher(intents, places),
         helplines=_checked(folder / "helplines.yaml", load_helplines),
         episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
+        cases=_checked(folder / "cases.yaml", load_case_words),
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flows.cases.words import CaseWords
 from flows.episodes import (
     EpisodeSchedule,
     next_episode_answer,
@@ -47,6 +48,7 @@ class Content:
     intents: IntentMatcher
     helplines: tuple[Helpline, ...]
     episodes: EpisodeSchedule
+    cases: CaseWords
 
 
 @dataclass(frozen=True, slots=True)
