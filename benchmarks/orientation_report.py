@@ -1,9 +1,9 @@
-"""Accuracy and speed of district resolution and intent matching on the labelled sets.
+"""Accuracy and speed of district resolution on the labelled sets.
 
     python -m benchmarks.orientation_report [--no-misses]
 
 Sets: tests/data/districts_{dev,heldout}.tsv (district = official name, '?' must ask,
-'-' unplaceable) and tests/data/intents_{dev,heldout}.tsv.
+'-' unplaceable). Intents: `python -m benchmarks.intent_report`.
 
 Held-out figures measured ONCE before any tuning (first run, 2026-11-28):
   districts_heldout: placeable 100/102 = 98.0%, refusals 20/20 = 100%, asked 8/8
@@ -14,14 +14,12 @@ from __future__ import annotations
 
 import sys
 import time
-from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from flows.intents import IntentMatcher, build_intent_matcher, load_intent_model, match_intent
 from flows.places import Directory, PlaceIndex, build_place_index, resolve_district
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -37,10 +35,6 @@ def load_index() -> PlaceIndex:
         load_yaml("cems.yaml"), load_yaml("districts.yaml"), load_yaml("landmarks.yaml")
     )
     return build_place_index(directory)
-
-
-def load_matcher(index: PlaceIndex) -> IntentMatcher:
-    return build_intent_matcher(load_intent_model(load_yaml("intents.yaml")), index)
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:
@@ -98,33 +92,6 @@ def score_districts(rows: list[tuple[str, str]], index: PlaceIndex) -> DistrictS
     return s
 
 
-@dataclass
-class IntentScore:
-    total: int = 0
-    correct: int = 0
-    per_intent: Counter[str] = field(default_factory=Counter)
-    per_intent_ok: Counter[str] = field(default_factory=Counter)
-    misses: list[str] = field(default_factory=list)
-
-    @property
-    def accuracy(self) -> float:
-        return self.correct / max(self.total, 1)
-
-
-def score_intents(rows: list[tuple[str, str]], matcher: IntentMatcher) -> IntentScore:
-    s = IntentScore()
-    for label, text in rows:
-        got = match_intent(text, matcher)
-        ok = got.intent == label
-        s.total += 1
-        s.correct += ok
-        s.per_intent[label] += 1
-        s.per_intent_ok[label] += ok
-        if not ok:
-            s.misses.append(f"  want {label:18} got {got.intent:18} {text[:70]!r}")
-    return s
-
-
 def per_message_us(func: Any, texts: list[str], arg: Any, repeat: int = 3) -> float:
     best = float("inf")
     for _ in range(repeat):
@@ -138,7 +105,6 @@ def per_message_us(func: Any, texts: list[str], arg: Any, repeat: int = 3) -> fl
 def main(argv: list[str]) -> int:
     show_misses = "--no-misses" not in argv
     index = load_index()
-    matcher = load_matcher(index)
     for part in ("dev", "heldout"):
         drows = read_tsv(DATA / f"districts_{part}.tsv")
         ds = score_districts(drows, index)
@@ -148,20 +114,11 @@ def main(argv: list[str]) -> int:
         print(f"  correct refusals (unplaceable): {ds.refused}/{ds.unplaceable}", end="")
         print(f" = {ds.refusal_rate:.1%}")
         print(f"  ambiguity asked: {ds.asked}/{ds.ambiguous} = {ds.ask_rate:.1%}")
-        irows = read_tsv(DATA / f"intents_{part}.tsv")
-        its = score_intents(irows, matcher)
-        print(f"== intents_{part}: {its.correct}/{its.total} = {its.accuracy:.1%}")
-        for name in sorted(its.per_intent):
-            n, ok = its.per_intent[name], its.per_intent_ok[name]
-            print(f"  {name:18} {ok}/{n} = {ok / n:.0%}")
         if show_misses:
             print(f"-- district misses ({part}):", *ds.misses, sep="\n")
-            print(f"-- intent misses ({part}):", *its.misses, sep="\n")
     all_d = [t for p in ("dev", "heldout") for _, t in read_tsv(DATA / f"districts_{p}.tsv")]
-    all_i = [t for p in ("dev", "heldout") for _, t in read_tsv(DATA / f"intents_{p}.tsv")]
     print("== speed (best of 3)")
     print(f"  resolve_district: {per_message_us(resolve_district, all_d, index):.0f} µs/message")
-    print(f"  match_intent:     {per_message_us(match_intent, all_i, matcher):.0f} µs/message")
     return 0
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -13,7 +14,7 @@ from flows.cases.words import load_case_words
 from flows.engine import Content
 from flows.episodes import EpisodeSchedule
 from flows.helplines import load_helplines, load_texts
-from flows.intents import build_intent_matcher, load_intent_model
+from flows.intents import LinearModel, build_intent_matcher, load_intent_model
 from flows.menus import Menus, Texts, check_menu_texts
 from flows.places import Directory, build_place_index
 from flows.risk import RiskLexicon, RiskModel, compile_lexicon, parse_classifier
@@ -110,6 +111,16 @@ def load_risk_model(folder: Path) -> RiskModel:
     return compile_lexicon(lexicon, classifier)
 
 
+def load_learned_intents(path: Path) -> LinearModel:
+    """The exported intent model (benchmarks/train_intents.py)."""
+    try:
+        return LinearModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+    except FileNotFoundError as exc:
+        raise ContentError(f"{path}: file is missing") from exc
+    except (ValueError, KeyError, TypeError) as exc:
+        raise ContentError(f"{path}: invalid intent model: {exc}") from exc
+
+
 def load_content(folder: Path | None = None) -> Content:
     """Read, validate and compile every content file."""
     folder = folder or DEFAULT_CONTENT_DIR
@@ -126,7 +137,9 @@ def load_content(folder: Path | None = None) -> Content:
         risk=load_risk_model(folder),
         places=places,
         orientation=_checked(folder / "orientation.yaml", load_texts),
-        intents=build_intent_matcher(intents, places),
+        intents=build_intent_matcher(
+            intents, places, load_learned_intents(folder / "intent_model.json")
+        ),
         helplines=_checked(folder / "helplines.yaml", load_helplines),
         episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
         cases=_checked(folder / "cases.yaml", load_case_words),

@@ -13,7 +13,7 @@ from flows.episodes import (
     unsubscription_confirmation,
 )
 from flows.helplines import Helpline, OrientationTexts, format_helplines
-from flows.intents import IntentMatcher, match_intent
+from flows.intents import FALLBACK, IntentMatcher, match_intent
 from flows.menus import MenuNode, Menus, Texts
 from flows.places import (
     PlaceIndex,
@@ -290,7 +290,7 @@ def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_inten
         return Turn(session.evolve(node="cem_ask", choices=found.candidates), (reply,))
     if fallback_to_intent and not found.outside:
         intent = match_intent(text, ctx.content.intents).intent
-        if intent not in {"other", "find_cem"}:
+        if intent not in {FALLBACK, "find_cem"}:
             return _free_text(session.evolve(node="main"), text, ctx)
     node = session.evolve(node="cem_ask", choices=())
     return _show(node, ctx, "cem_ask", prefix=ctx.texts["outside_lima"])

@@ -1,67 +1,89 @@
-"""Intent matching at the main menu, and the accuracy regression guard."""
+"""Intent matching: concept tables, places, glued words, the learned model, accuracy guards."""
 
 from __future__ import annotations
 
 import copy
+import json
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
+from bot.content import load_learned_intents
 from flows.intents import (
+    FALLBACK,
     INTENTS,
     IntentMatcher,
+    LinearModel,
     build_intent_matcher,
     intent_json,
     load_intent_model,
     match_intent,
 )
-from flows.places import Directory, build_place_index, resolve_district
+from flows.intents.learned import char_wb_ngrams
+from flows.places import Directory, build_place_index
 
+ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
 
 
 def content(name: str) -> Any:
-    return yaml.safe_load(Path(__file__).parents[1].joinpath("content", name).read_text("utf-8"))
+    return yaml.safe_load(ROOT.joinpath("content", name).read_text("utf-8"))
 
 
 @pytest.fixture(scope="module")
-def matcher() -> IntentMatcher:
+def index() -> Any:
     directory = Directory.from_content(
         content("cems.yaml"), content("districts.yaml"), content("landmarks.yaml")
     )
-    return build_intent_matcher(
-        load_intent_model(content("intents.yaml")), build_place_index(directory)
-    )
+    return build_place_index(directory)
+
+
+@pytest.fixture(scope="module")
+def matcher(index: Any) -> IntentMatcher:
+    learned = load_learned_intents(ROOT / "content" / "intent_model.json")
+    return build_intent_matcher(load_intent_model(content("intents.yaml")), index, learned)
+
+
+@pytest.fixture(scope="module")
+def keywords(index: Any) -> IntentMatcher:
+    return build_intent_matcher(load_intent_model(content("intents.yaml")), index)
+
+
+CONCEPTS = {
+    "greeting_menu": ["holaaa", "menu", "wenas wenas", "qué opciones hay", "/start", "👋"],
+    "find_cem": ["donde keda el cem", "kiero denunciar en persona", "dondehayuncem", "vivo en sjl"],
+    "helplines": ["linea100", "numerodeemergencia", "a que numero llamo", "numero de la policia"],
+    "next_episode": ["cuando sale el proximo episodio", "a q hora es el programa", "tema de hoy?"],
+    "venues": ["en que mercados suena el programa", "el parlante llega al mercado de caqueta?"],
+    "subscribe": ["quiero suscribirme", "avisenme del siguiente programa", "activame las alertas"],
+    "unsubscribe": ["ya no quiero recibir alertas", "STOP", "cancelen mis alertas", "BAJA"],
+    "talk_to_defensora": ["kiero ablar con una defensora", "me pueden llamar?", "agente humano"],
+    "about": ["eres un bot?", "es gratis?", "quien esta detras de esto", "es oficial?"],
+    "privacy": ["es confidencial?", "guardan mi numero?", "mi esposo se puede enterar?"],
+    "forget_me": ["borra mis datos", "olvídame", "eliminen mi numero de su sistema"],
+    "defensora_info": [
+        "como puedo ser defensora",
+        "quiero ser voluntaria",
+        "que hace una defensora",
+    ],
+    "thanks_bye": ["grasias", "thank you", "ok", "chau chau", "👍"],
+    "feelings": ["tengo miedo", "nadie me cree", "me siento muy sola", "estoy agotada"],
+    "outside_lima": ["vivo en arequipa", "hay cem en huancayo?", "en piura hay defensoras?"],
+    "out_of_scope": ["asdfgh", "tal vez", "", "receta de ceviche", "necesito chamba en sjl"],
+}
 
 
 @pytest.mark.parametrize(
-    ("text", "intent"),
-    [
-        ("holaaa", "greeting_menu"),
-        ("menu", "greeting_menu"),
-        ("donde keda el cem", "find_cem"),
-        ("kiero denunciar", "find_cem"),
-        ("linea100", "helplines"),
-        ("auxilio", "helplines"),
-        ("cuando sale el proximo episodio", "next_episode"),
-        ("quiero suscribirme", "subscribe"),
-        ("avisenme del siguiente programa", "subscribe"),
-        ("ya no quiero recibir alertas", "unsubscribe"),
-        ("STOP", "unsubscribe"),
-        ("kiero ablar con una defensora", "talk_to_defensora"),
-        ("eres un bot?", "about"),
-        ("borra mis datos", "forget_me"),
-        ("grasias", "thanks_bye"),
-        ("thank you", "thanks_bye"),
-        ("asdfgh", "other"),
-        ("tal vez", "other"),
-        ("", "other"),
-    ],
+    ("intent", "text"), [(name, text) for name, texts in CONCEPTS.items() for text in texts]
 )
-def test_intents(matcher: IntentMatcher, text: str, intent: str) -> None:
+def test_concepts(matcher: IntentMatcher, intent: str, text: str) -> None:
     assert match_intent(text, matcher).intent == intent
+
+
+def test_every_intent_has_a_concept_row() -> None:
+    assert set(CONCEPTS) == set(INTENTS)
 
 
 def test_examples_in_content_match(matcher: IntentMatcher) -> None:
@@ -70,16 +92,60 @@ def test_examples_in_content_match(matcher: IntentMatcher) -> None:
             assert match_intent(example, matcher).intent == name, example
 
 
-def test_district_goes_to_find_cem(matcher: IntentMatcher) -> None:
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("quiero borrar mi cuenta de instagram", "out_of_scope"),  # 'delete' about other things
+        ("quiero salir del grupo de whatsapp del colegio", "out_of_scope"),  # leaving, not alerts
+        ("que es una defensora comunitaria", "defensora_info"),  # 'defensora', no request
+        ("los mensajes se borran solos o quedan?", "privacy"),  # a question, never an erasure
+        ("recuérdame el próximo episodio", "subscribe"),  # the request beats the topic
+        ("ya no me avises mana gracias", "unsubscribe"),  # thanks never outvote a request
+    ],
+)
+def test_tricky_neighbours(matcher: IntentMatcher, text: str, intent: str) -> None:
+    assert match_intent(text, matcher).intent == intent
+
+
+def test_place_goes_to_find_cem_unless_something_else_is_asked(matcher: IntentMatcher) -> None:
     m = match_intent("hola buenas, vivo en sjl", matcher)
     assert (m.intent, m.district) == ("find_cem", "San Juan de Lurigancho")
     amb = match_intent("estoy en san juan", matcher)
     assert amb.intent == "find_cem" and amb.district is None and len(amb.candidates) == 2
+    venue = match_intent("cuando vienen al mercado de mi barrio en SJL", matcher)
+    assert (venue.intent, venue.district) == ("venues", "San Juan de Lurigancho")
+    assert match_intent("busco cuarto en alquiler en los olivos", matcher).intent == FALLBACK
 
 
 def test_forget_me_not_swallowed_by_district(matcher: IntentMatcher) -> None:
     m = match_intent("borra mis datos, soy de comas", matcher)
     assert (m.intent, m.district) == ("forget_me", "Comas")
+
+
+def test_outside_lima_beats_the_topic(matcher: IntentMatcher) -> None:
+    assert match_intent("el programa llega a ica?", matcher).intent == "outside_lima"
+    assert match_intent("borra mis datos, vivo en cusco", matcher).intent == "forget_me"
+
+
+def test_learned_model_is_a_second_opinion(matcher: IntentMatcher, keywords: IntentMatcher) -> None:
+    """Keywords alone read 'alooo hay alguien?? buenas' as a request; the model knows greetings."""
+    assert match_intent("alooo hay alguien?? buenas", keywords).intent == "talk_to_defensora"
+    assert match_intent("alooo hay alguien?? buenas", matcher).intent == "greeting_menu"
+
+
+def test_char_ngrams_follow_scikit_learn() -> None:
+    assert list(char_wb_ngrams("ola ke", 2, 3)) == [
+        " o", "ol", "la", "a ", " ol", "ola", "la ", " k", "ke", "e ", " ke", "ke ",
+    ]  # fmt: skip
+    assert list(char_wb_ngrams("a", 2, 5)) == [" a", "a ", " a "]
+
+
+def test_learned_model_refuses_bad_shapes() -> None:
+    data = json.loads(ROOT.joinpath("content", "intent_model.json").read_text("utf-8"))
+    LinearModel.from_json(data)
+    broken = {**data, "intercept": data["intercept"][:-1]}
+    with pytest.raises(ValueError, match="intercept"):
+        LinearModel.from_json(broken)
 
 
 def test_intent_json(matcher: IntentMatcher) -> None:
@@ -102,24 +168,21 @@ def test_unknown_intent_refused() -> None:
 
 def _rows(name: str) -> list[tuple[str, str]]:
     lines = (DATA / name).read_text("utf-8").splitlines()[1:]
-    return [(a, b) for a, _, b in (line.partition("\t") for line in lines if line.strip())]
+    rows = [line.split("\t") for line in lines if line.strip()]
+    return [("out_of_scope" if r[0] == "other" else r[0], r[1]) for r in rows]
 
 
-def test_accuracy_thresholds_regression_guard(matcher: IntentMatcher) -> None:
-    """Done-when thresholds on the full labelled sets (dev + held-out). Not a timing test."""
-    index = matcher.index
-    placed = placeable = refused = unplaceable = 0
-    for label, text in _rows("districts_dev.tsv") + _rows("districts_heldout.tsv"):
-        res = resolve_district(text, index)
-        if label == "-":
-            unplaceable += 1
-            refused += res.district is None and len(res.candidates) < 2
-        elif label != "?":
-            placeable += 1
-            placed += res.district == label
-    rows = _rows("intents_dev.tsv") + _rows("intents_heldout.tsv")
+@pytest.mark.parametrize(
+    ("name", "least"),
+    [
+        ("intents_dev2.tsv", 0.95),
+        ("intents_dev.tsv", 0.95),
+        ("intents_heldout.tsv", 0.95),
+        ("intents_probe.tsv", 0.93),
+    ],
+)
+def test_accuracy_regression_guard(matcher: IntentMatcher, name: str, least: float) -> None:
+    """Development sets only (tuned on: a guard against regressions, not a measure)."""
+    rows = _rows(name)
     correct = sum(match_intent(text, matcher).intent == label for label, text in rows)
-    assert placeable >= 300 and unplaceable >= 100 and len(rows) >= 400
-    assert placed / placeable >= 0.95
-    assert refused / unplaceable >= 0.85
-    assert correct / len(rows) >= 0.92
+    assert len(rows) >= 100 and correct / len(rows) >= least

@@ -1,0 +1,79 @@
+"""Train the learned second opinion for intents and export it to content/intent_model.json.
+
+    python -m benchmarks.train_intents [--sets a.tsv,b.tsv] [--out PATH]
+
+Needs scikit-learn, installed by hand (`.venv/bin/pip install scikit-learn`): it is kept out of
+the locked extras because only this offline step uses it. TF-IDF over `char_wb` n-grams of the matcher's own reading of a
+message (sound keys, glued words split) + multinomial logistic regression; weights under
+PRUNE are dropped at export. flows/intents/learned.py applies the result in pure Python.
+Trains on development sets only (never on *blind* or *final* files).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+from pathlib import Path
+
+from benchmarks.intent_report import DATA, ROOT, load_matcher, read_rows
+
+TRAIN_SETS = ("intents_dev2.tsv", "intents_dev.tsv", "intents_heldout.tsv")
+NGRAMS = (2, 5)
+C = 10.0
+PRUNE = 0.02
+THRESHOLD = 0.5
+BLEND = 3.5
+
+
+def train(sets: tuple[str, ...]) -> dict[str, object]:
+    """Fit on the named development sets; the exported JSON model."""
+    try:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+    except ImportError as exc:
+        raise SystemExit("training needs scikit-learn: .venv/bin/pip install scikit-learn") from exc
+
+    if any("blind" in s or "final" in s for s in sets):
+        raise SystemExit("blind sets are never trained on")
+    matcher = load_matcher(learned=False)
+    rows = [r for name in sets for r in read_rows(DATA / name)]
+    texts = [" ".join(matcher.sequence(text)) for _, text in rows]
+    labels = [label for label, _ in rows]
+    vec = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAMS, min_df=2, sublinear_tf=True)
+    x = vec.fit_transform(texts)
+    clf = LogisticRegression(C=C, max_iter=5000).fit(x, labels)
+    features: dict[str, list[object]] = {}
+    for gram, col in sorted(vec.vocabulary_.items()):
+        weights = [
+            [i, round(float(w), 3)] for i, w in enumerate(clf.coef_[:, col]) if abs(w) >= PRUNE
+        ]
+        features[gram] = [round(float(vec.idf_[col]), 4), weights]
+    return {
+        "about": "intent second opinion; made by benchmarks/train_intents.py from "
+        + ", ".join(sets),
+        "classes": [str(c) for c in clf.classes_],
+        "ngram_range": list(NGRAMS),
+        "threshold": THRESHOLD,
+        "blend": BLEND,
+        "intercept": [round(float(b), 4) for b in clf.intercept_],
+        "features": features,
+    }
+
+
+def main(argv: list[str]) -> int:
+    sets = TRAIN_SETS
+    out = ROOT / "content" / "intent_model.json"
+    for flag, value in itertools.pairwise(argv):
+        if flag == "--sets":
+            sets = tuple(value.split(","))
+        elif flag == "--out":
+            out = Path(value)
+    model = train(sets)
+    out.write_text(json.dumps(model, ensure_ascii=False, separators=(",", ":")) + "\n", "utf-8")
+    print(f"wrote {out} ({out.stat().st_size // 1024} KiB, {len(model['features'])} n-grams)")  # type: ignore[arg-type]
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))

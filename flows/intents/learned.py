@@ -1,0 +1,77 @@
+"""A linear model over character n-grams: the second opinion when no keyword fits.
+
+Trained offline with scikit-learn (`python -m benchmarks.train_intents`, dev extra) as TF-IDF of
+`char_wb` n-grams + multinomial logistic regression, exported to content/intent_model.json and
+applied here in pure Python, so the bot itself needs no scikit-learn.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+def char_wb_ngrams(text: str, low: int, high: int) -> Iterator[str]:
+    """The n-grams of scikit-learn's `char_wb` analyzer: inside words padded with one space."""
+    for word in text.split():
+        padded = f" {word} "
+        size = len(padded)
+        for n in range(low, high + 1):
+            if size <= n:  # a short word counts once, whole
+                yield padded
+                break
+            for start in range(size - n + 1):
+                yield padded[start : start + n]
+
+
+@dataclass(frozen=True)
+class LinearModel:
+    classes: tuple[str, ...]
+    ngram_range: tuple[int, int]
+    idf: Mapping[str, float]
+    weights: Mapping[str, Mapping[int, float]]
+    """n-gram -> {class index: weight}; small weights were dropped at export."""
+    intercept: tuple[float, ...]
+    threshold: float
+    """Least probability at which the model alone names an intent."""
+    blend: float
+    """Weight of a probability against keyword scores (a key term weighs 5)."""
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
+        """Read the exported model; refuses a model whose shapes disagree."""
+        classes = tuple(str(c) for c in data["classes"])
+        low, high = (int(n) for n in data["ngram_range"])
+        features = data["features"]
+        idf = {str(g): float(f[0]) for g, f in features.items()}
+        weights = {str(g): {int(i): float(w) for i, w in f[1]} for g, f in features.items() if f[1]}
+        intercept = tuple(float(b) for b in data["intercept"])
+        if len(intercept) != len(classes) or not 0 < low <= high:
+            raise ValueError("intent_model.json: intercept or ngram_range does not fit")
+        if any(i >= len(classes) for ws in weights.values() for i in ws):
+            raise ValueError("intent_model.json: a weight names an unknown class")
+        threshold, blend = float(data["threshold"]), float(data["blend"])
+        return cls(classes, (low, high), idf, weights, intercept, threshold, blend)
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        """Softmax over the classes for one (already normalised) text."""
+        counts = Counter(g for g in char_wb_ngrams(text, *self.ngram_range) if g in self.idf)
+        values = {g: (1.0 + math.log(c)) * self.idf[g] for g, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
+        logits = list(self.intercept)
+        for g, v in values.items():
+            for i, w in self.weights.get(g, {}).items():
+                logits[i] += w * v / norm
+        top = max(logits)
+        exps = [math.exp(x - top) for x in logits]
+        total = sum(exps)
+        return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """The likeliest class and its probability."""
+        probs = self.probabilities(text)
+        best = max(probs, key=probs.__getitem__)
+        return best, probs[best]

@@ -1,0 +1,218 @@
+"""Keyword scoring on sound keys: typo-tolerant, SMS-aware, glued words split, places checked.
+
+Pure: no I/O. How a message is read:
+1. `flows.spelling.sound_tokens`: folded words, SMS shorthand expanded, a Spanish sound key each.
+2. A word the vocabulary does not know is split when it is known words run together
+   ('dondehayuncem'), else mapped to the nearest known word of 5+ letters ('grasias').
+3. Every term found adds to its intent: the strongest term decides, others add a quarter.
+4. A place decides when nothing else is clear: a Lima place -> find_cem, a place elsewhere in
+   Peru -> outside_lima. Nothing -> out_of_scope (or the learned model's opinion, when sure).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+from rapidfuzz import fuzz, process
+
+from flows.intents.learned import LinearModel
+from flows.intents.schema import FALLBACK, WEIGHTS, IntentModel
+from flows.places import PlaceIndex, resolve_district
+from flows.spelling import sound_tokens
+
+MIN_SCORE = 2.0
+"""Below this (only a weak word) the keywords say nothing."""
+PLACE_SCORE = 3.0
+"""A named place outweighs any intent scoring less than this ('hola, vivo en sjl')."""
+MAX_TOKENS = 60
+FUZZY = 85.0
+"""Least similarity for a misspelling: one letter more or less, or one wrong in 7+ letters."""
+SPLIT_MIN = 6
+"""Shorter unknown words are never split into glued words."""
+
+
+@dataclass(frozen=True)
+class IntentMatch:
+    intent: str
+    score: float
+    district: str | None = None
+    candidates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class _Term:
+    intent: str
+    parts: tuple[tuple[str, ...], ...]
+    """One part: a phrase whose words follow each other. Several: all present, any order."""
+    weight: float
+
+
+def _compile(phrase: str) -> tuple[tuple[str, ...], ...]:
+    parts = tuple(tuple(sound_tokens(p)) for p in phrase.split(" + "))
+    return parts if all(parts) else ()
+
+
+class IntentMatcher:
+    """Precompiled term table (sound keys), the place index and an optional learned model."""
+
+    def __init__(
+        self, model: IntentModel, index: PlaceIndex, learned: LinearModel | None = None
+    ) -> None:
+        self.model = model
+        self.index = index
+        self.learned = learned
+        self.rank = {name: i for i, name in enumerate(model.priority)}
+        table: dict[tuple[str, tuple[tuple[str, ...], ...]], float] = {}
+        for name, terms in model.intents.items():
+            for tier, weight in WEIGHTS.items():
+                for phrase in getattr(terms, tier):
+                    parts = _compile(phrase)  # 'hola' and 'ola' sound alike: one term
+                    if parts and table.get((name, parts), 0.0) < weight:
+                        table[(name, parts)] = weight
+        self.terms = [_Term(name, parts, w) for (name, parts), w in table.items()]
+        self.by_first: dict[str, list[_Term]] = {}
+        for term in self.terms:
+            for part in term.parts:
+                self.by_first.setdefault(part[0], []).append(term)
+        vocab = {k for t in self.terms for p in t.parts for k in p}
+        self.fuzzy_vocab = sorted(k for k in vocab if len(k) >= 5)
+        neg = model.negation
+        self.negators = [tuple(sound_tokens(n)) for n in neg.negators] if neg else []
+        common = {k for w in model.common_words for k in sound_tokens(w)}
+        self.known = frozenset(vocab | common | {k for n in self.negators for k in n})
+        emoji = sorted(model.emoji, key=len, reverse=True)
+        self.emoji = re.compile("|".join(map(re.escape, emoji))) if emoji else None
+        self.read = lru_cache(maxsize=4096)(self._read_word)
+
+    def _read_word(self, key: str) -> tuple[str, ...]:
+        """A typed word as vocabulary words: itself, its glued parts, or its nearest spelling."""
+        if key in self.known or len(key) < 5 or key.isdigit():
+            return (key,)
+        if len(key) >= SPLIT_MIN:
+            parts = _split(key, self.known)
+            if parts:
+                return parts
+        best = process.extractOne(key, self.fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY)
+        return (best[0],) if best is not None else (key,)
+
+    def sequence(self, text: str) -> list[str]:
+        """The message as vocabulary keys, in order."""
+        if self.emoji is not None:
+            text = self.emoji.sub(lambda m: f" {self.model.emoji[m.group()]} ", text)
+        return [k for raw in sound_tokens(text)[:MAX_TOKENS] for k in self.read(raw)]
+
+
+def _split(word: str, vocab: frozenset[str]) -> tuple[str, ...]:
+    """Fewest known pieces (2+ letters each) that spell the word; () when there are none.
+
+    A letter the sound key squeezed at a seam counts for both pieces ('de|emergencia').
+    """
+    n = len(word)
+    best: list[tuple[str, ...] | None] = [None] * (n + 1)
+    best[0] = ()
+    for end in range(2, n + 1):
+        for start in range(max(0, end - 16), end - 1):
+            head = best[start]
+            if head is None:
+                continue
+            for piece in (word[start:end], word[start - 1 : end] if start else ""):
+                old = best[end]
+                if piece in vocab and (old is None or len(head) + 1 < len(old)):
+                    best[end] = (*head, piece)
+    found = best[n]
+    return found if found is not None and len(found) >= 2 else ()
+
+
+def build_intent_matcher(
+    model: IntentModel, index: PlaceIndex, learned: LinearModel | None = None
+) -> IntentMatcher:
+    return IntentMatcher(model, index, learned)
+
+
+def _find(seq: list[str], keys: tuple[str, ...]) -> int:
+    n = len(keys)
+    for i in range(len(seq) - n + 1):
+        if tuple(seq[i : i + n]) == keys:
+            return i
+    return -1
+
+
+def _negated(seq: list[str], at: int, negators: list[tuple[str, ...]]) -> bool:
+    window = seq[max(0, at - 3) : at]
+    return any(_find(window, neg) >= 0 for neg in negators)
+
+
+def keyword_scores(seq: list[str], matcher: IntentMatcher) -> dict[str, float]:
+    """Score of every intent with a term in the message."""
+    present = set(seq)
+    found: dict[str, list[float]] = {}
+    neg = matcher.model.negation
+    seen: set[int] = set()
+    for word in present:
+        for term in matcher.by_first.get(word, ()):
+            if id(term) in seen:
+                continue
+            seen.add(id(term))
+            spots = [_find(seq, part) for part in term.parts]
+            if min(spots) < 0:
+                continue
+            intent = term.intent
+            if (
+                neg is not None
+                and intent == neg.source
+                and _negated(seq, spots[0], matcher.negators)
+            ):
+                intent = neg.target
+            found.setdefault(intent, []).append(term.weight)
+    # the strongest term decides; further terms only add a little (topic words must not outvote
+    # the request: 'avisenme del siguiente programa' is subscribe, not next_episode)
+    return {name: max(w) + 0.25 * (sum(w) - max(w)) for name, w in found.items()}
+
+
+def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
+    """Best intent, its combined score and its keyword score; keywords and model added up."""
+    scores = keyword_scores(seq, matcher)
+    probs: dict[str, float] = {}
+    combined = dict(scores)
+    learned = matcher.learned
+    if learned is not None:
+        probs = learned.probabilities(" ".join(seq))
+        for name, p in probs.items():
+            combined[name] = combined.get(name, 0.0) + learned.blend * p
+    if not combined:
+        return FALLBACK, 0.0, 0.0
+    best = max(combined, key=lambda name: (combined[name], -matcher.rank[name]))
+    sure = learned is not None and probs.get(best, 0.0) >= learned.threshold
+    if not (scores.get(best, 0.0) >= MIN_SCORE or sure):
+        return FALLBACK, 0.0, 0.0
+    return best, combined[best], scores.get(best, 0.0)
+
+
+def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
+    """The intent of a free-text message; out_of_scope when nothing fits."""
+    best, score, keyword = _decide(matcher.sequence(text), matcher)
+    model = matcher.model
+    found = keyword >= MIN_SCORE or (best != FALLBACK and score > 0.0)
+    place = resolve_district(text, matcher.index)
+    if place.kind == "outside" and not (found and best in model.outside_keeps):
+        return IntentMatch("outside_lima", max(score, PLACE_SCORE))
+    if place.district is not None or len(place.candidates) > 1:
+        district = place.district
+        candidates = place.candidates if district is None else ()
+        if found and (best in model.place_keeps or keyword >= PLACE_SCORE):
+            return IntentMatch(best, score, district, candidates)
+        return IntentMatch("find_cem", max(score, PLACE_SCORE), district, candidates)
+    return IntentMatch(best, score)
+
+
+def intent_json(text: str, matcher: IntentMatcher) -> dict[str, object]:
+    """The `defensoras intent --json` object for one input line."""
+    m = match_intent(text, matcher)
+    return {
+        "intent": m.intent,
+        "score": m.score,
+        "district": m.district,
+        "candidates": list(m.candidates),
+    }

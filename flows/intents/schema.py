@@ -1,0 +1,96 @@
+"""Schema of content/intents.yaml: the intent names, their terms and the rules around them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+INTENTS = (
+    "greeting_menu",
+    "find_cem",
+    "helplines",
+    "next_episode",
+    "venues",
+    "subscribe",
+    "unsubscribe",
+    "talk_to_defensora",
+    "about",
+    "privacy",
+    "forget_me",
+    "defensora_info",
+    "thanks_bye",
+    "feelings",
+    "outside_lima",
+    "out_of_scope",
+)
+"""Every name `defensoras intent --json` may print; out_of_scope is also the 'nothing fits'."""
+FALLBACK = "out_of_scope"
+WEIGHTS = {"key": 5.0, "strong": 3.0, "medium": 2.0, "weak": 1.0}
+
+
+class IntentTerms(BaseModel):
+    """Words and phrases of one intent, by weight. 'a + b' means both anywhere in the message."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: tuple[str, ...] = ()
+    strong: tuple[str, ...] = ()
+    medium: tuple[str, ...] = ()
+    weak: tuple[str, ...] = ()
+    examples: tuple[str, ...] = ()
+
+
+class Negation(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    negators: tuple[str, ...]
+    source: str = Field(alias="from")
+    target: str = Field(alias="to")
+
+
+class IntentModel(BaseModel):
+    """Schema of content/intents.yaml."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    priority: tuple[str, ...]
+    place_keeps: tuple[str, ...] = ()
+    """Intents a named Lima place does not turn into find_cem, whatever their score."""
+    outside_keeps: tuple[str, ...] = ()
+    """Intents a place outside Lima does not turn into outside_lima."""
+    negation: Negation | None = None
+    common_words: tuple[str, ...] = ()
+    """Words read as themselves, never as a misspelt term; also the pieces of glued words."""
+    emoji: dict[str, str] = Field(default_factory=dict)
+    """Emoji read as words ('👋' -> 'hola'), since folding drops them."""
+    intents: dict[str, IntentTerms]
+
+    @model_validator(mode="after")
+    def _check(self) -> IntentModel:
+        named = set(INTENTS)
+        for where, names in (
+            ("intents", tuple(self.intents)),
+            ("priority", self.priority),
+            ("place_keeps", self.place_keeps),
+            ("outside_keeps", self.outside_keeps),
+        ):
+            unknown = set(names) - named
+            if unknown:
+                raise ValueError(f"{where}: unknown intents {sorted(unknown)}")
+        missing = named - set(self.intents)
+        if missing or set(self.priority) != named:
+            raise ValueError(f"every intent needs terms and a priority: {sorted(missing)}")
+        if self.negation is not None:
+            unknown = {self.negation.source, self.negation.target} - named
+            if unknown:
+                raise ValueError(f"negation: unknown intents {sorted(unknown)}")
+        return self
+
+
+def load_intent_model(data: dict[str, Any]) -> IntentModel:
+    """Validate the parsed intents.yaml; errors name the file."""
+    try:
+        return IntentModel.model_validate(data)
+    except ValueError as exc:
+        raise ValueError(f"intents.yaml: {exc}") from exc
