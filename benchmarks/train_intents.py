@@ -3,9 +3,10 @@
     python -m benchmarks.train_intents [--sets a.tsv,b.tsv] [--out PATH]
 
 Needs scikit-learn, installed by hand (`.venv/bin/pip install scikit-learn`): it is kept out of
-the locked extras because only this offline step uses it. TF-IDF over `char_wb` n-grams of the matcher's own reading of a
-message (sound keys, glued words split) + multinomial logistic regression; weights under
-PRUNE are dropped at export. flows/intents/learned.py applies the result in pure Python.
+the locked extras because only this offline step uses it. TF-IDF over `char_wb` n-grams of
+the matcher's own reading of a message (sound keys, glued words split) + multinomial logistic
+regression; weights under PRUNE are dropped at export. flows/intents/learned.py applies the
+result in pure Python.
 Trains on development sets only (never on *blind* or *final* files).
 """
 
