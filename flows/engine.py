@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flows.answers import intent_answer
 from flows.cases.words import CaseWords
 from flows.episodes import (
     EpisodeSchedule,
@@ -277,6 +278,10 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
         return _action(session, "forget", ctx)
     if intent == "thanks_bye":
         return Turn(session.evolve(node="main", choices=()), (Outbound(ctx.texts["bye"]),))
+    content = ctx.content
+    answer = intent_answer(intent, ctx.texts, content.episodes, ctx.now, content.orientation)
+    if answer is not None and match.score > 0:  # out_of_scope recognised, not just not understood
+        return _with_menu(session.evolve(node="main", choices=()), ctx, answer)
     return _with_menu(session.evolve(node="main"), ctx, ctx.texts["fallback"])
 
 

@@ -107,6 +107,16 @@ REQUIRED_TEXTS = (
     "outside_lima",
     "group_chat",
     "throttled",
+    # answers to free-text questions (flows/answers.py)
+    "privacy_answer",
+    "defensora_info",
+    "feelings_answer",
+    "outside_lima_help",
+    "out_of_scope",
+    "venues_intro",
+    "venues_next",
+    "venues_no_date",
+    "venues_online",
 )
 
 
@@ -123,6 +133,8 @@ PLACEHOLDERS = frozenset(
         "names",
         "text",
         "lines",
+        "when",
+        "markets",
     }
 )
 """The only {fields} texts may use: a typo would make an alert fail at the worst moment."""

@@ -49,6 +49,11 @@ def _when(schedule: EpisodeSchedule, slot: EpisodeSlot, now: datetime) -> str:
     return schedule.text(text_id, day_phrase=phrase, time=_hhmm(slot.starts_at))
 
 
+def when_phrase(schedule: EpisodeSchedule, slot: EpisodeSlot, now: datetime) -> str:
+    """An episode's day (and time when known) as people say it: 'este viernes 18 a las 7:00'."""
+    return _when(schedule, slot, now)
+
+
 def _join(schedule: EpisodeSchedule, items: Iterable[str]) -> str:
     unique = list(dict.fromkeys(items))
     if len(unique) <= 1:

@@ -1,0 +1,89 @@
+"""Transcripts: the questions people ask beside the menu get their own answer, then the menu."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from flows.answers import all_venues, venues_answer
+from flows.engine import Content
+from tests.test_conversation import Chat
+
+NOW = datetime(2026, 6, 17, 15, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def chat(content: Content) -> Chat:
+    return Chat(content)
+
+
+@pytest.mark.parametrize(
+    ("says", "text_id"),
+    [
+        ("es gratis? es oficial esto?", "about"),
+        ("quien esta detras de este bot", "about"),
+        ("es confidencial? guardan mi numero?", "privacy_answer"),
+        ("como puedo ser defensora", "defensora_info"),
+        ("estoy en cusco, donde pido ayuda", "outside_lima_help"),
+        ("receta de ceviche", "out_of_scope"),
+        ("cuanto esta el dolar hoy", "out_of_scope"),
+    ],
+)
+def test_question_gets_its_answer(chat: Chat, content: Content, says: str, text_id: str) -> None:
+    chat.say(says)
+    assert content.texts[text_id] in chat.text
+    assert chat.effects == []
+
+
+def test_out_of_scope_is_kind_and_shows_the_menu(chat: Chat, content: Content) -> None:
+    chat.say("me ayudas con mi tarea de matematica")
+    assert content.texts["out_of_scope"] in chat.text
+    assert content.texts["fallback"] not in chat.text
+    assert len(chat.labels) == 5 and chat.session.node == "main"
+
+
+def test_privacy_question_is_answered_and_erases_nothing(chat: Chat, content: Content) -> None:
+    chat.say("hola").say("los mensajes se borran solos o quedan?")
+    assert content.texts["privacy_answer"] in chat.text
+    assert "forget" not in chat.effects
+    assert content.texts["forgotten"] not in chat.text
+
+
+def test_who_is_behind_this_never_lists_cems(chat: Chat, content: Content) -> None:
+    chat.say("quién está detrás de esto")
+    assert content.texts["about"] in chat.text
+    assert "CEM Comisar" not in chat.text and "Tel.:" not in chat.text
+
+
+def test_outside_lima_gives_the_national_lines(chat: Chat) -> None:
+    chat.say("vivo en huancayo, hay cem?")
+    assert "Línea 100" in chat.text and "Chat 100" in chat.text
+
+
+def test_markets_are_listed_from_the_episodes_content(chat: Chat, content: Content) -> None:
+    chat.say("en que mercados suena el programa?")
+    venues = all_venues(content.episodes)
+    assert len(venues) == 4
+    for venue in venues:
+        assert venue.display_name in chat.text
+    assert content.texts["venues_intro"] in chat.text
+
+
+def test_markets_answer_names_a_date_only_when_the_schedule_has_one(content: Content) -> None:
+    during = venues_answer(
+        content.episodes, content.texts, datetime(2021, 6, 10, 12, tzinfo=UTC), content.orientation
+    )
+    assert "18" in during and content.texts["venues_no_date"] not in during
+    after = venues_answer(content.episodes, content.texts, NOW, content.orientation)
+    assert content.texts["venues_no_date"] in after
+
+
+@pytest.mark.parametrize("says", ["me siento muy sola", "nadie me cree", "estoy agotada"])
+def test_feelings_are_acknowledged_with_a_defensora_and_linea_100(
+    chat: Chat, content: Content, says: str
+) -> None:
+    chat.say(says)
+    assert content.texts["feelings_answer"] in chat.text
+    assert "Línea 100" in content.texts["feelings_answer"]
+    assert any("defensora" in label.lower() for label in chat.labels)
