@@ -3,147 +3,47 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import math
 import random
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from aiolimiter import AsyncLimiter
-from sqlalchemy import Engine, func, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlmodel import Session as DB
+from sqlalchemy import Engine, update
 from sqlmodel import col
 
 from bot import metrics
 from bot.channels.envelope import Message, Result, Sender
-from bot.clock import Clock
+from bot.clock import Clock, Sleeper, SystemSleeper
 from bot.privacy import Vault
-from bot.store.engine import affected, unit_of_work
-from bot.store.models import Contact, Outbox, OutboxStatus, RateSlot
-from bot.store.outbox import BROADCAST_KINDS, PRIVATE_KINDS
-from flows.types import Option
+from bot.ratelimit import RateLimiter, rate_limiter
+from bot.store.engine import unit_of_work
+from bot.store.models import Contact, Outbox, OutboxStatus
+from bot.store.outbox import (
+    BROADCAST_KINDS,
+    LEASE,
+    PRIVATE_KINDS,
+    claim_batch,
+    recover_stale,
+    reserve_slots,
+)
 
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 8
 MAX_TRACKED_CHATS = 5000
-LEASE = timedelta(seconds=60)
-WHATSAPP_WINDOW = timedelta(hours=24)
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
 
 
 @dataclass
 class _ChannelState:
-    limiter: AsyncLimiter
+    limiter: RateLimiter
     paused_until: float = 0.0
-    per_chat: dict[str, AsyncLimiter] = field(default_factory=dict)
-
-
-def claim_batch(
-    engine: Engine, channel: str, limit: int, now: datetime, vault: Vault
-) -> list[Message]:
-    """Move up to `limit` due rows to 'sending'; replies first. Safe with many dispatchers."""
-    candidates = (
-        select(col(Outbox.id))
-        .where(
-            col(Outbox.status) == OutboxStatus.PENDING,
-            col(Outbox.channel) == channel,
-            col(Outbox.next_attempt_at) <= now,
-        )
-        .order_by(col(Outbox.priority), col(Outbox.id))
-        .limit(limit)
-    )
-    claim = update(Outbox).values(
-        status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1
-    )
-    if engine.dialect.name == "postgresql":
-        # A materialised CTE picks the rows once; `IN (subquery ... SKIP LOCKED LIMIT n)` may be
-        # re-evaluated by the planner and claim far more than n rows (seen: 570 for n=40).
-        chosen = (
-            candidates.with_for_update(skip_locked=True)
-            .cte("chosen")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        claim = claim.where(col(Outbox.id) == chosen.c.id)
-    else:  # SQLite: one writer at a time, the statement is atomic
-        claim = claim.where(col(Outbox.id).in_(candidates.scalar_subquery()))
-    claim = claim.where(col(Outbox.status) == OutboxStatus.PENDING).returning(Outbox)
-    with unit_of_work(engine) as db:
-        rows = list(db.execute(claim).scalars().all())
-        windows = _last_inbound(db, [r.contact_id for r in rows if r.contact_id is not None])
-    rows.sort(key=lambda r: (r.priority, r.id))
-    return [_message(row, vault, windows, now) for row in rows]
-
-
-def _last_inbound(db: DB, ids: Sequence[int]) -> dict[int, datetime | None]:
-    if not ids:
-        return {}
-    query = select(col(Contact.id), col(Contact.last_inbound_at)).where(col(Contact.id).in_(ids))
-    return {cid: at for cid, at in db.execute(query).all()}
-
-
-def _message(
-    row: Outbox, vault: Vault, windows: dict[int, datetime | None], now: datetime
-) -> Message:
-    assert row.id is not None
-    # A row without a contact is the goodbye after BORRAR, an answer to a message just received.
-    outside = False
-    if row.channel == "whatsapp" and row.contact_id is not None:
-        last = windows.get(row.contact_id)
-        outside = last is None or now - last > WHATSAPP_WINDOW
-    return Message(
-        id=row.id,
-        channel=row.channel,
-        address=vault.decrypt(row.address_enc),
-        kind=row.kind,
-        text=row.text,
-        options=tuple(Option(k, label) for k, label in json.loads(row.options)),
-        attempts=row.attempts,
-        contact_id=row.contact_id,
-        template=row.template,
-        outside_window=outside,
-    )
-
-
-def reserve_slots(engine: Engine, channel: str, count: int, rate: float) -> datetime:
-    """Book `count` sending slots at `rate` per second for this channel across all processes;
-    returns when the first may go (the others follow at 1/rate intervals). PostgreSQL only."""
-    now = datetime.now(UTC)  # physical time: rate limits are about the wall clock
-    span = timedelta(seconds=count / rate)
-    book = (
-        pg_insert(RateSlot)
-        .values(channel=channel, next_at=now + span)
-        .on_conflict_do_update(
-            index_elements=[col(RateSlot.channel)],
-            set_={"next_at": func.greatest(col(RateSlot.next_at), now) + span},
-        )
-        .returning(col(RateSlot.next_at))
-    )
-    with unit_of_work(engine) as db:
-        booked_until: datetime = db.execute(book).scalar_one()
-    return booked_until - span
-
-
-def recover_stale(engine: Engine, now: datetime, lease: timedelta = LEASE) -> int:
-    """Rows left in 'sending' by a crashed dispatcher go back to the queue."""
-    with unit_of_work(engine) as db:
-        result = db.execute(
-            update(Outbox)
-            .where(
-                col(Outbox.status) == OutboxStatus.SENDING,
-                col(Outbox.claimed_at) < now - lease,
-            )
-            .values(status=OutboxStatus.PENDING, next_attempt_at=now)
-        )
-        count = affected(result)
-    if count:
-        log.warning("recovered %d outbox row(s) stuck in 'sending'", count)
-    return count
+    """On the sleeper's monotonic time: the provider asked us to wait until then."""
+    per_chat: dict[str, RateLimiter] = field(default_factory=dict)
 
 
 def backoff(attempts: int) -> float:
@@ -165,8 +65,10 @@ class Dispatcher:
         per_chat_rate: float = 1.0,
         templates: dict[str, str] | None = None,
         lease: timedelta = LEASE,
+        sleeper: Sleeper | None = None,
     ) -> None:
         self.lease = lease
+        self.sleeper = sleeper or SystemSleeper()
         self.engine = engine
         self.vault = vault
         self.clock = clock
@@ -174,7 +76,7 @@ class Dispatcher:
         self.templates = templates or {}
         self.senders = {sender.channel: sender for sender in senders}
         self.state = {
-            sender.channel: _ChannelState(rate_limiter(sender.rate_per_second))
+            sender.channel: _ChannelState(rate_limiter(sender.rate_per_second, self.sleeper))
             for sender in senders
         }
         self.per_chat_rate = per_chat_rate
@@ -188,7 +90,7 @@ class Dispatcher:
 
     async def _run_channel(self, sender: Sender) -> int:
         state = self.state[sender.channel]
-        if asyncio.get_running_loop().time() < state.paused_until:
+        if self.sleeper.monotonic() < state.paused_until:
             return 0
         # Claim about BATCH_SECONDS of sending: rows in flight stay few (a crash re-sends at
         # most these) and a slow channel never holds a claim anywhere near the lease.
@@ -199,7 +101,7 @@ class Dispatcher:
         slots: dict[int, datetime] = {}
         if self.engine.dialect.name == "postgresql":  # several dispatchers share one rate
             rate = sender.rate_per_second
-            first = reserve_slots(self.engine, sender.channel, len(messages), rate)
+            first = reserve_slots(self.engine, sender.channel, len(messages), rate, self.clock())
             slots = {m.id: first + timedelta(seconds=i / rate) for i, m in enumerate(messages)}
         by_chat: dict[str, list[Message]] = defaultdict(list)
         for message in messages:
@@ -224,15 +126,15 @@ class Dispatcher:
         while stop is None or not stop.is_set():
             sent = 0
             try:  # the loop must survive a bad row or a database hiccup, recovery included
-                now_mono = asyncio.get_running_loop().time()
-                if now_mono - last_recovery > self.lease.total_seconds():
+                elapsed = self.sleeper.monotonic()
+                if elapsed - last_recovery > self.lease.total_seconds():
                     recover_stale(self.engine, self.clock(), self.lease)
-                    last_recovery = now_mono
+                    last_recovery = elapsed
                 sent = await self.run_once()
             except Exception:
                 log.exception("dispatcher round failed")
             if not sent:
-                await asyncio.sleep(idle)
+                await self.sleeper.sleep(idle)
 
     async def _send_chat(
         self,
@@ -244,9 +146,9 @@ class Dispatcher:
         held: datetime | None = None
         for message in chat:  # in order: a chat never sees its messages shuffled
             if message.id in slots:  # the booked slot of the channel's shared rate
-                wait = (slots[message.id] - datetime.now(UTC)).total_seconds()
+                wait = (slots[message.id] - self.clock()).total_seconds()
                 if wait > 0:
-                    await asyncio.sleep(wait)
+                    await self.sleeper.sleep(wait)
             if held is None:
                 held = self._paused(state)
             if held is not None:  # after a retry or while the channel is paused: not an attempt
@@ -262,17 +164,21 @@ class Dispatcher:
                 continue
             held = self._record(message, result, state)
 
-    def _chat_limiter(self, state: _ChannelState, message: Message) -> AsyncLimiter:
+    def _chat_limiter(self, state: _ChannelState, message: Message) -> RateLimiter:
         """About `per_chat_rate` per chat, bursts of 3; idle chats are forgotten (bounded)."""
         key = str(message.contact_id) if message.contact_id is not None else message.address
         if len(state.per_chat) > MAX_TRACKED_CHATS:
             idle = [k for k, limiter in state.per_chat.items() if limiter.has_capacity(3)]
             for k in idle:
                 del state.per_chat[k]
-        return state.per_chat.setdefault(key, AsyncLimiter(3, 3.0 / self.per_chat_rate))
+        limiter = state.per_chat.get(key)
+        if limiter is None:
+            limiter = RateLimiter(3, 3.0 / self.per_chat_rate, self.sleeper)
+            state.per_chat[key] = limiter
+        return limiter
 
     def _paused(self, state: _ChannelState) -> datetime | None:
-        remaining = state.paused_until - asyncio.get_running_loop().time()
+        remaining = state.paused_until - self.sleeper.monotonic()
         return self.clock() + timedelta(seconds=remaining) if remaining > 0 else None
 
     def _defer(self, message: Message, until: datetime) -> None:
@@ -330,8 +236,8 @@ class Dispatcher:
                 retry_at = now + timedelta(seconds=delay)
                 values.update(status=OutboxStatus.PENDING, next_attempt_at=retry_at)
             if result.pause_channel and result.retry_after:
-                loop_now = asyncio.get_running_loop().time()
-                state.paused_until = max(state.paused_until, loop_now + result.retry_after)
+                resume = self.sleeper.monotonic() + result.retry_after
+                state.paused_until = max(state.paused_until, resume)
         elif status == "sent":
             values.update(status=OutboxStatus.SENT, provider_id=result.provider_id, sent_at=now)
             # WhatsApp may still report 63016 and need the text for a template resend.
@@ -356,13 +262,6 @@ class Dispatcher:
             metrics.SEND_FAILURES.labels(message.channel, result.error or "unknown").inc()
             log.warning("outbox id=%s %s: %s", message.id, values["status"], result.error)
         return retry_at
-
-
-def rate_limiter(rate_per_second: float) -> AsyncLimiter:
-    """`rate` sends a second (bursts up to one second's worth); below 1/s, one per period."""
-    if rate_per_second >= 1:
-        return AsyncLimiter(rate_per_second, 1.0)
-    return AsyncLimiter(1, 1.0 / rate_per_second)
 
 
 def _with_template(message: Message, template: str) -> Message:

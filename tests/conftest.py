@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -67,6 +69,45 @@ class FakeClock:
 @pytest.fixture
 def clock() -> FakeClock:
     return FakeClock()
+
+
+class FakeSleeper:
+    """Virtual elapsed time for rate limits and pauses: a sleep moves it on at once (to at
+    least when that sleep would end), so nothing waits for or measures the wall clock.
+
+    Time stands still while a send is in flight (`sending()`): sends take no time next to
+    the waits a rate imposes, and a provider's answer is seen before time moves past it."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def monotonic(self) -> float:
+        return self.now
+
+    async def sleep(self, seconds: float) -> None:
+        until = self.now + max(0.0, seconds)
+        await asyncio.sleep(0)  # the others run first, as they would during a real sleep
+        await self._idle.wait()
+        self.now = max(self.now, until)
+
+    @contextlib.asynccontextmanager
+    async def sending(self) -> AsyncIterator[None]:
+        self._in_flight += 1
+        self._idle.clear()
+        try:
+            yield
+        finally:
+            self._in_flight -= 1
+            if not self._in_flight:
+                self._idle.set()
+
+
+@pytest.fixture
+def sleeper() -> FakeSleeper:
+    return FakeSleeper()
 
 
 @cache

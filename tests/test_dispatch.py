@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-import time
 from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -15,16 +15,18 @@ from sqlmodel import select
 from telegram import Bot
 
 from bot.app import App
-from bot.channels.envelope import Sender
+from bot.channels.envelope import Message, Result, Sender
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.channels.whatsapp import StatusUpdate, WhatsAppSender, record_status
-from bot.dispatcher import Dispatcher, claim_batch, rate_limiter, recover_stale
+from bot.clock import Clock
+from bot.dispatcher import Dispatcher
+from bot.ratelimit import rate_limiter
 from bot.store import unit_of_work
 from bot.store.contacts import ContactBook
 from bot.store.models import Contact, Outbox, OutboxStatus
-from bot.store.outbox import PRIORITY_BROADCAST, queue_message
+from bot.store.outbox import PRIORITY_BROADCAST, claim_batch, queue_message, recover_stale
 from flows.types import Option, Outbound
-from tests.conftest import FakeClock
+from tests.conftest import FakeClock, FakeSleeper
 from tests.fakes import FakeTelegram, FakeTwilio
 
 FROM = "whatsapp:+14155238886"
@@ -56,6 +58,45 @@ def dispatcher(
 ) -> Dispatcher:
     kw.setdefault("per_chat_rate", 1000.0)
     return Dispatcher(app.engine, app.vault, senders, clock or app.clock, **kw)
+
+
+@dataclass
+class Attempt:
+    """One send on the dispatcher's virtual time; `started_at`/`ended_at` number the events."""
+
+    started: float
+    started_at: int
+    result: Result | None = None
+    ended: float = 0.0
+    ended_at: int = 0
+
+
+class Timed:
+    """A real sender whose every attempt is written down on the sleeper's virtual time."""
+
+    def __init__(self, inner: Sender, sleeper: FakeSleeper, log: list[Attempt]) -> None:
+        self.inner, self.sleeper, self.log = inner, sleeper, log
+        self.channel, self.rate_per_second = inner.channel, inner.rate_per_second
+
+    async def send(self, message: Message) -> Result:
+        attempt = Attempt(self.sleeper.now, _events(self.log))
+        self.log.append(attempt)
+        async with self.sleeper.sending():
+            result = await self.inner.send(message)
+        attempt.ended, attempt.ended_at = self.sleeper.now, _events(self.log)
+        attempt.result = result
+        return result
+
+
+def _events(log: list[Attempt]) -> int:
+    """Starts and ends so far: their order is the order the event loop ran them in."""
+    return len(log) + sum(1 for a in log if a.result is not None)
+
+
+def on_virtual_time(clock: FakeClock, sleeper: FakeSleeper) -> Clock:
+    """The fake clock moved on by the sleeper (retry delays elapse as the dispatcher waits)."""
+    base = clock.now
+    return lambda: base + timedelta(seconds=sleeper.now)
 
 
 def with_templates(app: App, **sids: str) -> App:
@@ -113,76 +154,81 @@ def contact(app: App, contact_id: int) -> Contact:
         return found
 
 
-def ticking(clock: FakeClock) -> Callable[[], datetime]:
-    """The fake clock moving in real time from now on (for retry delays that must elapse)."""
-    start, base = time.monotonic(), clock.now
-    return lambda: base + timedelta(seconds=time.monotonic() - start)
-
-
 # -- rates ------------------------------------------------------------------------------------
 
 
 async def test_telegram_channel_rate_is_kept(
-    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot
+    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot, sleeper: FakeSleeper
 ) -> None:
     n, rate = 10, 5.0
     for i in range(n):
         queue(sqlite_app, add_contact(sqlite_app, "telegram", str(1000 + i)), f"m{i}")
-    started = time.monotonic()
-    sent = await dispatcher(sqlite_app, [telegram(tg_bot, rate)]).drain()
-    elapsed = time.monotonic() - started
+    log: list[Attempt] = []
+    sender = Timed(telegram(tg_bot, rate), sleeper, log)
+    sent = await dispatcher(sqlite_app, [sender], sleeper=sleeper).drain()
     assert sent == n
     calls = fake_telegram.calls_of("sendMessage")
-    assert len(calls) == n
+    assert len(calls) == n and len(log) == n
     burst = rate  # one second's worth may go at once
-    assert elapsed >= (n - burst) / rate * 0.95
-    assert calls[-1].at - calls[0].at >= (n - burst) / rate * 0.9
+    starts = [a.started for a in log]
+    assert starts[-1] - starts[0] >= (n - burst) / rate - 1e-6
 
 
-async def test_whatsapp_channel_rate_is_kept(sqlite_app: App, fake_twilio: FakeTwilio) -> None:
+async def test_whatsapp_channel_rate_is_kept(
+    sqlite_app: App, fake_twilio: FakeTwilio, sleeper: FakeSleeper
+) -> None:
     n, rate = 10, 5.0
     for i in range(n):
         queue(sqlite_app, add_contact(sqlite_app, "whatsapp", f"+5198700{i:04d}"), f"m{i}")
-    started = time.monotonic()
-    sent = await dispatcher(sqlite_app, [whatsapp(fake_twilio, rate)]).drain()
-    elapsed = time.monotonic() - started
+    log: list[Attempt] = []
+    sender = Timed(whatsapp(fake_twilio, rate), sleeper, log)
+    sent = await dispatcher(sqlite_app, [sender], sleeper=sleeper).drain()
     assert sent == n and len(fake_twilio.sent) == n
-    assert elapsed >= (n - rate) / rate * 0.95
+    starts = [a.started for a in log]
+    assert starts[-1] - starts[0] >= (n - rate) / rate - 1e-6
 
 
 async def test_per_chat_rate_and_order(
-    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot
+    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot, sleeper: FakeSleeper
 ) -> None:
     cid = add_contact(sqlite_app, "telegram", "2000")
     for i in range(6):
         queue(sqlite_app, cid, f"part {i}")
-    started = time.monotonic()
-    await dispatcher(sqlite_app, [telegram(tg_bot)], per_chat_rate=4.0).drain()
-    assert time.monotonic() - started >= (6 - 3) / 4.0 * 0.95  # a burst of 3, then 4/s
+    log: list[Attempt] = []
+    sender = Timed(telegram(tg_bot), sleeper, log)
+    await dispatcher(sqlite_app, [sender], per_chat_rate=4.0, sleeper=sleeper).drain()
+    starts = [a.started for a in log]
+    assert starts[-1] - starts[0] >= (6 - 3) / 4.0 - 1e-6  # a burst of 3, then 4/s
     assert [c.text for c in fake_telegram.sent_to(2000)] == [f"part {i}" for i in range(6)]
 
 
 async def test_two_dispatchers_on_postgresql_share_one_channel_rate(
-    app: App, fake_telegram: FakeTelegram, tg_bot: Bot
+    app: App, fake_telegram: FakeTelegram, tg_bot: Bot, clock: FakeClock, sleeper: FakeSleeper
 ) -> None:
     if app.engine.dialect.name != "postgresql":
         pytest.skip("one SQLite process limits itself in memory; the shared rate is PostgreSQL's")
     n, rate = 24, 6.0
     for i in range(n):
         queue(app, add_contact(app, "telegram", str(5000 + i)), f"m{i}")
-    first, second = (dispatcher(app, [telegram(tg_bot, rate)], batch=6) for _ in range(2))
-    started = time.monotonic()
+    log: list[Attempt] = []
+    moving = on_virtual_time(clock, sleeper)
+    first, second = (
+        dispatcher(
+            app, [Timed(telegram(tg_bot, rate), sleeper, log)], moving, batch=6, sleeper=sleeper
+        )
+        for _ in range(2)
+    )
     counts = await asyncio.gather(first.drain(), second.drain())
-    elapsed = time.monotonic() - started
     assert sum(counts) == n and len(fake_telegram.calls_of("sendMessage")) == n
     assert min(counts) > 0  # both worked...
-    assert elapsed >= (n - 2 * rate) / rate * 0.95  # ...yet together kept one rate, not two
+    starts = sorted(a.started for a in log)  # ...yet together kept one rate, not two
+    assert starts[-1] - starts[0] >= (n - 2 * rate) / rate - 1e-6
 
 
 def test_rates_below_one_per_second_are_kept() -> None:
-    slow = rate_limiter(0.5)
+    slow = rate_limiter(0.5, FakeSleeper())
     assert (slow.max_rate, slow.time_period) == (1, 2.0)
-    fast = rate_limiter(30)
+    fast = rate_limiter(30, FakeSleeper())
     assert (fast.max_rate, fast.time_period) == (30, 1.0)
 
 
@@ -238,24 +284,30 @@ async def _run_until(d: Dispatcher, done: Callable[[], bool], timeout: float = 1
     stop = asyncio.Event()
     task = asyncio.create_task(d.run_forever(idle=0.02, stop=stop))
     try:
-        deadline = time.monotonic() + timeout
-        while not done():
-            assert time.monotonic() < deadline, "dispatcher did not finish in time"
-            assert not task.done(), task
-            await asyncio.sleep(0.02)
+        async with asyncio.timeout(timeout):  # a guard against a hang, not a speed check
+            while not done():
+                assert not task.done(), task
+                await asyncio.sleep(0.02)
     finally:
         stop.set()
         await asyncio.wait_for(task, 5)
 
 
-def _quiet_after_first_429(times: list[float], first_429: float, retry_after: float) -> None:
+def _quiet_after_first_429(log: list[Attempt], retry_after: float) -> None:
     """Nothing new reaches the provider while it asked us to wait (in-flight ones excepted)."""
-    during = [t for t in times if first_429 + 0.3 < t < first_429 + retry_after * 0.9]
+    first = next(a for a in log if a.result is not None and a.result.pause_channel)
+    later = [a.started for a in log if a.started_at > first.ended_at]
+    assert later, "nothing was sent after the pause"
+    during = [t for t in later if t < first.ended + retry_after - 1e-6]
     assert during == [], f"requests during the retry_after pause: {during}"
 
 
 async def test_telegram_429_storm_honours_retry_after(
-    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot, clock: FakeClock
+    sqlite_app: App,
+    fake_telegram: FakeTelegram,
+    tg_bot: Bot,
+    clock: FakeClock,
+    sleeper: FakeSleeper,
 ) -> None:
     n = 10
     ids = [
@@ -263,7 +315,9 @@ async def test_telegram_429_storm_honours_retry_after(
         for i in range(n)
     ]
     fake_telegram.fail_next(2, status=429, retry_after=1)
-    d = dispatcher(sqlite_app, [telegram(tg_bot, 5.0)], ticking(clock))
+    log: list[Attempt] = []
+    sender = Timed(telegram(tg_bot, 5.0), sleeper, log)
+    d = dispatcher(sqlite_app, [sender], on_virtual_time(clock, sleeper), sleeper=sleeper)
     await _run_until(
         d,
         lambda: (
@@ -274,7 +328,7 @@ async def test_telegram_429_storm_honours_retry_after(
     calls = fake_telegram.calls_of("sendMessage")
     limited = [c for c in calls if c.status == 429]
     assert len(limited) == 2
-    _quiet_after_first_429([c.at for c in calls], limited[0].at, 1.0)
+    _quiet_after_first_429(log, 1.0)
     assert sorted(c.chat_id for c in calls if c.ok) == [5000 + i for i in range(n)]
     final = rows(sqlite_app)
     assert all(final[i].status == OutboxStatus.SENT for i in ids)
@@ -282,31 +336,37 @@ async def test_telegram_429_storm_honours_retry_after(
 
 
 async def test_twilio_429_storm_honoured(
-    sqlite_app: App, fake_twilio: FakeTwilio, clock: FakeClock
+    sqlite_app: App, fake_twilio: FakeTwilio, clock: FakeClock, sleeper: FakeSleeper
 ) -> None:
     n = 8
     for i in range(n):
         queue(sqlite_app, add_contact(sqlite_app, "whatsapp", f"+5198711{i:04d}"), f"m{i}")
     fake_twilio.fail_next(2, status=429, code=20429, message="Too Many Requests")
-    d = dispatcher(sqlite_app, [whatsapp(fake_twilio, 4.0)], ticking(clock))
+    log: list[Attempt] = []
+    sender = Timed(whatsapp(fake_twilio, 4.0), sleeper, log)
+    d = dispatcher(sqlite_app, [sender], on_virtual_time(clock, sleeper), sleeper=sleeper)
     await _run_until(d, lambda: len(fake_twilio.sent) >= n)
     calls = fake_twilio.requests
     limited = [c for c in calls if c.status == 429]
     assert len(limited) == 2
-    _quiet_after_first_429([c.at for c in calls], limited[0].at, 1.0)
+    _quiet_after_first_429(log, 1.0)
     assert len(fake_twilio.sent) == n
     assert len({c.to for c in fake_twilio.sent}) == n
     assert all(r.status == OutboxStatus.SENT for r in rows(sqlite_app).values())
 
 
 async def test_a_retried_message_holds_back_the_rest_of_its_chat(
-    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot, clock: FakeClock
+    sqlite_app: App,
+    fake_telegram: FakeTelegram,
+    tg_bot: Bot,
+    clock: FakeClock,
+    sleeper: FakeSleeper,
 ) -> None:
     cid = add_contact(sqlite_app, "telegram", "5100")
     for i in range(3):
         queue(sqlite_app, cid, f"part {i}")
     fake_telegram.fail_next(1, status=502)  # a network-level failure: retried, not paused
-    d = dispatcher(sqlite_app, [telegram(tg_bot)], ticking(clock))
+    d = dispatcher(sqlite_app, [telegram(tg_bot)], on_virtual_time(clock, sleeper), sleeper=sleeper)
     await _run_until(d, lambda: len(fake_telegram.sent_to(5100)) >= 3)
     assert [c.text for c in fake_telegram.sent_to(5100)] == ["part 0", "part 1", "part 2"]
 

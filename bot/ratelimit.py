@@ -1,0 +1,48 @@
+"""A leaky-bucket rate limiter on an injected :class:`~bot.clock.Sleeper` (tests run it on
+virtual time: no test waits for, or measures, the wall clock)."""
+
+from __future__ import annotations
+
+from bot.clock import Sleeper
+
+
+class RateLimiter:
+    """At most `max_rate` acquisitions per `time_period` seconds, in bursts up to `max_rate`."""
+
+    def __init__(self, max_rate: float, time_period: float, sleeper: Sleeper) -> None:
+        self.max_rate = max_rate
+        self.time_period = time_period
+        self._leak_per_second = max_rate / time_period
+        self._sleeper = sleeper
+        self._level = 0.0
+        self._last = sleeper.monotonic()
+
+    def _leak(self) -> None:
+        now = self._sleeper.monotonic()
+        elapsed = max(0.0, now - self._last)
+        self._level = max(0.0, self._level - elapsed * self._leak_per_second)
+        self._last = now
+
+    def has_capacity(self, amount: float = 1) -> bool:
+        self._leak()
+        return self._level + amount <= self.max_rate
+
+    async def acquire(self, amount: float = 1) -> None:
+        while not self.has_capacity(amount):
+            await self._sleeper.sleep(
+                (self._level + amount - self.max_rate) / self._leak_per_second
+            )
+        self._level += amount
+
+    async def __aenter__(self) -> None:
+        await self.acquire()
+
+    async def __aexit__(self, *_: object) -> None:
+        return None
+
+
+def rate_limiter(rate_per_second: float, sleeper: Sleeper) -> RateLimiter:
+    """`rate` sends a second (bursts up to one second's worth); below 1/s, one per period."""
+    if rate_per_second >= 1:
+        return RateLimiter(rate_per_second, 1.0, sleeper)
+    return RateLimiter(1, 1.0 / rate_per_second, sleeper)
