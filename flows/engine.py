@@ -21,11 +21,12 @@ from flows.places import (
     centers_for_district,
     format_centers_answer,
     nearest_centers,
+    on_earth,
     resolve_district,
 )
 from flows.risk import Assessment, RiskModel, assess_risk
 from flows.session import Session, Turn
-from flows.text import clean, fold
+from flows.text import clean, fold, menu_number
 from flows.types import Effect, Inbound, Option, Outbound, Severity
 
 GREETINGS = frozenset({"hola", "menu", "0", "inicio", "ola", "holi", "hi", "hello", "start"})
@@ -89,7 +90,9 @@ def step(session: Session, inbound: Inbound, content: Content, now: datetime) ->
         return _moderate(session, ctx)
     if inbound.media is not None and not text:
         return _with_menu(session, ctx, ctx.texts["media_unsupported"])
-    if inbound.location is not None:
+    if inbound.location is not None and on_earth(
+        inbound.location.latitude, inbound.location.longitude
+    ):
         hits = nearest_centers(
             ctx.content.places, inbound.location.latitude, inbound.location.longitude
         )
@@ -220,11 +223,12 @@ def _moderate(session: Session, ctx: Ctx) -> Turn:
 
 
 def _pick(session: Session, choice: str, ctx: Ctx) -> Turn:
-    if session.choices and choice.isdigit() and 1 <= int(choice) <= len(session.choices):
-        return _centers(session, session.choices[int(choice) - 1], ctx)
+    number = menu_number(choice)
+    if session.choices and number is not None and 1 <= number <= len(session.choices):
+        return _centers(session, session.choices[number - 1], ctx)
     node = ctx.content.menus.nodes[session.node]
-    if choice.isdigit() and 1 <= int(choice) <= len(node.options):
-        option = node.options[int(choice) - 1]
+    if number is not None and 1 <= number <= len(node.options):
+        option = node.options[number - 1]
         if option.action is not None:
             return _action(session, option.action, ctx)
         assert option.goto is not None
@@ -302,6 +306,11 @@ def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_inten
 
 
 def _centers(session: Session, district: str, ctx: Ctx) -> Turn:
+    if district not in ctx.content.places.districts:  # renamed in content since it was offered
+        found = resolve_district(district, ctx.content.places).district
+        if found is None:
+            return _show(session.evolve(choices=()), ctx, "cem_ask")
+        district = found
     hits = centers_for_district(ctx.content.places, district)
     answer = format_centers_answer(hits, ctx.content.orientation, district=district)
     new = session.evolve(node="main", choices=(), district=district)

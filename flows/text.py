@@ -52,6 +52,15 @@ def fold(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
 
+def menu_number(text: str) -> int | None:
+    """'2' -> 2; None for anything else. ASCII digits only: `str.isdigit()` also accepts '፩',
+    '➀' or '²', which `int()` refuses, and a 5000-digit payload would overflow `int()`."""
+    text = text.strip()
+    if 0 < len(text) <= 4 and text.isascii() and text.isdigit():
+        return int(text)
+    return None
+
+
 def words(text: str) -> list[str]:
     """The folded words of a text."""
     return fold(text).split()

@@ -14,7 +14,13 @@ from flows.places.answer import (
     format_resolution_prompt,
     parse_coordinates,
 )
-from flows.places.centers import CenterHit, centers_for_district, haversine_km, nearest_centers
+from flows.places.centers import (
+    CenterHit,
+    centers_for_district,
+    haversine_km,
+    nearest_centers,
+    on_earth,
+)
 from flows.places.directory import (
     LAT_BOUNDS,
     LON_BOUNDS,
@@ -65,6 +71,7 @@ __all__ = [
     "format_resolution_prompt",
     "haversine_km",
     "nearest_centers",
+    "on_earth",
     "parse_coordinates",
     "resolve_district",
 ]

@@ -17,6 +17,16 @@ class CenterHit:
     """True when the centre has no coordinates and its district capital was used."""
 
 
+def on_earth(latitude: float, longitude: float) -> bool:
+    """A real position: finite, latitude within ±90 and longitude within ±180 (not NaN, not inf)."""
+    return (
+        math.isfinite(latitude)
+        and math.isfinite(longitude)
+        and abs(latitude) <= 90
+        and abs(longitude) <= 180
+    )
+
+
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     p1, p2 = math.radians(lat1), math.radians(lat2)
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
@@ -34,7 +44,10 @@ def _position(index: PlaceIndex, c: Center) -> tuple[float, float, bool]:
 def nearest_centers(
     index: PlaceIndex, latitude: float, longitude: float, limit: int = 3
 ) -> list[CenterHit]:
-    """The `limit` closest CEMs by great-circle distance (district capital when a CEM has none)."""
+    """The `limit` closest CEMs by great-circle distance (district capital when a CEM has none);
+    none for a position that is not on Earth."""
+    if not on_earth(latitude, longitude):
+        return []
     hits = []
     for c in index.directory.centers:
         lat, lon, approx = _position(index, c)
