@@ -10,12 +10,12 @@ from functools import cached_property
 from sqlalchemy import Engine
 from telegram import Bot
 
+from bot.casebook import Policy
 from bot.channels.envelope import Sender
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.clock import Clock, system_clock
 from bot.content import load_content
 from bot.dispatcher import Dispatcher
-from bot.escalation import Policy
 from bot.privacy import Vault, load_vault
 from bot.service import Service
 from bot.settings import Settings

@@ -215,3 +215,20 @@ def list_shifts(db: DB) -> list[tuple[Shift, str]]:
         select(Shift, Defensora).join(Defensora, col(Shift.defensora_id) == col(Defensora.id))
     ).all()
     return [(shift, member.name) for shift, member in rows]
+
+
+def next_shift_start(db: DB, now: datetime) -> datetime | None:
+    """When the next shift of an active defensora begins after `now` (weekly ones repeat)."""
+    rows = db.exec(
+        select(Shift)
+        .join(Defensora, col(Shift.defensora_id) == col(Defensora.id))
+        .where(col(Defensora.active) == True)
+    ).all()
+    starts = []
+    for shift in rows:
+        start = shift.starts_at
+        if shift.weekly and start <= now:
+            start += WEEK * ((now - start) // WEEK + 1)
+        if start > now:
+            starts.append(start)
+    return min(starts, default=None)

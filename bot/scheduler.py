@@ -15,7 +15,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from sqlalchemy import Connection, text
 from sqlmodel import col, delete
 
-from bot import escalation
+from bot import case_upkeep, escalation
 from bot.app import App
 from bot.broadcast import create_broadcast
 from bot.store.engine import unit_of_work
@@ -48,12 +48,15 @@ def send_due_reminders(app: App) -> int:
 
 
 def reescalate(app: App) -> int:
-    return escalation.reescalate_due(app.engine, app.clock(), app.service.cases)
+    """Re-page cases past their deadline; tell holders of messages that could not be delivered."""
+    now = app.clock()
+    case_upkeep.report_undelivered(app.engine, now, app.service.cases)
+    return escalation.reescalate_due(app.engine, now, app.service.cases)
 
 
 def retention(app: App) -> None:
     now = app.clock()
-    purged = escalation.purge_excerpts(app.engine, now, app.service.policy.retention)
+    purged = case_upkeep.purge_excerpts(app.engine, now, app.service.policy.retention)
     with unit_of_work(app.engine) as db:
         db.exec(
             delete(InboundReceipt).where(

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DB
 from sqlmodel import col, delete, func, select
 
-from bot import escalation
+from bot import defensora, escalation, roster
 from bot.channels.envelope import Envelope, decode_envelope, encode_envelope
 from bot.clock import Clock
 from bot.privacy import Vault
@@ -174,9 +174,13 @@ class Service:
             contact.last_inbound_at = now
             contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
-            command = escalation.defensora_command(db, contact, envelope.inbound, now, self.cases)
-            if command is not None:
-                rows = [queue_message(db, contact, reply, now=now) for reply in command]
+            me = roster.member_for_contact(db, contact)
+            if me is not None:  # a registered defensora's chat is never the public flow
+                inbound = envelope.inbound
+                answers = defensora.handle(
+                    db, me, inbound.text, inbound.payload, envelope.quoted, now, self.cases
+                )
+                rows = [queue_message(db, contact, reply, now=now) for reply in answers]
             else:
                 rows = self._turn(db, contact, envelope.inbound, now)
             db.flush()
@@ -193,6 +197,7 @@ class Service:
         forget = any(effect.kind == "forget" for effect in turn.effects)
         for effect in turn.effects:
             self._apply(db, contact, effect, now)
+        escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         if forget:
             self._forget(db, contact, now, keep=rows)
         else:
@@ -238,9 +243,7 @@ class Service:
         elif effect.kind == "unsubscribe":
             contact.subscribed, contact.unsubscribed_at = False, now
             cancel_broadcasts(db, contact.id)
-        elif effect.kind in {"escalate", "relay", "safe_to_contact"}:
-            escalation.apply_effect(db, contact, effect, now, self.cases)
-        elif effect.kind != "forget":
+        elif effect.kind not in escalation.CASE_EFFECTS and effect.kind != "forget":
             raise ValueError(f"unknown effect {effect.kind!r}")
 
     def _forget(self, db: DB, contact: Contact, now: datetime, keep: list[Outbox]) -> None:

@@ -21,7 +21,7 @@ from sqlmodel import col, select
 from bot import metrics
 from bot.app import App
 from bot.channels.envelope import Envelope
-from bot.channels.telegram import UpdateError, parse_update
+from bot.channels.telegram import UpdateError, callback_text, parse_update
 from bot.channels.whatsapp import (
     FormError,
     parse_inbound,
@@ -117,7 +117,8 @@ def build_web(
         except UpdateError as exc:
             return JSONResponse({"error": str(exc)}, status_code=422)
         if parsed.callback_query_id is not None and app.telegram_bot is not None:
-            task = asyncio.create_task(_answer_callback(app, parsed.callback_query_id))
+            ack = callback_text(parsed, app.content.cases)
+            task = asyncio.create_task(_answer_callback(app, parsed.callback_query_id, ack))
             background.add(task)
             task.add_done_callback(background.discard)
         if parsed.envelope is None:
@@ -210,10 +211,10 @@ def _ping_db(app: App) -> None:
         connection.execute(text("SELECT 1"))
 
 
-async def _answer_callback(app: App, query_id: str) -> None:
+async def _answer_callback(app: App, query_id: str, text: str | None) -> None:
     try:
         assert app.telegram_bot is not None
-        await app.telegram_bot.answer_callback_query(query_id)
+        await app.telegram_bot.answer_callback_query(query_id, text=text)
     except Exception as exc:  # a spinner left turning is cosmetic; never fail the turn
         log.info("answerCallbackQuery failed: %s", type(exc).__name__)
 

@@ -19,11 +19,12 @@ from bot.app import App, build_app
 from bot.channels.telegram import parse_update
 from bot.channels.whatsapp import parse_inbound
 from bot.dispatcher import Dispatcher
-from bot.roster import LIMA, add_defensora, add_shift, remove_defensora
+from bot.roster import LIMA, add_defensora, add_shift, find_defensora, remove_defensora
 from bot.service import Handled
 from bot.settings import Settings
 from bot.store import unit_of_work
 from bot.store.models import Case, CaseEvent, Outbox
+from flows import cases as flow
 from flows.engine import Content
 from tests.conftest import FakeClock, make_settings
 from tests.fakes import (
@@ -217,15 +218,17 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
         pipe.tg_texts(BETY) == [] and pipe.tg_texts(COORD) == [] and pipe.wa_texts(CARMEN_WA) == []
     )
 
-    # the person: a calm reply, 105 and Línea 100 first, asked once if it is safe, nothing else
+    # the person: a calm reply, 105 and Línea 100 first, asked once if it is safe, then the
+    # truth about people: the defensoras on shift were told (no promise that one will write)
     replies = pipe.wa_texts()
     assert replies[0].startswith("Si estás en peligro ahora, llama al 105")
     assert "Línea 100" in replies[0]
-    assert replies[1].startswith("¿Es seguro seguir escribiendo por aquí?")
+    assert replies[1].startswith(pipe.app.content.texts["ask_safe"].split("?")[0])
+    assert replies[2:] == [pipe.app.content.cases["person_on_duty"]]
     for reply in replies:
         lowered = reply.lower()
-        assert "alert" not in lowered and "avisamos" not in lowered and "notific" not in lowered
-        assert "defensora" not in lowered
+        assert "alert" not in lowered and "notific" not in lowered
+        assert "te escribirá" not in lowered
     assert all(call.from_ == "whatsapp:" + BOT_NUMBER for call in pipe.twilio.sent)
 
     # the case row: severity, categories, excerpt, channel, pseudonym, timestamps, audit trail
@@ -234,7 +237,7 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
     assert case.excerpt is not None and "987" not in case.excerpt
     assert case.opened_at == pipe.clock.now
     assert case.ack_deadline == pipe.clock.now + timedelta(minutes=5)
-    assert pipe.events() == ["opened", "paged"]
+    assert pipe.events() == ["opened", "paged", "told_person"]
 
     # a second risky message joins the same case and does not ask about safety again
     pipe.clock.advance(minutes=1)
@@ -275,7 +278,7 @@ async def test_higher_severity_joins_the_case_and_pings_again(lite: Pipeline) ->
     upgraded = lite.tg_texts(ANA)[-1]
     assert "#1" in upgraded and "INMINENTE" in upgraded
     no_number(upgraded)
-    assert lite.events() == ["opened", "paged", "joined", "upgraded", "paged"]
+    assert lite.events() == ["opened", "paged", "told_person", "joined", "upgraded", "paged"]
 
 
 async def test_whatsapp_defensora_gets_the_alert_template_outside_the_window(
@@ -328,14 +331,19 @@ async def test_take_relay_both_ways_and_close(pipe: Pipeline) -> None:
     case = pipe.case()
     assert case.status == "taken" and case.taken_at == pipe.clock.now
     assert "Tomaste el caso #1" in pipe.tg_texts(ANA)[-1]
-    assert pipe.tg_texts(BETY)[-1] == "El caso #1 lo tomó Ana."
+    words = pipe.app.content.cases
+    assert pipe.tg_texts(BETY)[-1] == words.text("taken_notice", id=1, name="Ana")
     assert pipe.tg_texts(COORD) == []
+    assert pipe.wa_texts()[-1] == flow.taken_notice(words, "whatsapp")  # she hears it was seen
 
     before = len(pipe.wa_texts())
     pipe.tg(ANA, "/responder 1 Hola, soy defensora. ¿Estás en un lugar seguro?")
     await pipe.drain()
     [relayed] = pipe.wa_texts()[before:]
-    assert relayed == "Defensora: Hola, soy defensora. ¿Estás en un lugar seguro?"
+    assert pipe.tg_texts(ANA)[-1] == words.text("sent", id=1)
+    assert relayed == words.text(
+        "person_from_defensora", text="Hola, soy defensora. ¿Estás en un lugar seguro?"
+    )
     assert str(ANA) not in relayed
 
     pipe.whatsapp("si, estoy donde mi mama. mi cel nuevo es 912 345 678")
@@ -350,14 +358,16 @@ async def test_take_relay_both_ways_and_close(pipe: Pipeline) -> None:
     pipe.tg(ANA, "/cerrar 1 derivada al CEM de Comas")
     await pipe.drain()
     assert pipe.case().status == "closed" and pipe.case().closed_at == pipe.clock.now
-    assert "Caso #1 cerrado" in pipe.tg_texts(ANA)[-1]
-    assert "cerró esta conversación" in pipe.wa_texts()[-1]
+    assert pipe.tg_texts(ANA)[-1] == words.text("closed", id=1)
+    assert pipe.wa_texts()[-1] == words["person_closed"]
     assert pipe.events() == [
         "opened",
         "paged",
         "paged",
+        "told_person",
         "safe_to_write",
         "taken",
+        "told_person",
         "relayed_out",
         "relayed_in",
         "closed",
@@ -367,7 +377,7 @@ async def test_take_relay_both_ways_and_close(pipe: Pipeline) -> None:
     pipe.whatsapp("hola")
     await pipe.drain()
     assert "Soy el asistente" in pipe.wa_texts()[-2]
-    assert len(pipe.tg_texts(ANA)) == 4
+    assert len(pipe.tg_texts(ANA)) == 5  # ping, taken, sent, her words, closed
 
 
 async def test_taking_a_taken_case_says_who_has_it(lite: Pipeline) -> None:
@@ -386,12 +396,14 @@ async def test_taking_a_taken_case_says_who_has_it(lite: Pipeline) -> None:
     lite.tg(BETY, "/cerrar 1")
     lite.tg(ANA, "/tomar 1")  # taking it again is harmless
     await lite.drain()
+    words = lite.app.content.cases
+    # one message says Ana has it (the notice); her own late /tomar adds nothing more
     assert lite.tg_texts(BETY)[-3:] == [
-        "El caso #1 ya lo tomó Ana.",
-        "El caso #1 lo tiene Ana.",
-        "El caso #1 lo tiene Ana.",
+        words.text("taken_notice", id=1, name="Ana"),
+        words.text("not_yours", id=1, name="Ana"),
+        words.text("not_yours", id=1, name="Ana"),
     ]
-    assert "Tomaste el caso #1" in lite.tg_texts(ANA)[-1]
+    assert lite.tg_texts(ANA)[-1] == words.text("taken_already_yours", id=1)
     assert lite.case().status == "taken" and lite.events().count("taken") == 1
     assert not any(body.startswith("Defensora:") for body in lite.wa_texts())
     assert takes() == before + 1  # /metrics: escalation time-to-take, once per case
@@ -410,14 +422,26 @@ async def test_defensora_commands_casos_turno_ayuda_and_unknown_cases(lite: Pipe
     await lite.drain()
     texts = lite.tg_texts(ANA)[-8:]
     pseudonym = lite.case().pseudonym
-    assert texts[0] == "No hay casos abiertos."
+    words, content = lite.app.content.cases, lite.app.content
+    assert texts[0] == words["no_cases"]
     assert texts[1].startswith("🔔 Caso #1")  # the ping
-    assert texts[2] == f"Casos abiertos:\n#1 INMINENTE {pseudonym} (whatsapp) · open"
-    assert texts[3] == "De turno ahora: Ana, Bety"
-    assert texts[4].startswith("Comandos: /casos")
-    assert texts[5] == "Primero toma el caso con /tomar 1."
-    assert texts[6].startswith("No encuentro un caso abierto #99")
-    assert texts[7].startswith("Comandos: /casos")
+    assert texts[2] == words.text(
+        "cases",
+        lines=words.list_line.format(
+            id=1,
+            severity=content.texts["sev_imminent"],
+            age="0 min",
+            pseudonym=pseudonym,
+            safety=words["safety_short_unknown"],
+            holder=words["holder_none"],
+            channel="whatsapp",
+        ),
+    )
+    assert texts[3] == words.text("on_duty", names="Ana, Bety")
+    assert texts[4] == words["help"]
+    assert texts[5] == words.text("not_taken", id=1)
+    assert texts[6] == words.text("not_found", id=99)
+    assert texts[7] == words.text("hint_missing_number", verb="tomar", example="")
     no_number(*texts)
 
 
@@ -445,8 +469,11 @@ async def test_impostors_get_the_public_flow(lite: Pipeline) -> None:
 # ------------------------------------------------------------------------ re-escalation
 
 
-async def test_an_ignored_case_reaches_the_coordinator_after_the_timeout(pipe: Pipeline) -> None:
+async def test_an_ignored_case_climbs_the_ladder_and_stops(pipe: Pipeline) -> None:
+    """On shift first; at the deadline the coordinator too; then everyone; the wait doubles;
+    after the cap nobody is paged again. Each re-page says who was already told."""
     roster(pipe.app, on_duty=("Ana",))
+    words = pipe.app.content.cases
     pipe.whatsapp(THREAT)  # imminent: 5 minutes
     await pipe.drain()
     pipe.clock.advance(minutes=4, seconds=59)
@@ -457,29 +484,44 @@ async def test_an_ignored_case_reaches_the_coordinator_after_the_timeout(pipe: P
     pipe.clock.advance(seconds=1)
     assert pipe.reescalate() == 1
     await pipe.drain()
-    for texts in (pipe.tg_texts(COORD), pipe.tg_texts(BETY), pipe.wa_texts(CARMEN_WA)):
-        assert len(texts) == 1
-        assert texts[0].startswith("⏰ Caso #1 SIN TOMAR desde hace 5 min")
-        no_number(texts[0])
+    [reping] = pipe.tg_texts(COORD)
+    assert reping.startswith("⏰ Caso #1 SIN TOMAR desde hace 5 min")
+    assert "Ya avisadas: Ana" in reping
+    no_number(reping)
     assert pipe.telegram.sent_to(COORD)[0].buttons[0]["callback_data"] == "/tomar 1"
     assert len(pipe.tg_texts(ANA)) == 2  # Ana is reminded too
+    assert pipe.tg_texts(BETY) == [] and pipe.wa_texts(CARMEN_WA) == []  # not yet everyone
+    # the person hears the truth once: nobody has taken it yet, and the lines to call
+    assert pipe.wa_texts()[-1] == flow.waiting_notice(words, None, pipe.clock.now)
 
-    pipe.clock.advance(minutes=4)
+    pipe.clock.advance(minutes=9)
     assert pipe.reescalate() == 0
-    pipe.clock.advance(minutes=1)  # and again, until someone takes it
+    pipe.clock.advance(minutes=1)  # 10 minutes later: everyone
     assert pipe.reescalate() == 1
     await pipe.drain()
-    assert "desde hace 10 min" in pipe.tg_texts(COORD)[-1]
+    for texts in (pipe.tg_texts(BETY), pipe.wa_texts(CARMEN_WA)):
+        assert len(texts) == 1 and texts[0].startswith("⏰ Caso #1 SIN TOMAR desde hace 15 min")
+        assert "Ya avisadas: Ana, Coco" in texts[0]
+    sent = sum(len(pipe.tg_texts(chat)) for chat in (ANA, BETY, COORD))
+    for wait in (20, 40):  # two more, the last one says so
+        pipe.clock.advance(minutes=wait)
+        assert pipe.reescalate() == 1
+    await pipe.drain()
+    assert "Último aviso automático" in pipe.tg_texts(COORD)[-1]
+    assert "Último" not in pipe.tg_texts(COORD)[-2]
+    pipe.clock.advance(hours=12)
+    assert pipe.reescalate() == 0  # the cap: no more paging, the case waits in /casos
+    await pipe.drain()
+    assert sum(len(pipe.tg_texts(chat)) for chat in (ANA, BETY, COORD)) == sent + 6
+    assert pipe.events().count("reescalated") == 4
+    assert pipe.wa_texts().count(flow.waiting_notice(words, None, pipe.clock.now)) == 1
 
     pipe.press(COORD, "/tomar 1")
     await pipe.drain()
     assert pipe.case().status == "taken"
     # everyone who was paged learns it is taken, so nobody else tries
-    assert pipe.tg_texts(BETY)[-1] == "El caso #1 lo tomó Coco."
-    assert pipe.tg_texts(ANA)[-1] == "El caso #1 lo tomó Coco."
-    pipe.clock.advance(minutes=30)
-    assert pipe.reescalate() == 0
-    assert pipe.events().count("reescalated") == 2
+    assert pipe.tg_texts(BETY)[-1] == words.text("taken_notice", id=1, name="Coco")
+    assert pipe.tg_texts(ANA)[-1] == words.text("taken_notice", id=1, name="Coco")
 
 
 async def test_a_case_taken_in_time_never_reaches_the_coordinator(pipe: Pipeline) -> None:
@@ -552,11 +594,17 @@ async def test_nobody_on_duty_goes_straight_to_the_coordinators(lite: Pipeline) 
     roster(lite.app, on_duty=())
     lite.whatsapp(THREAT)
     await lite.drain()
-    assert len(lite.tg_texts(COORD)) == 1 and lite.tg_texts(COORD)[0].startswith("🔔 Caso #1")
+    words = lite.app.content.cases
+    [ping] = lite.tg_texts(COORD)
+    assert ping.startswith("🔔 Caso #1") and "Nadie de turno ahora" in ping  # explicit
     assert lite.tg_texts(ANA) == [] and lite.wa_texts(CARMEN_WA) == []
+    # the person: nobody on shift, when the next shift starts, 105 and Línea 100; no promise
+    truth = lite.wa_texts()[-1]
+    assert truth == flow.staffing_notice(words, flow.Circle.COORDINATORS, None, lite.clock.now)
+    assert "105" in truth and "te escribirá" not in truth
     lite.tg(ANA, "/turno")
     await lite.drain()
-    assert lite.tg_texts(ANA) == ["Nadie está de turno ahora."]
+    assert lite.tg_texts(ANA) == [words["nobody_on_duty"]]
 
 
 async def test_nobody_registered_logs_loudly_and_the_case_waits(
@@ -566,7 +614,11 @@ async def test_nobody_registered_logs_loudly_and_the_case_waits(
         lite.whatsapp(THREAT)
     assert any("NOBODY" in r.getMessage() and r.levelno == logging.ERROR for r in caplog.records)
     assert lite.case().status == "open" and lite.case().pages == 0
-    assert lite.events() == ["opened", "no_recipient"]
+    assert lite.events() == ["opened", "no_recipient", "told_person"]
+    # she is told the truth: nobody can answer here now, and the lines to call
+    await lite.drain()
+    assert lite.wa_texts()[-1] == lite.app.content.cases["person_nobody"]
+    assert "105" in lite.wa_texts()[-1]
 
     # once someone is registered, the next deadline reaches her
     with unit_of_work(lite.app.engine) as db:
@@ -580,7 +632,7 @@ async def test_nobody_registered_logs_loudly_and_the_case_waits(
 # -------------------------------------------------------------------------------- race
 
 
-def race(app: App, case_id: int, chats: tuple[int, ...]) -> dict[int, str]:
+def race(app: App, case_id: int, chats: tuple[int, ...]) -> dict[int, str | None]:
     """Every chat sends `/tomar N` at the same instant, each in its own thread."""
     barrier = threading.Barrier(len(chats))
     handled: dict[int, Handled] = {}
@@ -602,12 +654,12 @@ def race(app: App, case_id: int, chats: tuple[int, ...]) -> dict[int, str]:
     for thread in threads:
         thread.join(timeout=60)
     assert not errors, errors
-    answers = {}
+    answers: dict[int, str | None] = {}
     with unit_of_work(app.engine) as db:
         for chat, result in handled.items():
-            [row] = [db.get(Outbox, i) for i in result.outbox_ids]
-            assert row is not None
-            answers[chat] = row.text
+            rows = [db.get(Outbox, i) for i in result.outbox_ids]
+            assert len(rows) <= 1
+            answers[chat] = rows[0].text if rows and rows[0] is not None else None
     return answers
 
 
@@ -618,11 +670,22 @@ def test_two_defensoras_racing_to_take_the_same_case(app: App) -> None:
         app.service.handle(parse_inbound(make_whatsapp_inbound(THREAT, from_=f"+5190000000{n}")))
     for case_id in range(1, rounds + 1):
         answers = race(app, case_id, (ANA, BETY))
-        winners = [chat for chat, answer in answers.items() if answer.startswith("Tomaste")]
+        winners = [
+            chat for chat, answer in answers.items() if answer and answer.startswith("Tomaste")
+        ]
         assert len(winners) == 1, answers
         [loser] = [chat for chat in answers if chat not in winners]
         winner = "Ana" if winners[0] == ANA else "Bety"
-        assert answers[loser] == f"El caso #{case_id} ya lo tomó {winner}."
+        # one message to the loser: the notice the winner's take queued, nothing more
+        assert answers[loser] is None
+        with unit_of_work(app.engine) as db:
+            loser_id = find_defensora(db, "Ana" if loser == ANA else "Bety").id
+            notices = db.exec(
+                select(Outbox).where(col(Outbox.dedupe_key) == f"taken:{case_id}:{loser_id}")
+            ).all()
+        assert [row.text for row in notices] == [
+            app.content.cases.text("taken_notice", id=case_id, name=winner)
+        ]
         with unit_of_work(app.engine) as db:
             case = db.get(Case, case_id)
             assert case is not None and case.status == "taken"
@@ -718,8 +781,9 @@ async def test_an_upgrade_after_reescalation_reaches_everyone_who_was_told(lite:
     lite.clock.advance(minutes=1)
     lite.whatsapp(THREAT)  # imminent now
     await lite.drain()
-    for chat in (ANA, BETY, COORD):
+    for chat in (ANA, COORD):
         assert lite.tg_texts(chat)[-1].startswith("⬆️ Caso #1 subió a INMINENTE"), chat
+    assert lite.tg_texts(BETY) == []  # off shift and never told: the ladder had not reached her
     assert lite.case().ack_deadline == lite.clock.now + timedelta(minutes=5)
 
 

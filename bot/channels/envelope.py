@@ -22,6 +22,8 @@ class Envelope:
     address: str
     external_id: str | None = None
     chat_message_id: int | None = None
+    quoted: str | None = None
+    """The text of the message she replied to (a defensora replying to a relayed message)."""
 
 
 def encode_envelope(envelope: Envelope) -> str:
@@ -37,6 +39,7 @@ def encode_envelope(envelope: Envelope) -> str:
             "l": [location.latitude, location.longitude] if location else None,
             "x": envelope.external_id,
             "i": envelope.chat_message_id,
+            "q": envelope.quoted,
         },
         ensure_ascii=False,
     )
@@ -46,7 +49,7 @@ def decode_envelope(data: str) -> Envelope:
     raw = json.loads(data)
     location = Location(*raw["l"]) if raw["l"] else None
     inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
-    return Envelope(inbound, raw["a"], raw["x"], raw["i"])
+    return Envelope(inbound, raw["a"], raw["x"], raw["i"], raw.get("q"))
 
 
 @dataclass(frozen=True, slots=True)

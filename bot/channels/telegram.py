@@ -15,6 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Tele
 from telegram.request import HTTPXRequest
 
 from bot.channels.envelope import Envelope, Message, Result
+from flows.cases import CaseWords, callback_ack
 from flows.types import Channel, Inbound, Location
 
 log = logging.getLogger(__name__)
@@ -43,6 +44,15 @@ class Parsed:
     envelope: Envelope | None
     ignored: str | None = None
     callback_query_id: str | None = None
+
+
+def callback_text(parsed: Parsed, words: CaseWords) -> str | None:
+    """What a button press shows at once: a defensora's command is acknowledged in words (its
+    outcome follows as a message); a menu choice needs no toast."""
+    payload = parsed.envelope.inbound.payload if parsed.envelope is not None else None
+    if not payload or not payload.startswith("/"):
+        return None
+    return callback_ack(words, payload)
 
 
 def make_bot(token: str, base_url: str) -> Bot:
@@ -85,7 +95,12 @@ def _parse(update: Update) -> Parsed:
     _require_types(message.chat.id, int, message.message_id, int)
     _require_types(message.text, str | None, message.caption, str | None)
     inbound = _inbound(message)
-    return Parsed(Envelope(inbound, str(message.chat.id), external_id, message.message_id))
+    quoted = message.reply_to_message.text if message.reply_to_message is not None else None
+    _require_types(quoted, str | None)
+    envelope = Envelope(
+        inbound, str(message.chat.id), external_id, message.message_id, (quoted or "")[:500] or None
+    )
+    return Parsed(envelope)
 
 
 def _require_types(*pairs: Any) -> None:
@@ -132,6 +147,8 @@ class TelegramSender:
                 for start in range(0, len(ids), 100):
                     await self.bot.delete_messages(int(message.address), ids[start : start + 100])
                 return Result("sent")
+            if message.kind == "edit":
+                return await self._edit(message)
             text = message.text if len(message.text) <= MAX_TEXT else message.text[:MAX_TEXT] + "…"
             sent = await self.bot.send_message(
                 chat_id=int(message.address), text=text, reply_markup=keyboard(message)
@@ -143,13 +160,23 @@ class TelegramSender:
         except Forbidden:
             return Result("failed", error="telegram_403_blocked", unreachable=True)
         except BadRequest as exc:
-            if message.kind == "delete":  # too old or already gone: nothing more to do
-                return Result("sent", error="telegram_delete_partial")
+            if message.kind in {"delete", "edit"}:  # too old or already gone: nothing to do
+                return Result("sent", error=f"telegram_{message.kind}_partial")
             return Result("failed", error=f"telegram_400:{exc.message[:60]}")
         except NetworkError as exc:
             return Result("retry", error=f"telegram_network:{type(exc).__name__}")
         except TelegramError as exc:
             return Result("retry", error=f"telegram_error:{type(exc).__name__}")
+
+    async def _edit(self, message: Message) -> Result:
+        """A ping whose case was taken: its buttons become one that says by whom."""
+        target = json.loads(message.text)
+        await self.bot.edit_message_reply_markup(
+            chat_id=int(message.address),
+            message_id=int(target["message_id"]),
+            reply_markup=keyboard(message),
+        )
+        return Result("sent")
 
 
 def retry_seconds(value: float | timedelta) -> float:
