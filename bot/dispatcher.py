@@ -32,7 +32,8 @@ from bot.store.outbox import (
 
 log = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 8
+MAX_SEND_ATTEMPTS = 8
+"""An outbox row is sent at most this often (claims count attempts); then it is failed."""
 MAX_TRACKED_CHATS = 5000
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
@@ -229,7 +230,7 @@ class Dispatcher:
             else:
                 values.update(status=OutboxStatus.PENDING, template=template, next_attempt_at=now)
         if status == "retry":
-            if message.attempts >= MAX_ATTEMPTS:
+            if message.attempts >= MAX_SEND_ATTEMPTS:
                 values.update(status=OutboxStatus.FAILED)
             else:
                 delay = max(result.retry_after or 0.0, backoff(message.attempts))

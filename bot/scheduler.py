@@ -5,8 +5,8 @@ from __future__ import annotations
 import asyncio
 import fcntl
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
+from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import IO
@@ -86,28 +86,42 @@ def build_scheduler(app: App) -> AsyncIOScheduler:
     return scheduler
 
 
-@contextmanager
-def _sqlite_lock(app: App) -> Iterator[IO[str] | None]:
-    path = Path(app.settings.database_url.removeprefix("sqlite:///") + ".scheduler.lock")
-    handle = path.open("w")
-    try:
-        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        handle.close()
-        yield None
-        return
-    try:
-        yield handle
-    finally:
-        handle.close()
+@dataclass
+class Leadership:
+    """The scheduler lock while held: a file lock (SQLite) or a session's advisory lock."""
+
+    file: IO[str] | None = None
+    connection: Connection | None = None
+
+    def keepalive(self) -> None:
+        """Losing the session means losing the lock: this raises when it is gone."""
+        if self.connection is not None:
+            self.connection.execute(text("SELECT 1"))
+
+    def release(self) -> None:
+        if self.file is not None:
+            self.file.close()
+        if self.connection is not None:
+            # Closing would only return the session (and its lock) to the pool.
+            self.connection.invalidate()
 
 
-def _try_pg_lock(app: App) -> Connection | None:
+def try_leadership(app: App) -> Leadership | None:
+    """Take the scheduler lock if nobody holds it; never waits."""
+    if app.settings.is_sqlite:
+        path = Path(app.settings.database_url.removeprefix("sqlite:///") + ".scheduler.lock")
+        handle = path.open("w")
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.close()
+            return None
+        return Leadership(file=handle)
     connection = app.engine.connect()
     got = connection.execute(text("SELECT pg_try_advisory_lock(:id)"), {"id": LOCK_ID}).scalar()
     connection.commit()
     if got:
-        return connection
+        return Leadership(connection=connection)
     connection.close()
     return None
 
@@ -118,19 +132,15 @@ async def run_elected_scheduler(
     """Wait as a hot standby until this process holds the leader lock, then schedule."""
     while not stop.is_set():
         if app.settings.is_sqlite:
-            with _sqlite_lock(app) as held:
-                if held is not None:
-                    await _lead(app, stop, leading=leading)
-                    return
+            held = try_leadership(app)
         else:
-            connection = await asyncio.to_thread(_try_pg_lock, app)
-            if connection is not None:
-                try:
-                    await _lead(app, stop, keepalive=connection, leading=leading)
-                finally:
-                    # Closing would only return the session (and its lock) to the pool.
-                    connection.invalidate()
-                return
+            held = await asyncio.to_thread(try_leadership, app)
+        if held is not None:
+            try:
+                await _lead(app, stop, held, leading=leading)
+            finally:
+                held.release()
+            return
         try:
             await asyncio.wait_for(stop.wait(), timeout=poll)
         except TimeoutError:
@@ -140,7 +150,7 @@ async def run_elected_scheduler(
 async def _lead(
     app: App,
     stop: asyncio.Event,
-    keepalive: Connection | None = None,
+    held: Leadership,
     leading: asyncio.Event | None = None,
 ) -> None:
     log.info("this worker is the scheduler leader")
@@ -150,8 +160,8 @@ async def _lead(
         leading.set()
     try:
         while not stop.is_set():
-            if keepalive is not None:  # losing the session means losing the lock: stop leading
-                await asyncio.to_thread(keepalive.execute, text("SELECT 1"))
+            if held.connection is not None:
+                await asyncio.to_thread(held.keepalive)
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), timeout=5)
     finally:

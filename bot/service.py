@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
@@ -23,11 +24,13 @@ from bot.store.engine import serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
 from bot.store.outbox import PRIORITY_REPLY, cancel_broadcasts, queue_message
 from flows.engine import Content, step
-from flows.session import Session
+from flows.session import Session, Turn
 from flows.types import Channel, Effect, Inbound, Outbound
 
 log = logging.getLogger(__name__)
-MAX_ATTEMPTS = 5
+Core = Callable[[Session, Inbound, Content, datetime], Turn]
+"""The pure step the service runs each turn through (`flows.engine.step`)."""
+MAX_TURN_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
 FLOOD_PER_MINUTE = 20
 """Past this many messages a minute a contact gets one 'wait' reply; risk is still assessed."""
@@ -62,11 +65,14 @@ class Service:
         vault: Vault,
         clock: Clock,
         policy: escalation.Policy | None = None,
+        *,
+        core: Core = step,
     ) -> None:
         self.engine = engine
         self.content = content
         self.contacts = ContactBook(vault)
         self.clock = clock
+        self.core = core
         self.policy = policy or escalation.Policy()
         self.cases = escalation.CaseContext(content, self.policy)
 
@@ -138,15 +144,17 @@ class Service:
         return done
 
     def _give_up(self, receipt_id: int) -> None:
-        """A message that keeps failing is parked after MAX_ATTEMPTS, never retried forever."""
+        """A message that keeps failing is parked after MAX_TURN_ATTEMPTS, never retried forever."""
         with unit_of_work(self.engine) as db:
             receipt = db.get(InboundReceipt, receipt_id)
             if receipt is None or receipt.status != "pending":
                 return
             receipt.attempts += 1
-            if receipt.attempts >= MAX_ATTEMPTS:
+            if receipt.attempts >= MAX_TURN_ATTEMPTS:
                 receipt.status, receipt.payload = "failed", None
-                log.error("inbound receipt %s failed %d times: dropped", receipt_id, MAX_ATTEMPTS)
+                log.error(
+                    "inbound receipt %s failed %d times: dropped", receipt_id, MAX_TURN_ATTEMPTS
+                )
 
     def _process_once(self, receipt_id: int) -> Handled:
         with unit_of_work(self.engine) as db:
@@ -191,7 +199,7 @@ class Service:
     def _turn(self, db: DB, contact: Contact, inbound: Inbound, now: datetime) -> list[Outbox]:
         session = Session.from_dict(json.loads(contact.session or "{}"))
         session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
-        turn = step(session, inbound, self.content, now)
+        turn = self.core(session, inbound, self.content, now)
         replies = self._unflooded(db, contact, turn.replies, now)
         rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(effect.kind == "forget" for effect in turn.effects)

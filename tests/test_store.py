@@ -11,6 +11,7 @@ from sqlmodel import select
 from bot.app import App
 from bot.channels.envelope import Envelope
 from bot.privacy import DataKeyError, Vault, load_vault
+from bot.service import Service
 from bot.store import (
     SchemaOutOfDate,
     current_revision,
@@ -20,6 +21,7 @@ from bot.store import (
     unit_of_work,
 )
 from bot.store.models import Contact, InboundReceipt, Outbox
+from flows.session import Turn
 from flows.types import Channel, Inbound
 from tests.conftest import make_settings
 
@@ -27,9 +29,14 @@ PHONE = "+51987654321"
 
 
 def say(
-    app: App, text: str, *, address: str = PHONE, external_id: str | None = None
+    app: App,
+    text: str,
+    *,
+    address: str = PHONE,
+    external_id: str | None = None,
+    service: Service | None = None,
 ) -> list[Outbox]:
-    handled = app.service.handle(
+    handled = (service or app.service).handle(
         Envelope(Inbound(Channel.WHATSAPP, text=text), address, external_id)
     )
     with unit_of_work(app.engine) as db:
@@ -88,16 +95,18 @@ def test_redelivered_message_is_processed_once(app: App) -> None:
         assert len(db.exec(select(Outbox)).all()) == len(first)
 
 
-def test_a_failing_turn_leaves_nothing_half_done_and_loses_no_message(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def explode(*_: object, **__: object) -> None:
+def broken(app: App) -> Service:
+    """The app's service with a core that raises (a bug in a flow), given at its port."""
+
+    def explode(*_: object) -> Turn:
         raise RuntimeError("boom")
 
-    with monkeypatch.context() as patch:
-        patch.setattr("bot.service.step", explode)
-        with pytest.raises(RuntimeError):
-            say(app, "hola", external_id="SM1")
+    return Service(app.engine, app.content, app.vault, app.clock, core=explode)
+
+
+def test_a_failing_turn_leaves_nothing_half_done_and_loses_no_message(app: App) -> None:
+    with pytest.raises(RuntimeError):
+        say(app, "hola", external_id="SM1", service=broken(app))
     with unit_of_work(app.engine) as db:
         assert db.exec(select(Contact)).all() == []
         assert db.exec(select(Outbox)).all() == []
@@ -112,21 +121,16 @@ def test_a_failing_turn_leaves_nothing_half_done_and_loses_no_message(
         assert len(db.exec(select(Outbox)).all()) == 2
 
 
-def test_a_message_that_always_fails_is_parked_not_retried_forever(
-    app: App, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def explode(*_: object, **__: object) -> None:
-        raise RuntimeError("boom")
-
-    monkeypatch.setattr("bot.service.step", explode)
+def test_a_message_that_always_fails_is_parked_not_retried_forever(app: App) -> None:
+    service = broken(app)
     with pytest.raises(RuntimeError):
-        say(app, "hola", external_id="SM2")
-    assert app.service.process_pending() == 0  # too soon: a failed turn waits before retrying
+        say(app, "hola", external_id="SM2", service=service)
+    assert service.process_pending() == 0  # too soon: a failed turn waits before retrying
     with unit_of_work(app.engine) as db:
         assert db.exec(select(InboundReceipt)).one().attempts == 1
     for _ in range(4):
         app.clock.advance(hours=2)  # type: ignore[attr-defined]
-        assert app.service.process_pending() == 0
+        assert service.process_pending() == 0
     with unit_of_work(app.engine) as db:
         (parked,) = db.exec(select(InboundReceipt)).all()
         assert (parked.status, parked.attempts, parked.payload) == ("failed", 5, None)
