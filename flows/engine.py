@@ -20,6 +20,7 @@ from flows.places import (
     PlaceIndex,
     centers_for_district,
     format_centers_answer,
+    format_resolution_prompt,
     nearest_centers,
     on_earth,
     resolve_district,
@@ -290,29 +291,35 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
 
 
 def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_intent: bool) -> Turn:
+    if fallback_to_intent:  # asked for a district, but clearly asking something else
+        match = match_intent(text, ctx.content.intents)
+        if match.clear and match.intent not in {FALLBACK, "find_cem", "outside_lima"}:
+            return _free_text(session.evolve(node="main"), text, ctx)
     found = resolve_district(text, ctx.content.places)
     if found.district is not None:
-        return _centers(session, found.district, ctx)
+        return _centers(session, found.district, ctx, point=found.point)
     if len(found.candidates) > 1:
         options = tuple(Option(str(i), name) for i, name in enumerate(found.candidates, 1))
         reply = Outbound(ctx.texts["ask_which_district"], options)
         return Turn(session.evolve(node="cem_ask", choices=found.candidates), (reply,))
-    if fallback_to_intent and not found.outside:
-        intent = match_intent(text, ctx.content.intents).intent
-        if intent not in {FALLBACK, "find_cem"}:
-            return _free_text(session.evolve(node="main"), text, ctx)
-    node = session.evolve(node="cem_ask", choices=())
-    return _show(node, ctx, "cem_ask", prefix=ctx.texts["outside_lima"])
+    prompt = format_resolution_prompt(found, ctx.content.orientation)  # a reply per kind of place
+    return Turn(session.evolve(node="cem_ask", choices=()), (Outbound(prompt),))
 
 
-def _centers(session: Session, district: str, ctx: Ctx) -> Turn:
-    if district not in ctx.content.places.districts:  # renamed in content since it was offered
-        found = resolve_district(district, ctx.content.places).district
+def _centers(
+    session: Session, district: str, ctx: Ctx, *, point: tuple[float, float] | None = None
+) -> Turn:
+    places = ctx.content.places
+    if district not in places.districts:  # renamed in content since it was offered
+        found = resolve_district(district, places).district
         if found is None:
             return _show(session.evolve(choices=()), ctx, "cem_ask")
         district = found
-    hits = centers_for_district(ctx.content.places, district)
-    answer = format_centers_answer(hits, ctx.content.orientation, district=district)
+    hits = centers_for_district(places, district, point=point)
+    total = len(places.centers_by_district[district])
+    answer = format_centers_answer(
+        hits, ctx.content.orientation, district=district, total_in_district=total
+    )
     new = session.evolve(node="main", choices=(), district=district)
     return _show(new, ctx, "main", prefix=answer)
 

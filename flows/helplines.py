@@ -18,6 +18,8 @@ class OrientationTexts(BaseModel):
     or_word: str
     outside_lima: str
     unplaceable: str
+    dont_know: str
+    market_unknown: str
     broad: str = Field(description="'{place}' = what the person wrote, e.g. 'Lima Norte'")
     unknown_place: str
     header_district: str
@@ -38,6 +40,8 @@ class OrientationTexts(BaseModel):
     helplines_header: str
     helplines_footer: str
     district_display: dict[str, str] = Field(default_factory=dict)
+    address_words: dict[str, str] = Field(default_factory=dict)
+    """How directory abbreviations are shown in an address ('Sjl' -> 'SJL')."""
 
     def display(self, district: str) -> str:
         """How a district is shown to a person ('Lima' -> 'Cercado de Lima')."""

@@ -87,3 +87,39 @@ def test_feelings_are_acknowledged_with_a_defensora_and_linea_100(
     assert content.texts["feelings_answer"] in chat.text
     assert "Línea 100" in content.texts["feelings_answer"]
     assert any("defensora" in label.lower() for label in chat.labels)
+
+
+@pytest.mark.parametrize(
+    ("says", "field"),
+    [
+        ("no sé", "dont_know"),
+        ("en mi casa", "unplaceable"),
+        ("el mercado de mi barrio", "market_unknown"),
+    ],
+)
+def test_vague_places_after_the_cem_question(
+    chat: Chat, content: Content, says: str, field: str
+) -> None:
+    chat.say("hola").say("1").say(says)
+    assert chat.text == getattr(content.orientation, field)
+    assert chat.session.node == "cem_ask"
+
+
+def test_the_city_alone_asks_for_the_district(chat: Chat, content: Content) -> None:
+    chat.say("hola").say("1").say("Lima")
+    assert chat.text == content.orientation.broad.format(place="Lima")
+    chat.say("sjl")
+    assert "CEM Comisaría Bayovar" in chat.text
+
+
+def test_a_question_at_the_cem_prompt_is_answered_not_placed(chat: Chat, content: Content) -> None:
+    chat.say("hola").say("1").say("quién está detrás de esto")
+    assert content.texts["about"] in chat.text
+    assert "Ancón" not in chat.text
+
+
+def test_neighbourhood_gets_its_own_cem_first(chat: Chat) -> None:
+    chat.say("vivo en caja de agua, donde hay un cem?")
+    first = chat.text.split("\n1. ")[1].split("\n")[0]
+    assert first == "CEM Comisaría Caja De Agua"
+    assert "CEM Comisaría Bayovar" in chat.text  # all six of SJL, the far end last

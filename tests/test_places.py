@@ -197,7 +197,7 @@ def test_answer_has_contacts_hours_and_emergency(
     assert "Horario: no lo sabemos" in reply
     assert "llama antes" in reply
     assert "105" in reply and "Línea 100" in reply
-    assert "Ref.: Al Frente Del Colegio Fe Y Alegria 13" in reply
+    assert "Ref.: Al Frente del Colegio Fe y Alegria 13" in reply  # read cleanly
     assert len(reply) < 1400
     assert "*" not in reply and "<" not in reply
 
@@ -207,16 +207,98 @@ def test_known_hours_are_shown(index: PlaceIndex, texts: OrientationTexts) -> No
     assert "24 horas, 7 días a la semana" in reply
 
 
-def test_more_centres_in_district_mentioned(index: PlaceIndex, texts: OrientationTexts) -> None:
+def test_district_answer_lists_all_its_cems(index: PlaceIndex, texts: OrientationTexts) -> None:
     reply = answer_for_text("sjl", index, texts)
-    assert "Hay 6 CEM en San Juan de Lurigancho" in reply
+    sjl = index.centers_by_district["San Juan de Lurigancho"]
+    assert len(sjl) == 6
+    assert all(c.name in reply for c in sjl)
+    assert "Hay 6" not in reply  # nothing trimmed, nothing to announce
+
+
+def test_trimmed_answer_says_how_many_there_are(index: PlaceIndex, texts: OrientationTexts) -> None:
+    hits = centers_for_district(index, "San Juan de Lurigancho", most=3)
+    reply = format_centers_answer(
+        hits, texts, district="San Juan de Lurigancho", total_in_district=6
+    )
+    assert len(hits) == 3
+    assert (
+        texts.header_district_more.format(count=6, district="San Juan de Lurigancho", shown=3)
+        in reply
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("vivo en bayovar", "CEM Comisaría Bayovar"),  # north end of SJL
+        ("estoy por caja de agua", "CEM Comisaría Caja De Agua"),  # south end of SJL
+        ("en huaycan", "CEM Comisaría Huaycan"),
+        ("palacio de la juventud", "CEM Regular Los Olivos"),
+    ],
+)
+def test_neighbourhood_puts_the_nearest_cem_first(
+    index: PlaceIndex, texts: OrientationTexts, text: str, first: str
+) -> None:
+    res = resolve_district(text, index)
+    assert res.point is not None
+    hits = centers_for_district(index, res.district or "", point=res.point)
+    assert hits[0].center.name == first
+    assert answer_for_text(text, index, texts).index(first) < 200
+
+
+def test_zone_points_come_from_the_cem_they_name(index: PlaceIndex) -> None:
+    centers = {c.id: c for c in index.directory.centers}
+    points = [p for d in index.directory.districts for p in d.zone_points.values()]
+    assert len(points) >= 30
+    for point in points:
+        cem = centers[point.source.split("CEM ")[1].split()[0]]
+        assert (cem.latitude, cem.longitude) == (point.latitude, point.longitude)
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("Lima", "broad"),
+        ("no sé", "dont_know"),
+        ("ni idea", "dont_know"),
+        ("en mi casa", "unplaceable"),
+        ("el mercado de mi barrio", "market_unknown"),
+        ("Arequipa", "outside_lima"),
+    ],
+)
+def test_vague_places_get_specific_replies(
+    index: PlaceIndex, texts: OrientationTexts, text: str, field: str
+) -> None:
+    reply = answer_for_text(text, index, texts)
+    expected = getattr(texts, field)
+    assert reply == (expected.format(place=text) if field == "broad" else expected)
+
+
+def test_a_market_of_the_programme_is_a_place(index: PlaceIndex, texts: OrientationTexts) -> None:
+    assert resolve_district("mercado central", index).district == "Lima"
+    assert resolve_district("megamercado huamantanga", index).district == "Puente Piedra"
+
+
+@pytest.mark.parametrize(
+    "text", ["quién está detrás de esto", "quien esta detras", "de que trata el programa"]
+)
+def test_questions_do_not_fuzzy_match_a_place(index: PlaceIndex, text: str) -> None:
+    assert resolve_district(text, index).district is None
+
+
+def test_addresses_read_cleanly(index: PlaceIndex, texts: OrientationTexts) -> None:
+    reply = answer_for_text("bayovar", index, texts)
+    assert "Jr. Primero de Mayo S/N Cuadra 3 III Zona, Bayovar, SJL, Lima" in reply
+    assert " - " not in reply and "-Lima" not in reply
+    callao = answer_for_text("juan ingunza valdivia", index, texts)
+    assert "Callao, Callao, Callao" not in callao and "Callao - Callao" not in callao
 
 
 def test_cem_json_contract(index: PlaceIndex) -> None:
     out = cem_json("cercado de lima", index)
     assert out["district"] == "Lima"
     centers = out["centers"]
-    assert isinstance(centers, list) and len(centers) == 3
+    assert isinstance(centers, list) and len(centers) == len(index.centers_by_district["Lima"])
     assert {"name", "address", "phones", "hours", "distance_km"} <= set(centers[0])
     amb = cem_json("san juan", index)
     assert amb["district"] is None and amb["centers"] == [] and len(amb["candidates"]) == 2  # type: ignore[arg-type]

@@ -39,6 +39,13 @@ class IntentMatch:
     score: float
     district: str | None = None
     candidates: tuple[str, ...] = ()
+    keyword: float = 0.0
+    """The keywords' own score for the intent (without the learned model's opinion)."""
+
+    @property
+    def clear(self) -> bool:
+        """Keywords alone name the intent firmly: no place or guess should override it."""
+        return self.keyword >= PLACE_SCORE
 
 
 @dataclass(frozen=True)
@@ -202,9 +209,9 @@ def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
         district = place.district
         candidates = place.candidates if district is None else ()
         if found and (best in model.place_keeps or keyword >= PLACE_SCORE):
-            return IntentMatch(best, score, district, candidates)
-        return IntentMatch("find_cem", max(score, PLACE_SCORE), district, candidates)
-    return IntentMatch(best, score)
+            return IntentMatch(best, score, district, candidates, keyword)
+        return IntentMatch("find_cem", max(score, PLACE_SCORE), district, candidates, keyword)
+    return IntentMatch(best, score, keyword=keyword)
 
 
 def intent_json(text: str, matcher: IntentMatcher) -> dict[str, object]:

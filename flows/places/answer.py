@@ -6,10 +6,13 @@ import re
 from collections.abc import Sequence
 
 from flows.helplines import OrientationTexts
+from flows.places.address import readable_address
 from flows.places.centers import CenterHit, centers_for_district, nearest_centers
 from flows.places.directory import Center
 from flows.places.index import (
     BROAD,
+    DONT_KNOW,
+    MARKET,
     OUTSIDE,
     UNPLACEABLE,
     PlaceIndex,
@@ -49,9 +52,10 @@ def _center_lines(
         extras.append(f"{dist} {texts.approximate}" if hit.approximate else dist)
     title = f"{n}. {c.name}" + (f" ({', '.join(extras)})" if extras else "")
     address, reference = _split_reference(c)
-    lines = [title, address]
+    lines = [title, readable_address(address, texts.address_words)]
     if reference:
-        lines.append(texts.reference.format(reference=reference))
+        tidy = readable_address(reference, texts.address_words)
+        lines.append(texts.reference.format(reference=tidy))
     lines.append(texts.phones.format(phones=" / ".join(c.phones)))
     lines.append(texts.hours.format(hours=c.hours) if c.hours else texts.hours_unknown)
     return lines
@@ -104,7 +108,20 @@ def format_resolution_prompt(res: DistrictResolution, texts: OrientationTexts) -
         return texts.broad.format(place=res.matched or "Lima")
     if res.kind == UNPLACEABLE:
         return texts.unplaceable
+    if res.kind == DONT_KNOW:
+        return texts.dont_know
+    if res.kind == MARKET:
+        return texts.market_unknown
     return texts.unknown_place
+
+
+def district_answer(res: DistrictResolution, index: PlaceIndex, texts: OrientationTexts) -> str:
+    """The CEMs of a resolved district: all of its own (nearest to the place named first)."""
+    if res.district is None:
+        raise ValueError("district_answer needs a resolved district")
+    hits = centers_for_district(index, res.district, point=res.point)
+    total = len(index.centers_by_district[res.district])
+    return format_centers_answer(hits, texts, district=res.district, total_in_district=total)
 
 
 def answer_for_text(text: str, index: PlaceIndex, texts: OrientationTexts) -> str:
@@ -115,9 +132,7 @@ def answer_for_text(text: str, index: PlaceIndex, texts: OrientationTexts) -> st
     res = resolve_district(text, index)
     if res.district is None:
         return format_resolution_prompt(res, texts)
-    hits = centers_for_district(index, res.district)
-    total = len(index.centers_by_district[res.district])
-    return format_centers_answer(hits, texts, district=res.district, total_in_district=total)
+    return district_answer(res, index, texts)
 
 
 _COORDS = re.compile(r"^\s*(-?\d{1,2}\.\d+)\s*[,; ]\s*(-?\d{1,3}\.\d+)\s*$")
@@ -159,7 +174,7 @@ def cem_json(text: str, index: PlaceIndex) -> dict[str, object]:
         res = DistrictResolution(None, kind="location")
     else:
         res = resolve_district(text, index)
-        hits = centers_for_district(index, res.district) if res.district else []
+        hits = centers_for_district(index, res.district, point=res.point) if res.district else []
     return {
         "district": res.district,
         "centers": [center_json(h) for h in hits],

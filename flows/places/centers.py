@@ -56,19 +56,45 @@ def nearest_centers(
     return hits[: max(limit, 0)]
 
 
-def centers_for_district(index: PlaceIndex, district: str, limit: int = 3) -> list[CenterHit]:
-    """The district's own CEMs first, then the nearest others (from the district capital)."""
+MIN_SHOWN = 3
+"""A district with fewer CEMs of its own is completed with the nearest of its neighbours."""
+MAX_SHOWN = 6
+"""At most this many of a district's own CEMs (nearest first when a point is known)."""
+
+
+def centers_for_district(
+    index: PlaceIndex,
+    district: str,
+    limit: int = MIN_SHOWN,
+    *,
+    point: tuple[float, float] | None = None,
+    most: int = MAX_SHOWN,
+) -> list[CenterHit]:
+    """All the district's own CEMs (up to `most`; nearest to `point` first when one is known),
+    then the nearest others until there are `limit` (from the point, else the district capital).
+
+    A zone's point is approximate, so the district's own CEMs carry no distance.
+    """
     if district not in index.districts:
         raise KeyError(f"unknown district {district!r}")
-    own = [CenterHit(c, None) for c in index.centers_by_district[district]][:limit]
+    own_centers = index.centers_by_district[district]
+    if point is not None:
+        near = {
+            h.center.id: h
+            for h in nearest_centers(index, *point, limit=len(index.directory.centers))
+        }
+        ordered = sorted(own_centers, key=lambda c: near[c.id].distance_km or 0.0)
+        own = [CenterHit(c, None) for c in ordered]
+    else:
+        own = [CenterHit(c, None) for c in own_centers]
+    own = own[: max(most, 0)]
     if len(own) >= limit:
         return own
     d = index.districts[district]
+    origin = point or (d.capital_latitude, d.capital_longitude)
     rest = [
         h
-        for h in nearest_centers(
-            index, d.capital_latitude, d.capital_longitude, limit=len(index.directory.centers)
-        )
+        for h in nearest_centers(index, *origin, limit=len(index.directory.centers))
         if h.center.district != district
     ]
     return own + rest[: limit - len(own)]

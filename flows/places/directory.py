@@ -61,6 +61,22 @@ class Center(BaseModel):
         return self
 
 
+class Point(BaseModel):
+    """Coordinates of a zone or landmark, with where they come from (never guessed)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    latitude: float
+    longitude: float
+    source: str = Field(min_length=5)
+
+    @model_validator(mode="after")
+    def _check(self) -> Point:
+        if not _in_bounds(self.latitude, self.longitude):
+            raise ValueError(f"coordinates {self.latitude},{self.longitude} outside Lima/Callao")
+        return self
+
+
 class District(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -72,6 +88,8 @@ class District(BaseModel):
     colloquial_names: tuple[str, ...] = ()
     zones: tuple[str, ...] = ()
     extra_aliases: tuple[str, ...] = ()
+    zone_points: dict[str, Point] = Field(default_factory=dict)
+    """Coordinates of some zones (see districts.yaml for how each was derived)."""
     capital_latitude: float
     capital_longitude: float
     source: str
@@ -80,6 +98,9 @@ class District(BaseModel):
     def _check(self) -> District:
         if not _in_bounds(self.capital_latitude, self.capital_longitude):
             raise ValueError("capital coordinates outside Lima/Callao")
+        unknown = set(self.zone_points) - set(self.zones)
+        if unknown:
+            raise ValueError(f"zone_points for zones not listed in zones: {sorted(unknown)}")
         return self
 
 
@@ -91,6 +112,7 @@ class Landmark(BaseModel):
     district: str | None = None
     candidates: tuple[str, ...] = ()
     note: str = Field(min_length=3)
+    point: Point | None = None
 
     @model_validator(mode="after")
     def _check(self) -> Landmark:
@@ -120,7 +142,12 @@ class Directory(BaseModel):
     ambiguous: tuple[AmbiguousName, ...] = ()
     outside: tuple[str, ...] = ()
     unplaceable: tuple[str, ...] = ()
+    dont_know: tuple[str, ...] = ()
     broad: tuple[str, ...] = ()
+    stop_words: tuple[str, ...] = ()
+    """Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
+    market_words: tuple[str, ...] = ()
+    """Words that name a market ('mercado'): an unknown market gets its own question."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> Directory:
@@ -182,7 +209,10 @@ class Directory(BaseModel):
                 ambiguous=tuple(ambs),
                 outside=tuple(landmarks.get("outside") or ()),
                 unplaceable=tuple(landmarks.get("unplaceable") or ()),
+                dont_know=tuple(landmarks.get("dont_know") or ()),
                 broad=tuple(landmarks.get("broad") or ()),
+                stop_words=tuple(landmarks.get("stop_words") or ()),
+                market_words=tuple(landmarks.get("market_words") or ()),
             )
         except ValidationError as exc:
             raise ValueError(_first_error("cems.yaml/districts.yaml/landmarks.yaml", exc)) from exc

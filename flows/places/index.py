@@ -9,29 +9,22 @@ from dataclasses import dataclass
 
 from flows.places.directory import Center, Directory, District
 from flows.spelling import sound, sound_tokens
+from flows.text import fold
 
-EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD = (
+EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = (
     "district",
     "landmark",
     "ambiguous",
     "outside",
     "unplaceable",
     "broad",
+    "dont_know",
+    "market",
 )
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "el", "i"})
 _STREET = frozenset(
     sound(w) for w in ("avenida", "jiron", "calle", "pasaje", "cruce", "urbanizacion")
 )
-_STOP_WORDS = (
-    "de del la las los el en y o a al por para con sin que mi mis tu su un una unos unas es soy "
-    "estoy vivo esta estan cerca lejos aqui aca ahi hola gracias ayuda quiero necesito donde "
-    "centro mujer emergencia cem comisaria mercado avenida jiron calle distrito zona casa favor "
-    "porque tengo tiene hay como pero mas muy bien mal todo nada hijos hijo hija esposo pareja "
-    "senora senorita urgente ahora hoy dia noche tarde buenas buenos cercano cercana cercanos "
-    "cerquita vive viven vivimos trabajo"
-)
-_STOP = frozenset(sound(w) for w in _STOP_WORDS.split())
-"""Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
 _COMISARIA = re.compile(r"^CEM\s+Comisar[ií]a\s+(De\s+Familia\s+)?", re.IGNORECASE)
 MAX_TOKENS = 120
 """Only the first words are scanned: a district sits near the start of a real message."""
@@ -53,12 +46,21 @@ class PlaceIndex:
         self.centers_by_district: dict[str, list[Center]] = {d: [] for d in self.districts}
         for c in directory.centers:
             self.centers_by_district[c.district].append(c)
+        self.stop = frozenset(sound(w) for p in directory.stop_words for w in fold(p).split())
+        """Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
+        self.market_words = frozenset(sound_tokens(" ".join(directory.market_words)))
+        self.points: dict[str, tuple[float, float]] = {}
+        """Alias -> coordinates, for zones and landmarks that have a sourced point."""
         self.exact: dict[str, _Entry] = {}
         for d in directory.districts:
+            for zone, point in d.zone_points.items():
+                self.points[zone] = (point.latitude, point.longitude)
             names = (d.name, *d.abbreviations, *d.colloquial_names, *d.zones, *d.extra_aliases)
             for alias in names:
                 self._add(alias, _Entry(EXPLICIT, (d.name,), alias))
         for lm in directory.landmarks:
+            if lm.point is not None:
+                self.points.update({a: (lm.point.latitude, lm.point.longitude) for a in lm.aliases})
             kind, targets = (
                 (LANDMARK, (lm.district,)) if lm.district else (AMBIGUOUS, lm.candidates)
             )
@@ -71,7 +73,11 @@ class PlaceIndex:
         for amb in directory.ambiguous:  # overrides: these names are never guessed
             for key in _alias_keys(amb.alias):
                 self.exact[key] = _Entry(AMBIGUOUS, amb.candidates, amb.alias)
-        for kind, names in ((OUTSIDE, directory.outside), (UNPLACEABLE, directory.unplaceable)):
+        for kind, names in (
+            (OUTSIDE, directory.outside),
+            (UNPLACEABLE, directory.unplaceable),
+            (DONT_KNOW, directory.dont_know),
+        ):
             for alias in names:
                 for key in _alias_keys(alias):
                     self.exact.setdefault(key, _Entry(kind, (), alias))

@@ -7,12 +7,13 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from flows.places.index import (
-    _STOP,
     _STREET,
     AMBIGUOUS,
     BROAD,
+    DONT_KNOW,
     EXPLICIT,
     LANDMARK,
+    MARKET,
     MAX_TOKENS,
     OUTSIDE,
     UNPLACEABLE,
@@ -34,7 +35,10 @@ class DistrictResolution:
     matched: str | None = None
     """The alias that decided it, e.g. 'SJL', 'Jockey Plaza', 'Arequipa'."""
     kind: str = "unknown"
-    """district | landmark | ambiguous | outside | unplaceable | broad | unknown"""
+    """district | landmark | ambiguous | outside | unplaceable | dont_know | broad | market |
+    unknown ('market': a market the directory does not know)"""
+    point: tuple[float, float] | None = None
+    """Coordinates of the zone or landmark named, when known: nearest CEMs first."""
 
 
 def _cutoff(length: int) -> float:
@@ -43,6 +47,7 @@ def _cutoff(length: int) -> float:
 
 def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
     toks = [sound(t) for t in raw]
+    stop = index.stop
     hits: list[tuple[int, _Entry]] = []
     taken = [False] * len(toks)
 
@@ -65,8 +70,8 @@ def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
             continue
         for i in range(len(toks) - n + 1):  # then misspellings of n words, before shorter aliases
             seg = toks[i : i + n]
-            if any(taken[i : i + n]) or seg[-1] in _STOP or (n == 1 and seg[0] in _STOP):
-                continue
+            if any(taken[i : i + n]) or seg[-1] in stop or seg[0] in stop:
+                continue  # 'esta detras' is no misspelt 'Esteras'
             key = _join(seg)
             if len(key) < 5 or (n > 1 and any(len(t) == 1 for t in seg)):
                 continue
@@ -81,7 +86,8 @@ def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
 
 def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
     """The district a free-text message names; ambiguity comes back as candidates, never guessed."""
-    hits = _scan(tokens(text)[:MAX_TOKENS], index)
+    words = tokens(text)[:MAX_TOKENS]
+    hits = _scan(words, index)
     by_kind: dict[str, list[_Entry]] = {}
     for _, entry in hits:
         by_kind.setdefault(entry.kind, []).append(entry)
@@ -98,7 +104,12 @@ def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
                 found = narrowed or found
             label = entries[0].label
             if len(found) == 1:
-                return DistrictResolution(found[0], (found[0],), matched=label, kind=kind)
+                point = next(
+                    (index.points[e.label] for e in entries if e.label in index.points), None
+                )
+                return DistrictResolution(
+                    found[0], (found[0],), matched=label, kind=kind, point=point
+                )
             return DistrictResolution(None, tuple(found), matched=label, kind=AMBIGUOUS)
     if AMBIGUOUS in by_kind:
         sets = by_kind[AMBIGUOUS]
@@ -108,7 +119,9 @@ def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
         if len(found) == 1:
             return DistrictResolution(found[0], (found[0],), matched=sets[0].label, kind=LANDMARK)
         return DistrictResolution(None, tuple(found), matched=sets[0].label, kind=AMBIGUOUS)
-    for kind, outside in ((OUTSIDE, True), (BROAD, False), (UNPLACEABLE, True)):
+    for kind, outside in ((OUTSIDE, True), (BROAD, False), (DONT_KNOW, True), (UNPLACEABLE, True)):
         if kind in by_kind:
             return DistrictResolution(None, (), outside, by_kind[kind][0].label, kind)
+    if any(sound(t) in index.market_words for t in words):
+        return DistrictResolution(None, kind=MARKET)
     return DistrictResolution(None)
