@@ -14,6 +14,7 @@ from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecution
 from sqlmodel import select
 
 from bot.app import App, build_app
+from bot.roster import add_defensora
 from bot.scheduler import RECEIPT_TTL, build_scheduler, run_elected_scheduler, try_leadership
 from bot.store import unit_of_work
 from bot.store.models import Case, CaseEvent, InboundReceipt
@@ -63,7 +64,8 @@ async def test_one_leader_and_a_hot_standby_that_takes_over(two_workers: tuple[A
 
 @pytest.fixture
 def due_work(sqlite_url: str, clock: FakeClock, content: Content) -> Iterator[App]:
-    """An app with one reminder due, one case past its deadline and one expired receipt."""
+    """An app with one reminder due, one case past its deadline (and a coordinator to page)
+    and one expired receipt."""
     episode_day = date(2026, 6, 19)
     schedule = upcoming_schedule(content.episodes, episode_day, "18:00")
     clock.now = lima(episode_day - timedelta(days=1), 19, 1)  # just after the evening reminder
@@ -74,6 +76,7 @@ def due_work(sqlite_url: str, clock: FakeClock, content: Content) -> Iterator[Ap
     )
     old = clock.now - RECEIPT_TTL - timedelta(days=1)
     with unit_of_work(app.engine) as db:
+        add_defensora(db, app.vault, "Ana", "telegram", "5001", coordinator=True)
         db.add(
             Case(
                 channel="telegram",
