@@ -396,5 +396,5 @@ def test_telegram_set_webhook_registers_the_secret(
     hook = fake_telegram.webhook
     assert hook["url"] == "https://bot.example.org/telegram/webhook"
     assert hook["secret_token"] == SECRET
-    assert set(hook["allowed_updates"]) == {"message", "edited_message", "callback_query"}
+    assert set(hook["allowed_updates"]) == {"message", "callback_query"}  # edits: no new turn
     assert fake_telegram.token not in result.stdout + result.stderr

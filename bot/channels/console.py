@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import getpass
+import io
 import re
 import sys
 from typing import TextIO
 
 from bot.app import App
-from bot.channels.envelope import Envelope, Message, Result, render_plain
-from flows.types import Channel, Inbound, Location
+from bot.channels.envelope import Envelope, Message, Result, position, render_plain, storable_text
+from flows.types import Channel, Inbound
 
 _LOCATION = re.compile(r"^/ubicacion\s+(-?\d+(?:\.\d+)?)[,\s]+(-?\d+(?:\.\d+)?)\s*$", re.I)
 _MEDIA = re.compile(r"^/(audio|foto|sticker|documento|contacto)\s*$", re.I)
@@ -38,14 +39,23 @@ class ConsoleSender:
 
 def parse_console_line(line: str) -> Inbound:
     """Plain text, or `/ubicacion LAT LON` to share a location, or `/audio` to send media."""
+    line = storable_text(line)
     found = _LOCATION.match(line.strip())
     if found:
-        location = Location(float(found.group(1)), float(found.group(2)))
-        return Inbound(Channel.CONSOLE, location=location)
+        location = position(float(found.group(1)), float(found.group(2)))
+        if location is not None:
+            return Inbound(Channel.CONSOLE, location=location)
     media = _MEDIA.match(line.strip())
     if media:
         return Inbound(Channel.CONSOLE, media=_MEDIA_KINDS[media.group(1).lower()])
     return Inbound(Channel.CONSOLE, text=line)
+
+
+def tolerate_undecodable(stream: TextIO) -> None:
+    """Bytes that are not UTF-8 (a Latin-1 terminal, a pasted file) become U+FFFD instead of
+    ending the program with UnicodeDecodeError."""
+    if isinstance(stream, io.TextIOWrapper):
+        stream.reconfigure(errors="replace")
 
 
 def console_address() -> str:
@@ -59,6 +69,7 @@ def run_chat(app: App, stdin: TextIO, stdout: TextIO, *, interactive: bool) -> i
     """Read messages (one per line when piped), print replies; 0 at end of input."""
     dispatcher = app.dispatcher
     address = console_address()
+    tolerate_undecodable(stdin)
     if interactive:
         stdout.write(app.content.texts["console_banner"] + "\n\n")
     with asyncio.Runner() as runner:

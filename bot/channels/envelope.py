@@ -8,10 +8,29 @@ answers with a :class:`Result`.
 from __future__ import annotations
 
 import json
+import math
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
 from flows.types import Channel, Inbound, Location, Option
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def storable_text(text: str) -> str:
+    """Lone surrogates (a Telegram JSON escape, an undecodable console byte) become U+FFFD:
+    they cannot be encoded to UTF-8, so they could be neither encrypted, stored nor sent."""
+    return _SURROGATE.sub("\ufffd", text)
+
+
+def position(latitude: float, longitude: float) -> Location | None:
+    """A location on Earth, or None for NaN, infinity or out-of-range coordinates."""
+    if not (math.isfinite(latitude) and math.isfinite(longitude)):
+        return None
+    if abs(latitude) > 90 or abs(longitude) > 180:
+        return None
+    return Location(latitude, longitude)
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,7 +8,13 @@ import logging
 from telegram.error import NetworkError, RetryAfter
 
 from bot.app import App
-from bot.channels.telegram import UpdateError, callback_text, parse_update, retry_seconds
+from bot.channels.telegram import (
+    UpdateError,
+    answer_callback,
+    callback_text,
+    parse_update,
+    retry_seconds,
+)
 from bot.worker import run_worker
 
 log = logging.getLogger(__name__)
@@ -46,7 +52,7 @@ async def run_polling(app: App, limit_seconds: float | None = None, timeout: int
                     continue
                 if parsed.callback_query_id is not None:
                     ack = callback_text(parsed, app.content.cases)
-                    await bot.answer_callback_query(parsed.callback_query_id, text=ack)
+                    await answer_callback(bot, parsed.callback_query_id, ack)
                 if parsed.envelope is not None:
                     await asyncio.to_thread(app.service.handle, parsed.envelope)
         stop.set()  # the dispatcher shares the bot: let it finish before the bot closes

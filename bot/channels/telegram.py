@@ -14,9 +14,9 @@ from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
-from bot.channels.envelope import Envelope, Message, Result
+from bot.channels.envelope import Envelope, Message, Result, position, storable_text
 from flows.cases import CaseWords, callback_ack
-from flows.types import Channel, Inbound, Location
+from flows.types import Channel, Inbound
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
@@ -85,21 +85,24 @@ def _parse(update: Update) -> Parsed:
         if chat is None or chat.type != "private":
             return Parsed(None, "callback outside a private chat", query.id)
         _require_types(query.data, str | None, chat.id, int)
-        inbound = Inbound(Channel.TELEGRAM, payload=query.data or "")
+        inbound = Inbound(Channel.TELEGRAM, payload=storable_text(query.data or ""))
         return Parsed(Envelope(inbound, str(chat.id), external_id), callback_query_id=query.id)
-    message = update.message or update.edited_message
+    if update.edited_message is not None:  # an edit is not a new message: no second turn
+        return Parsed(None, "edited message")
+    message = update.message
     if message is None:
         return Parsed(None, "update kind not handled")
     if message.chat.type != "private":
         return Parsed(None, "group chat")
     _require_types(message.chat.id, int, message.message_id, int)
     _require_types(message.text, str | None, message.caption, str | None)
-    inbound = _inbound(message)
+    received = _inbound(message)
+    if received is None:  # only a forged update carries NaN or 1e999: acknowledged, dropped
+        return Parsed(None, "location is not a position on Earth")
     quoted = message.reply_to_message.text if message.reply_to_message is not None else None
     _require_types(quoted, str | None)
-    envelope = Envelope(
-        inbound, str(message.chat.id), external_id, message.message_id, (quoted or "")[:500] or None
-    )
+    quoted = storable_text(quoted or "")[:500] or None
+    envelope = Envelope(received, str(message.chat.id), external_id, message.message_id, quoted)
     return Parsed(envelope)
 
 
@@ -110,12 +113,12 @@ def _require_types(*pairs: Any) -> None:
             raise UpdateError(f"malformed update: {type(value).__name__} field")
 
 
-def _inbound(message: TgMessage) -> Inbound:
+def _inbound(message: TgMessage) -> Inbound | None:
     if message.location is not None:
-        location = Location(float(message.location.latitude), float(message.location.longitude))
-        return Inbound(Channel.TELEGRAM, location=location)
+        location = position(float(message.location.latitude), float(message.location.longitude))
+        return None if location is None else Inbound(Channel.TELEGRAM, location=location)
     media = next((kind for attr, kind in MEDIA_FIELDS.items() if getattr(message, attr)), None)
-    text = message.text or message.caption or ""
+    text = storable_text(message.text or message.caption or "")
     return Inbound(Channel.TELEGRAM, text=text, media=media if not text else None)
 
 
@@ -177,6 +180,15 @@ class TelegramSender:
             reply_markup=keyboard(message),
         )
         return Result("sent")
+
+
+async def answer_callback(bot: Bot, query_id: str, text: str | None = None) -> None:
+    """Stop the button's spinner. A stale or unknown query (after a restart, or older than
+    Telegram keeps them) is refused by Telegram: cosmetic, never a reason to fail the update."""
+    try:
+        await bot.answer_callback_query(query_id, text=text)
+    except TelegramError as exc:
+        log.info("answerCallbackQuery refused: %s", type(exc).__name__)
 
 
 def retry_seconds(value: float | timedelta) -> float:

@@ -14,11 +14,11 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
 from twilio.rest import Client
 
-from bot.channels.envelope import Envelope, Message, Result, render_plain
+from bot.channels.envelope import Envelope, Message, Result, position, render_plain
 from bot.store.engine import unit_of_work
 from bot.store.models import Outbox, OutboxStatus
 from bot.store.outbox import PRIVATE_KINDS
-from flows.types import Channel, Inbound, Location
+from flows.types import Channel, Inbound
 
 PREFIX = "whatsapp:"
 HTTP_TIMEOUT = 15.0
@@ -51,12 +51,17 @@ def parse_inbound(form: Mapping[str, str]) -> Envelope:
     sid, sender = form.get("MessageSid") or form.get("SmsMessageSid"), form.get("From", "")
     if not sid or not sender:
         raise FormError("missing MessageSid or From")
+    if not sender.startswith(PREFIX) or len(sender) == len(PREFIX):
+        # An SMS (or anything else) reaching this webhook must not pose as a WhatsApp contact.
+        raise FormError("From is not a WhatsApp address")
     address = sender.removeprefix(PREFIX)
     if form.get("Latitude") and form.get("Longitude"):
         try:
-            location = Location(float(form["Latitude"]), float(form["Longitude"]))
+            location = position(float(form["Latitude"]), float(form["Longitude"]))
         except ValueError as exc:
             raise FormError("Latitude/Longitude are not numbers") from exc
+        if location is None:
+            raise FormError("Latitude/Longitude are not a position on Earth")
         return Envelope(Inbound(Channel.WHATSAPP, location=location), address, sid)
     payload = form.get("ButtonPayload") or None
     text = form.get("Body", "")

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 import typer
 
 from bot.app import App, build_app
+from bot.channels.console import tolerate_undecodable
 from bot.channels.envelope import Sender
 from bot.content import ContentError, load_content
 from bot.logs import setup_logging
@@ -51,6 +52,7 @@ def content_or_exit() -> Content:
 
 
 def stdin_lines() -> Iterator[str]:
+    tolerate_undecodable(sys.stdin)
     for line in sys.stdin:
         yield line.rstrip("\r\n")
 

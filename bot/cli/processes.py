@@ -70,7 +70,7 @@ def telegram_set_webhook(ctx: typer.Context) -> None:
             await bot.set_webhook(
                 url,
                 secret_token=secret.get_secret_value(),
-                allowed_updates=["message", "edited_message", "callback_query"],
+                allowed_updates=["message", "callback_query"],
             )
 
     asyncio.run(register())
