@@ -58,6 +58,7 @@ def _sev(model: RiskModel, text: str) -> Severity:
         "help my husband is hitting me right now",
         "estoy embarazada y me pateo la barriga",
         "si lo denuncio me mata",
+        "me quito mi DNI",
     ],
 )
 def test_imminent(model: RiskModel, text: str) -> None:
@@ -72,7 +73,6 @@ def test_imminent(model: RiskModel, text: str) -> None:
         "ya no quiero vivir",
         "le pega a mis hijos",
         "mi ex me escribe desde otros numeros",
-        "me quito mi DNI",
         "mi hermana vive con un tipo que le pega",
         "de niña mi tio abuso de mi",
     ],

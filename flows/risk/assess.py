@@ -10,7 +10,7 @@ from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES
 from flows.risk.model import RiskModel, _CompiledRule, _Matcher
-from flows.risk.prepare import SENTENCE, prefixes, prepare
+from flows.risk.prepare import SENTENCE, Chunk, chunks, prepare
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -73,19 +73,28 @@ class _Read:
     blanked: str
     prefixes: frozenset[str]
     bounds: list[int]
+    chunks: list[Chunk]
 
 
-def _spans(matcher: _Matcher | None, text: str, prefixes: frozenset[str]) -> list[tuple[int, int]]:
-    if matcher is None or not matcher.may_match(prefixes):
+def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
+    """Where a context matcher matches, looking only in sentences holding its words."""
+    if matcher is None or not matcher.may_match(read.prefixes):
         return []
-    return [m.span() for m in matcher.pattern.finditer(text)]
+    found: list[tuple[int, int]] = []
+    for lo, hi, pre in read.chunks:
+        if matcher.may_match(pre):
+            found.extend([m.span() for m in matcher.pattern.finditer(read.blanked, lo, hi)])
+    return found
 
 
 def _found(matcher: _Matcher | None, read: _Read) -> bool:
-    return (
-        matcher is not None
-        and matcher.may_match(read.prefixes)
-        and matcher.pattern.search(read.blanked) is not None
+    if matcher is None or not matcher.may_match(read.prefixes):
+        return False
+    search = matcher.pattern.search
+    return any(
+        search(read.blanked, lo, hi) is not None
+        for lo, hi, pre in read.chunks
+        if matcher.may_match(pre)
     )
 
 
@@ -96,17 +105,23 @@ def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
 def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     """Prepare the text and blank out false friends; True when one asks for a follow-up."""
     shown, keyed = prepare(text, model)
-    pre = prefixes(keyed)
+    pre, parts = chunks(keyed)
     follow_up = False
-    blanked = keyed
+    blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
-    for i in ff_index.candidates(pre):
-        pattern = ff_index.patterns[i]
-        if pattern.search(blanked):
-            blanked = pattern.sub(lambda m: BLANK * len(m.group()), blanked)
-            follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
+    for lo, hi, chunk_pre in parts:
+        for i in ff_index.candidates(chunk_pre):
+            for m in ff_index.patterns[i].finditer(keyed, lo, hi):
+                blanks.append(m.span())
+                follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
+    blanked = keyed
+    if blanks:
+        letters = list(keyed)
+        for start, end in blanks:
+            letters[start:end] = BLANK * (end - start)
+        blanked = "".join(letters)
     bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
-    return _Read(shown, keyed, blanked, pre, bounds), follow_up
+    return _Read(shown, keyed, blanked, pre, bounds, parts), follow_up
 
 
 def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
@@ -114,12 +129,13 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
     hits: list[_Hit] = []
     rule_index = model.rule_index
     blanked = read.blanked
-    for i in rule_index.candidates(read.prefixes):
-        rule = model.rules[rule_index.owners[i]]
-        for m in rule_index.patterns[i].finditer(blanked):
-            if m.end() > m.start():
-                hits.append(_Hit(rule, m.start(), m.end()))
-    for number, start, end, parts in find_combos(model, blanked, read.prefixes, read.bounds):
+    for lo, hi, pre in read.chunks:
+        for i in rule_index.candidates(pre):
+            rule = model.rules[rule_index.owners[i]]
+            for m in rule_index.patterns[i].finditer(blanked, lo, hi):
+                if m.end() > m.start():
+                    hits.append(_Hit(rule, m.start(), m.end()))
+    for number, start, end, parts in find_combos(model, blanked, read.prefixes, read.chunks):
         hits.append(_Hit(model.rules[number], start, end, parts))
     if not hits:
         return hits
@@ -144,7 +160,7 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
             )
         ]
     if hits and _found(model.topic, read):
-        personal = _spans(model.personal, blanked, read.prefixes)
+        personal = _spans(model.personal, read)
         hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.end)]
     return hits
 
@@ -156,10 +172,10 @@ def _grade(
     severities: dict[str, Severity] = {}
     evidence: list[str] = []
     joked = False
-    blanked, pre = read.blanked, read.prefixes
-    now = _spans(model.now, blanked, pre)
-    recent = _spans(model.recent, blanked, pre)
-    past = _spans(model.past, blanked, pre)
+    blanked = read.blanked
+    now = _spans(model.now, read)
+    recent = _spans(model.recent, read)
+    past = _spans(model.past, read)
     laughing = _found(model.laughter, read)
     word_starts = [0, *(m.end() for m in _SPACE.finditer(read.keyed))]
     for hit in hits:

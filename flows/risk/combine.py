@@ -10,20 +10,24 @@ from __future__ import annotations
 from bisect import bisect_right
 from itertools import product
 
-from flows.risk.model import RiskModel
+from flows.risk.model import RiskModel, _Matcher
+from flows.risk.prepare import Chunk
 
-MAX_SPANS = 12
-"""Per concept and message: enough for long testimonies, bounded for speed."""
+MAX_SPANS = 400
+"""Per concept and message: a bound for pathological input only."""
 
 Span = tuple[int, int]
 
 
 def find_combos(
-    model: RiskModel, blanked: str, prefixes: frozenset[str], bounds: list[int]
+    model: RiskModel, blanked: str, prefixes: frozenset[str], chunks: list[Chunk]
 ) -> list[tuple[int, int, int, tuple[int, ...]]]:
-    """(rule number, start, end, start of every part) for each combination that matches."""
+    """(rule number, start, end, start of every part) for each combination that matches.
+
+    Parts are looked for sentence by sentence (``chunks``), so a group never spans two."""
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     cache: dict[int, list[Span]] = {}
+    bounds = [lo for lo, _, _ in chunks[1:]]
     concepts = model.concepts
     for combo in model.combos:
         if not all(concepts[p].may_match(prefixes) for p in combo.parts):
@@ -31,8 +35,7 @@ def find_combos(
         spans: list[list[Span]] = []
         for part in combo.parts:
             if part not in cache:
-                matches = concepts[part].pattern.finditer(blanked)
-                cache[part] = [m.span() for m, _ in zip(matches, range(MAX_SPANS), strict=False)]
+                cache[part] = _concept_spans(concepts[part], blanked, chunks)
             if not cache[part]:
                 break
             spans.append(cache[part])
@@ -45,18 +48,38 @@ def find_combos(
     return found
 
 
+def _concept_spans(concept: _Matcher, blanked: str, chunks: list[Chunk]) -> list[Span]:
+    spans: list[Span] = []
+    for lo, hi, pre in chunks:
+        if concept.may_match(pre):
+            spans.extend(m.span() for m in concept.pattern.finditer(blanked, lo, hi))
+            if len(spans) >= MAX_SPANS:
+                return spans[:MAX_SPANS]
+    return spans
+
+
 def _closest(spans: list[list[Span]], within: int, bounds: list[int]) -> tuple[Span, ...] | None:
-    """The tightest group with one span per part, inside one sentence and ``within``."""
+    """The tightest group with one span per part, inside one sentence and ``within``.
+
+    Spans of the part with the fewest matches are the pivots; the other parts only offer
+    their spans near a pivot, so long testimonies with many common words stay cheap."""
+    pivot = min(range(len(spans)), key=lambda i: len(spans[i]))
     best: tuple[Span, ...] | None = None
     best_size = within + 1
-    for group in product(*spans):
-        start = min(s for s, _ in group)
-        end = max(e for _, e in group)
-        size = end - start
-        if size >= best_size or _distinct(group) is False:
-            continue
-        if bisect_right(bounds, start) == bisect_right(bounds, end - 1):
-            best, best_size = group, size
+    for anchor in spans[pivot]:
+        lo, hi = anchor[1] - within, anchor[0] + within
+        near = [
+            [anchor] if i == pivot else [sp for sp in part if sp[0] >= lo and sp[1] <= hi]
+            for i, part in enumerate(spans)
+        ]
+        for group in product(*near):
+            start = min(group)[0]
+            end = max(e for _, e in group)
+            size = end - start
+            if size >= best_size or not _distinct(group):
+                continue
+            if bisect_right(bounds, start) == bisect_right(bounds, end - 1):
+                best, best_size = group, size
     return best
 
 

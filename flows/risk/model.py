@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import RiskLexicon, combo_parts
-from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, _regex, key
+from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, key
 from flows.text import fold
 from flows.types import Severity
 
@@ -58,7 +58,7 @@ def _index(
         for phrase in phrases:
             seq = compiler.parse(phrase)
             i = len(patterns)
-            patterns.append(re.compile(rf"(?<!\w){_regex(seq)}(?!\w)"))
+            patterns.append(re.compile(anchored(seq)))
             owner_of.append(owner)
             anchors = _anchors(seq)
             if anchors is None:
@@ -143,7 +143,7 @@ def _matcher(
     compiler: _PhraseCompiler, phrases: tuple[str, ...], regex: tuple[str, ...] = ()
 ) -> _Matcher:
     parsed = [compiler.parse(p) for p in phrases]
-    parts = [rf"(?<!\w){_regex(seq)}(?!\w)" for seq in parsed] + list(regex)
+    parts = [anchored(seq) for seq in parsed] + list(regex)
     anchors: set[str] | None = set()
     for seq in parsed:
         found = _anchors(seq)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from flows.risk.model import RiskModel
-from flows.risk.phrases import _CLITICS, key
-from flows.text import MAX_TEXT_CHARS, drop_invisible, fold
+from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS, key
+from flows.text import MAX_TEXT_CHARS, drop_invisible
 
 SENTENCE = "#"
 _SENTENCE_WORD_BARE = "0sentence0"
@@ -34,33 +35,50 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     return shown, keyed
 
 
-_ACCENTS = str.maketrans(
-    "áéíóúàèìòùäëïöüâêîôûãõñçÁÉÍÓÚÀÈÌÒÙÄËÏÖÜÂÊÎÔÛÃÕÑÇ",
-    "aeiouaeiouaeiouaeiouaoncAEIOUAEIOUAEIOUAEIOUAONC",
-)
 _NON_ASCII_SYMBOL = re.compile(r"[^\x00-\x7f\w]+")
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
-_SPACES = re.compile(r"\s+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def _fold(text: str) -> str:
-    """Same result as :func:`flows.text.fold`, with a fast path for (nearly) ASCII text."""
-    text = _NON_ASCII_SYMBOL.sub(" ", text.translate(_ACCENTS))
+    """What :func:`flows.text.fold` does to the letters that matter, in fewer passes."""
     if not text.isascii():
-        return fold(text)
-    text = _SPACES.sub(" ", _CONTROL.sub(" ", text)).lower()
-    text = _NON_WORD.sub(" ", _REPEATS.sub(r"\1", text))
-    return _SPACES.sub(" ", text).strip()
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = _NON_ASCII_SYMBOL.sub(" ", text)
+    text = _NON_WORD.sub(" ", _REPEATS.sub(r"\1", text.lower()))
+    return " ".join(text.split())
 
 
 def prefixes(keyed: str) -> frozenset[str]:
     """Starts of every word (and of words glued after a clitic: 'mequiere')."""
-    out: set[str] = set()
-    for word in set(keyed.split()):
-        out.update((word[:2], word[:3], word[:4], word[:5]))
-        if len(word) > 4 and word.startswith(_CLITICS):
-            rest = word[3:] if word.startswith("nos") else word[2:]
-            out.update((rest[:2], rest[:3], rest[:4], rest[:5]))
-    return frozenset(out)
+    words = set(keyed.split())
+    glued = [
+        w[3:] if w.startswith("nos") else w[2:]
+        for w in words
+        if len(w) > 4 and w.startswith(_CLITICS)
+    ]
+    words.update(glued)
+    return frozenset([w[:n] for w in words for n in _PREFIX_LENGTHS])
+
+
+Chunk = tuple[int, int, frozenset[str]]
+"""A sentence of the key text (start, end) with the word starts it holds."""
+LONG_TEXT = 300
+"""Longer texts are matched sentence by sentence, each phrase only where its words occur."""
+
+
+def chunks(keyed: str) -> tuple[frozenset[str], list[Chunk]]:
+    """Word starts of the whole text and the sentences to match (one when the text is short)."""
+    if len(keyed) < LONG_TEXT or SENTENCE not in keyed:
+        whole = prefixes(keyed)
+        return whole, [(0, len(keyed), whole)]
+    found: list[Chunk] = []
+    start = 0
+    while start < len(keyed):
+        end = keyed.find(SENTENCE, start)
+        end = len(keyed) if end < 0 else end
+        if end > start:
+            found.append((start, end, prefixes(keyed[start:end])))
+        start = end + 1
+    return frozenset().union(*(pre for _, _, pre in found)), found

@@ -1,0 +1,124 @@
+"""The learned second opinion: pure-Python inference from shipped weights, only ever raising
+the rules' verdict, and reproducible training (same inputs, byte-identical weights file)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from benchmarks.risk_report import DEV, load_model, load_rows
+from bot.content import ContentError, load_risk_model
+from flows.risk import Classifier, RiskModel, assess_risk, parse_classifier
+from flows.risk.classifier import features
+from flows.types import Severity
+
+CONTENT = Path(__file__).resolve().parents[1] / "content"
+
+
+@pytest.fixture(scope="module")
+def model() -> RiskModel:
+    return load_model()
+
+
+def _constant(bias: float, thresholds: tuple[float, float, float]) -> Classifier:
+    """A classifier that says the same probability for every text (bias only)."""
+    return Classifier("test", (bias, bias, bias), {}, thresholds)
+
+
+def test_shipped_weights_load_and_score_in_pure_python(model: RiskModel) -> None:
+    assert model.classifier is not None
+    assert len(model.classifier.weights) > 1000
+    risky = model.classifier.scores("me kiere matar esta noche")
+    calm = model.classifier.scores("a ke ora es el programa de radio")
+    assert risky.high > calm.high
+    assert all(0.0 <= p <= 1.0 for p in (risky.imminent, risky.high, risky.flag))
+
+
+def test_probability_is_in_the_evidence_and_json_keeps_the_contract(model: RiskModel) -> None:
+    result = assess_risk("me pego ayer", model)
+    data = result.to_json()
+    assert list(data)[:2] == ["severity", "categories"]
+    assert data["severity"] == result.severity.value
+    assert set(data["classifier"]) == {"imminent", "high", "flag"}  # type: ignore[arg-type]
+    assert any(note.startswith("classifier:") for note in result.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me dijo q me va a matar",
+        "me pego ayer",
+        "me insulta todo el tiempo",
+        "hola, a que hora es el programa?",
+        "me muero de risa jaja",
+    ],
+)
+def test_the_classifier_never_lowers_the_rules(model: RiskModel, text: str) -> None:
+    rules = assess_risk(text, model.without_classifier()).severity
+    for bias in (-30.0, 0.0, 30.0):
+        for thresholds in ((0.5, 0.5, 0.5), (1.01, 1.01, 1.01), (0.0, 0.0, 0.0)):
+            both = model.with_classifier(_constant(bias, thresholds))
+            assert assess_risk(text, both).severity.at_least(rules), (text, bias, thresholds)
+
+
+def test_a_confident_head_raises_and_a_closed_one_does_not(model: RiskModel) -> None:
+    text = "no se como decirlo pero ya no puedo mas con esto"
+    rules = model.without_classifier()
+    assert assess_risk(text, rules).severity is Severity.NONE
+    sure = model.with_classifier(_constant(30.0, (1.01, 0.5, 0.5)))
+    raised = assess_risk(text, sure)
+    assert raised.severity is Severity.HIGH
+    assert any("raised to high" in note for note in raised.evidence)
+    closed = model.with_classifier(_constant(30.0, (1.01, 1.01, 1.01)))
+    assert assess_risk(text, closed).severity is Severity.NONE
+
+
+def test_features_survive_invisible_characters_and_run_together_words(model: RiskModel) -> None:
+    from flows.risk.prepare import prepare
+
+    plain = features(prepare("me va a matar", model)[1])
+    hidden = features(prepare("me va a ma\u200btar", model)[1])
+    assert plain == hidden
+    glued = features(prepare("mevaamatar", model)[1])
+    assert {"mata", "atar"} <= glued
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("# version x\n# bias 0 0 0\n", "thresholds"),
+        ("# version x\n# bias 0 0\n# thresholds 0.5 0.5 0.5\n", "three"),
+        ("# version x\n# bias 0 0 0\n# thresholds 0.5 0.5 0.5\nfeature\t1\t2\n", "line 4"),
+    ],
+)
+def test_malformed_weights_are_refused(text: str, problem: str) -> None:
+    with pytest.raises(ValueError, match=problem):
+        parse_classifier(text)
+
+
+def test_bad_weights_file_stops_the_bot_naming_it(tmp_path: Path) -> None:
+    (tmp_path / "risk.yaml").write_text((CONTENT / "risk.yaml").read_text("utf-8"), "utf-8")
+    (tmp_path / "risk_classifier.tsv").write_text("# version x\nnot a weight line\n", "utf-8")
+    with pytest.raises(ContentError, match=r"risk_classifier\.tsv"):
+        load_risk_model(tmp_path)
+    (tmp_path / "risk_classifier.tsv").unlink()
+    assert load_risk_model(tmp_path).classifier is None
+
+
+def test_training_is_reproducible(model: RiskModel) -> None:
+    pytest.importorskip("sklearn", reason="training needs scikit-learn (python3 dev.py train-risk)")
+    from benchmarks.train_risk import train
+
+    rows = load_rows(DEV)
+    random.Random(7).shuffle(rows)
+    small = rows[:80]
+    rules = model.without_classifier()
+    first = train(small, rules, count=1)
+    second = train(list(small), rules, count=1)
+    assert first == second
+    trained = parse_classifier(first)
+    assert trained.weights
+    other = train(small[:60], rules, count=1)
+    assert other != first

@@ -1,0 +1,171 @@
+"""Risk concepts checked with wordings of our own (none copied from a labelled set).
+
+Each table exercises one concept combination of ``content/risk.yaml`` (who, act, target,
+weapon, presence, time to come, age of a child...) in other words, other orders and other
+spellings than the development sets, plus the hard negatives that share its words.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.risk_report import load_model
+from flows.risk import RiskModel, assess_risk
+from flows.types import Severity
+
+NONE, MODERATE, HIGH, IMMINENT = (
+    Severity.NONE,
+    Severity.MODERATE,
+    Severity.HIGH,
+    Severity.IMMINENT,
+)
+
+
+@pytest.fixture(scope="module")
+def rules() -> RiskModel:
+    """The shipped lexicon without the learned second opinion: these are the rules' own cases."""
+    return load_model().without_classifier()
+
+
+def _check(model: RiskModel, text: str, expected: Severity, category: str | None) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is expected, (text, result.evidence)
+    if category is not None:
+        assert category in result.categories, (text, result.categories)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # threat to life, order-free, words in between, tied to a moment to come
+        ("el dia que me encuentre sola dice que me mata", IMMINENT, "threat_to_life"),
+        ("cuando regrese de la chacra me va a terminar de matar", IMMINENT, "threat_to_life"),
+        ("matarme, eso dijo que iba a hacer mi conviviente", IMMINENT, "threat_to_life"),
+        ("tengo miedo de que un dia de estos me mate", IMMINENT, "threat_to_life"),
+        ("dice q me va a echar acido en la cara si lo dejo", IMMINENT, "threat_to_life"),
+        ("amenaza con quemar la casa con nosotros adentro", IMMINENT, "threat_to_life"),
+        ("he said he will kill me when he gets out", IMMINENT, "threat_to_life"),
+        # weapons fetched, shown, kept; emoji carry them
+        ("fue a traer el machete de la casa de su hermano", IMMINENT, "weapon_strangulation"),
+        ("tiene una escopeta guardada y hoy la saco", IMMINENT, "weapon_strangulation"),
+        ("🔫 me apunto anoche", IMMINENT, "weapon_strangulation"),
+        ("me agarro del cuello hasta que casi me desmayo", IMMINENT, "weapon_strangulation"),
+        # presence, pursuit and hiding
+        ("estoy escondida en el baño y el me esta buscando", IMMINENT, None),
+        ("ya esta subiendo las escaleras borracho, tengo miedo", IMMINENT, "physical"),
+        ("se oyen golpes y gritos donde la vecina", IMMINENT, "physical"),
+        ("he is outside the house with a knife", IMMINENT, None),
+        # confinement, keys, phone and papers taken
+        ("me dejo encerrada con candado y se fue", IMMINENT, "confinement"),
+        ("se llevo las llaves y mi celular, no puedo salir", IMMINENT, "confinement"),
+        ("la señora me retiene el pasaporte y no me paga", IMMINENT, "confinement"),
+        # children, with ages, relatives, teachers, neighbours
+        ("el abuelo manosea a mi nieta de 7", HIGH, "child_dependant"),
+        ("mi sobrino de 4 años llego con el labio sangrando de la casa del papa", IMMINENT, None),
+        ("el papa de mi hija amenaza con llevarse a la niña a Tacna", HIGH, "child_dependant"),
+        ("mi abuelito pasa el dia solo y sin comida, mi tio no lo atiende", HIGH, None),
+        # sexual violence: recent, by a stranger, intimate images
+        ("anoche me violo el esposo de mi prima", IMMINENT, "sexual"),
+        ("un desconocido me toco el trasero en el mercado", HIGH, None),
+        ("dice q va a subir el video intimo si no le doy plata", HIGH, "sexual"),
+        # stalking after separation
+        ("desde que nos separamos me espera afuera del trabajo", HIGH, "stalking_control"),
+    ],
+)
+def test_danger_concepts(rules: RiskModel, text: str, expected: Severity, category: str) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # attempt under way, something already taken, a plan with a time or means: imminent
+        ("me acabo de tomar un frasco de pastillas", IMMINENT),
+        ("esta noche me tiro del puente", IMMINENT),
+        ("tengo la soga lista, ya no aguanto", IMMINENT),
+        ("les deje una carta a mis hijos, perdonenme", IMMINENT),
+        # thoughts, wishes, a past attempt: high
+        ("a veces pienso en quitarme la vida", HIGH),
+        ("quisiera dormir y no despertar", HIGH),
+        ("el año pasado intente matarme con pastillas", HIGH),
+    ],
+)
+def test_self_harm_attempt_versus_thoughts(rules: RiskModel, text: str, expected: Severity) -> None:
+    _check(rules, text, expected, "self_harm")
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("mi marido decide que ropa me pongo y a quien puedo ver", "stalking_control"),
+        ("mi pareja me pide la clave de mi correo y se molesta si no se la doy", None),
+        ("el papa de mis hijos no da ni un sol para los utiles", "economic"),
+        ("mi esposo me dice inutil delante de la familia", "psychological"),
+        ("un señor del paradero me silba y me dice cosas de mi cuerpo", "harassment"),
+        ("no me quisieron atender en la posta por ser venezolana", "discrimination"),
+        ("no se si es violencia que mi novio me revise todo", None),
+    ],
+)
+def test_moderate_concepts(rules: RiskModel, text: str, category: str | None) -> None:
+    _check(rules, text, MODERATE, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # illness, cooking, glue, games, football, songs, small children, jokes, the news
+        "esta gripe me esta matando, no me levanto",
+        "para la parrillada vamos a matar dos pollos",
+        "se me pego la olla y se quemo el arroz",
+        "en el fulbito nos dieron una paliza 5 a 1",
+        "mi hijo de 3 le jalo el pelo a su primita por un juguete",
+        "mi jefe me va a matar si llego tarde otra vez jaja",
+        "en la novela de la noche la encierran en un sotano",
+        "compre un cuchillo nuevo para la cocina",
+        "ya llego el gas, gracias",
+        "como puedo denunciar si mi vecina no quiere?",
+        "la profe dice que la violencia no es normal, buen taller",
+        "tengo pastillas para la presion, me las tomo con el desayuno?",
+    ],
+)
+def test_hard_negatives_stay_none(rules: RiskModel, text: str) -> None:
+    _check(rules, text, NONE, None)
+
+
+def test_invisible_and_decorative_characters_do_not_hide_risk(rules: RiskModel) -> None:
+    plain = "me va a matar esta noche"
+    for hidden in (
+        "me va a ma\u200btar esta noche",
+        "me va a ma\u00adtar esta no\u2060che",
+        "me\ufeff va a matar esta noche",
+        "ｍｅ ｖａ ａ ｍａｔａｒ esta noche",
+        "𝐦𝐞 𝐯𝐚 𝐚 𝐦𝐚𝐭𝐚𝐫 esta noche",
+    ):
+        assert assess_risk(hidden, rules).severity is assess_risk(plain, rules).severity, hidden
+    assert assess_risk("🔪\ufe0f esta afuera", rules).severity is IMMINENT
+
+
+def test_long_narrative_of_past_violence_is_at_least_moderate(rules: RiskModel) -> None:
+    story = (
+        "Buenas tardes, les escribo porque escuche el programa en el mercado. "
+        "Estuve casada once años con el papa de mis hijos. Al comienzo todo era bonito, "
+        "trabajabamos juntos en la bodega y los domingos ibamos a la playa. "
+        "Despues empezo a tomar y cuando llegaba mareado me pegaba y me insultaba. "
+        "Hace cuatro años me fui a vivir con mi hermana a Chosica y el se fue a Piura. "
+        "Ya no me busca ni me llama, mis hijos estan bien en el colegio. "
+        "Solo queria saber si hay grupos de apoyo para mujeres como yo, gracias."
+    )
+    assert 400 < len(story) < 1500
+    assert assess_risk(story, rules).severity.at_least(MODERATE)
+
+
+def test_long_narrative_with_the_danger_in_the_middle(rules: RiskModel) -> None:
+    filler = "les cuento que vivimos en un cuarto alquilado y yo vendo comida en el mercado. "
+    story = filler * 6 + "Anoche me dijo que cuando salga del trabajo me va a matar. " + filler * 6
+    assert assess_risk(story, rules).severity is IMMINENT
+
+
+def test_negation_and_talk_about_violence(rules: RiskModel) -> None:
+    assert assess_risk("mi esposo nunca me ha pegado", rules).severity is NONE
+    news = "en la radio hablaron de un hombre que mato a su pareja"
+    assert assess_risk(news, rules).severity is NONE
