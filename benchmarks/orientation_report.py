@@ -21,6 +21,7 @@ from typing import Any
 import yaml
 
 from flows.places import Directory, PlaceIndex, build_place_index, resolve_district
+from flows.spelling import load_spelling
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "tests" / "data"
@@ -34,7 +35,7 @@ def load_index() -> PlaceIndex:
     directory = Directory.from_content(
         load_yaml("cems.yaml"), load_yaml("districts.yaml"), load_yaml("landmarks.yaml")
     )
-    return build_place_index(directory)
+    return build_place_index(directory, load_spelling(load_yaml("spelling.yaml")))
 
 
 def read_tsv(path: Path) -> list[tuple[str, str]]:

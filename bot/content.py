@@ -18,6 +18,7 @@ from flows.intents import LinearModel, build_intent_matcher, load_intent_model
 from flows.menus import Menus, Texts, check_menu_texts
 from flows.places import Directory, build_place_index
 from flows.risk import RiskLexicon, RiskModel, compile_lexicon, parse_classifier
+from flows.spelling import load_spelling
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 M = TypeVar("M")
@@ -129,7 +130,8 @@ def load_content(folder: Path | None = None) -> Content:
     missing = check_menu_texts(menus, texts)
     if missing:
         raise ContentError("texts.yaml: " + "; ".join(missing))
-    places = build_place_index(load_directory(folder))
+    spelling = _checked(folder / "spelling.yaml", load_spelling)
+    places = build_place_index(load_directory(folder), spelling)
     intents = _checked(folder / "intents.yaml", load_intent_model)
     return Content(
         texts=texts,

@@ -1,112 +1,72 @@
-"""Spelling normalisation on top of flows.text: SMS shorthand and a Spanish sound key.
+"""Spelling on top of flows.text: SMS shorthand and the one forgiving *key* spelling.
 
-Pure functions used by the place and intent matchers. `fold()` already removes accents, case,
-punctuation and letters repeated 3+ times; this module adds what people on cheap phones do on top:
-'sn juan', 'kiero', 'x favor', 'linea100', 'Chorrios', 'surkillo', 'vilaa'.
+Pure. The SMS dictionary is content (content/spelling.yaml, one list for the whole bot); the shell
+loads it and passes it to :class:`Spelling`. The key spelling is shared by the risk, place and
+intent matchers so that one misspelling is forgiven the same way everywhere:
+no ``h`` (except in ``ch``), ``ll`` -> ``y``, ``v`` -> ``b``, ``z`` and soft ``c`` -> ``s``,
+hard ``c``/``qu`` -> ``k``, ``y`` not before a vowel -> ``i`` ('Huaycán', 'huaican'), doubled
+letters squeezed ('Chorrillos', 'chorillos' -> 'choriyos').
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from flows.text import fold
 
+_KEY_STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"(?<!c)h(?=[a-z])"), ""),
+    (re.compile(r"qu(?=[ei])"), "k"),
+    (re.compile(r"c(?=[ei])"), "s"),
+    (re.compile(r"c(?!h)"), "k"),
+    (re.compile(r"y(?![aeiou])"), "i"),
+    (re.compile(r"([a-z])\1+"), r"\1"),
+)
+_KEY_LETTERS = str.maketrans({"v": "b", "z": "s"})
 _LETTER_DIGIT = re.compile(r"(?<=[a-z])(?=\d)|(?<=\d)(?=[a-z])")
 
-SMS: dict[str, str] = {
-    "q": "que",
-    "k": "que",
-    "ke": "que",
-    "qe": "que",
-    "xq": "porque",
-    "pq": "porque",
-    "xk": "porque",
-    "pk": "porque",
-    "porq": "porque",
-    "x": "por",
-    "d": "de",
-    "dl": "del",
-    "tb": "tambien",
-    "tmb": "tambien",
-    "porfa": "por favor",
-    "porfis": "por favor",
-    "xfa": "por favor",
-    "xfavor": "por favor",
-    "pls": "por favor",
-    "plis": "por favor",
-    "grax": "gracias",
-    "grx": "gracias",
-    "grs": "gracias",
-    "gcs": "gracias",
-    "bn": "bien",
-    "dnd": "donde",
-    "dnde": "donde",
-    "sn": "san",
-    "jn": "juan",
-    "sta": "santa",
-    "sto": "santo",
-    "av": "avenida",
-    "avda": "avenida",
-    "avd": "avenida",
-    "jr": "jiron",
-    "psje": "pasaje",
-    "pje": "pasaje",
-    "mcdo": "mercado",
-    "mdo": "mercado",
-    "urb": "urbanizacion",
-    "nro": "numero",
-    "num": "numero",
-    "nmro": "numero",
-    "tlf": "telefono",
-    "telf": "telefono",
-    "tel": "telefono",
-    "fono": "telefono",
-    "cel": "celular",
-    "msj": "mensajes",
-    "msjs": "mensajes",
-    "mjs": "mensajes",
-    "info": "informacion",
-    "hla": "hola",
-    "toy": "estoy",
-    "stoy": "estoy",
-    "tas": "estas",
-    "pa": "para",
-    "cm": "como",
-    "tmbn": "tambien",
-    "xa": "para",
-}
-"""Whole-word SMS shorthand -> the word it stands for (folded)."""
+
+def key(text: str) -> str:
+    """The forgiving spelling used for matching (input already folded)."""
+    text = text.replace("ll", "y").translate(_KEY_LETTERS)
+    for pattern, repl in _KEY_STEPS:
+        text = pattern.sub(repl, text)
+    return text
 
 
-def tokens(text: str) -> list[str]:
-    """Folded words with SMS shorthand expanded and letters split from digits ('linea100')."""
-    out: list[str] = []
-    for word in _LETTER_DIGIT.sub(" ", fold(text)).split():
-        out.extend(SMS.get(word, word).split())
-    return out
+class Spelling:
+    """SMS shorthand of content/spelling.yaml applied word by word, then the key spelling."""
+
+    def __init__(self, sms: Mapping[str, str] | None = None) -> None:
+        self.sms = {fold(k): fold(v) for k, v in (sms or {}).items() if fold(k)}
+
+    def tokens(self, text: str) -> list[str]:
+        """Folded words, SMS shorthand expanded, letters split from digits ('linea100')."""
+        words = _LETTER_DIGIT.sub(" ", fold(text)).split()
+        out: list[str] = []
+        for i, word in enumerate(words):
+            if len(word) == 1 and _initials(words, i):
+                out.append(word)  # 's m p', 'v.e.s': initials, not 'me', 'de'
+            else:
+                out.extend(self.sms.get(word, word).split())
+        return out
+
+    def keys(self, text: str) -> list[str]:
+        """The key spelling of a text's words, in order."""
+        return [k for k in (key(t) for t in self.tokens(text)) if k]
 
 
-_DOUBLE = re.compile(r"(.)\1+")
-_SOFT_C = re.compile(r"c(?=[ei])")
-_SOFT_G = re.compile(r"g(?=[ei])")
-_GU = re.compile(r"gu(?=[ei])")
-_Y_VOWEL = re.compile(r"y(?![aeiou])")
+def _initials(words: list[str], i: int) -> bool:
+    return any(0 <= j < len(words) and len(words[j]) == 1 for j in (i - 1, i + 1))
 
 
-def sound(word: str) -> str:
-    """A Spanish sound key for one folded word: spellings that sound alike get the same key.
-
-    'chorrillos' and 'chorillos' -> 'Xoriyos'; 'surquillo' and 'surkiyo' -> 'surkiyo';
-    'hola' -> 'ola'; 'vmt' -> 'bmt'. Double letters collapse ('barrancoo' -> 'baranko').
-    """
-    w = word.replace("ch", "X").replace("ll", "y").replace("qu", "k")
-    w = _GU.sub("G", w)
-    w = _SOFT_G.sub("j", w).replace("G", "g")
-    w = _SOFT_C.sub("s", w).replace("c", "k").replace("z", "s").replace("v", "b").replace("h", "")
-    w = _Y_VOWEL.sub("i", w)
-    return _DOUBLE.sub(r"\1", w)
-
-
-def sound_tokens(text: str) -> list[str]:
-    """The sound keys of a text's words, in order."""
-    return [key for key in (sound(t) for t in tokens(text)) if key]
+def load_spelling(data: Mapping[str, Any]) -> Spelling:
+    """content/spelling.yaml parsed; refuses anything but word -> word."""
+    sms = data.get("sms") or {}
+    if not isinstance(sms, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in sms.items()
+    ):
+        raise ValueError("spelling.yaml: sms must map words to words (quote 'no', 'si', 'on')")
+    return Spelling(sms)

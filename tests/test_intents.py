@@ -23,6 +23,7 @@ from flows.intents import (
 )
 from flows.intents.learned import char_wb_ngrams
 from flows.places import Directory, build_place_index
+from flows.spelling import load_spelling
 
 ROOT = Path(__file__).parents[1]
 DATA = Path(__file__).parent / "data"
@@ -37,7 +38,7 @@ def index() -> Any:
     directory = Directory.from_content(
         content("cems.yaml"), content("districts.yaml"), content("landmarks.yaml")
     )
-    return build_place_index(directory)
+    return build_place_index(directory, load_spelling(content("spelling.yaml")))
 
 
 @pytest.fixture(scope="module")

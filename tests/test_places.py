@@ -21,6 +21,7 @@ from flows.places import (
     nearest_centers,
     resolve_district,
 )
+from flows.spelling import load_spelling
 
 ROOT = Path(__file__).parents[1]
 SHARED = Path(__file__).parents[2] / "shared" / "data"
@@ -38,7 +39,8 @@ def raw() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def index(raw: dict[str, Any]) -> PlaceIndex:
     return build_place_index(
-        Directory.from_content(raw["cems"], raw["districts"], raw["landmarks"])
+        Directory.from_content(raw["cems"], raw["districts"], raw["landmarks"]),
+        load_spelling(content("spelling.yaml")),
     )
 
 

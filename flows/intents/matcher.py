@@ -1,7 +1,7 @@
-"""Keyword scoring on sound keys: typo-tolerant, SMS-aware, glued words split, places checked.
+"""Keyword scoring on the key spelling: typo-tolerant, SMS-aware, glued words split, places checked.
 
 Pure: no I/O. How a message is read:
-1. `flows.spelling.sound_tokens`: folded words, SMS shorthand expanded, a Spanish sound key each.
+1. `flows.spelling.Spelling.keys`: folded words, SMS shorthand expanded, the key spelling each.
 2. A word the vocabulary does not know is split when it is known words run together
    ('dondehayuncem'), else mapped to the nearest known word of 5+ letters ('grasias').
 3. Every term found adds to its intent: the strongest term decides, others add a quarter.
@@ -20,7 +20,7 @@ from rapidfuzz import fuzz, process
 from flows.intents.learned import LinearModel
 from flows.intents.schema import FALLBACK, WEIGHTS, IntentModel
 from flows.places import PlaceIndex, resolve_district
-from flows.spelling import sound_tokens
+from flows.spelling import Spelling
 
 MIN_SCORE = 2.0
 """Below this (only a weak word) the keywords say nothing."""
@@ -56,13 +56,13 @@ class _Term:
     weight: float
 
 
-def _compile(phrase: str) -> tuple[tuple[str, ...], ...]:
-    parts = tuple(tuple(sound_tokens(p)) for p in phrase.split(" + "))
+def _compile(phrase: str, spelling: Spelling) -> tuple[tuple[str, ...], ...]:
+    parts = tuple(tuple(spelling.keys(p)) for p in phrase.split(" + "))
     return parts if all(parts) else ()
 
 
 class IntentMatcher:
-    """Precompiled term table (sound keys), the place index and an optional learned model."""
+    """Precompiled term table (key spelling), the place index and an optional learned model."""
 
     def __init__(
         self, model: IntentModel, index: PlaceIndex, learned: LinearModel | None = None
@@ -71,11 +71,12 @@ class IntentMatcher:
         self.index = index
         self.learned = learned
         self.rank = {name: i for i, name in enumerate(model.priority)}
+        spelling = index.spelling
         table: dict[tuple[str, tuple[tuple[str, ...], ...]], float] = {}
         for name, terms in model.intents.items():
             for tier, weight in WEIGHTS.items():
                 for phrase in getattr(terms, tier):
-                    parts = _compile(phrase)  # 'hola' and 'ola' sound alike: one term
+                    parts = _compile(phrase, spelling)  # 'hola' and 'ola' sound alike: one term
                     if parts and table.get((name, parts), 0.0) < weight:
                         table[(name, parts)] = weight
         self.terms = [_Term(name, parts, w) for (name, parts), w in table.items()]
@@ -86,8 +87,8 @@ class IntentMatcher:
         vocab = {k for t in self.terms for p in t.parts for k in p}
         self.fuzzy_vocab = sorted(k for k in vocab if len(k) >= 5)
         neg = model.negation
-        self.negators = [tuple(sound_tokens(n)) for n in neg.negators] if neg else []
-        common = {k for w in model.common_words for k in sound_tokens(w)}
+        self.negators = [tuple(spelling.keys(n)) for n in neg.negators] if neg else []
+        common = {k for w in model.common_words for k in spelling.keys(w)}
         self.known = frozenset(vocab | common | {k for n in self.negators for k in n})
         emoji = sorted(model.emoji, key=len, reverse=True)
         self.emoji = re.compile("|".join(map(re.escape, emoji))) if emoji else None
@@ -108,13 +109,14 @@ class IntentMatcher:
         """The message as vocabulary keys, in order."""
         if self.emoji is not None:
             text = self.emoji.sub(lambda m: f" {self.model.emoji[m.group()]} ", text)
-        return [k for raw in sound_tokens(text)[:MAX_TOKENS] for k in self.read(raw)]
+        keys = self.index.spelling.keys(text)[:MAX_TOKENS]
+        return [k for raw in keys for k in self.read(raw)]
 
 
 def _split(word: str, vocab: frozenset[str]) -> tuple[str, ...]:
     """Fewest known pieces (2+ letters each) that spell the word; () when there are none.
 
-    A letter the sound key squeezed at a seam counts for both pieces ('de|emergencia').
+    A letter the key spelling squeezed at a seam counts for both pieces ('de|emergencia').
     """
     n = len(word)
     best: list[tuple[str, ...] | None] = [None] * (n + 1)

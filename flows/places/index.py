@@ -1,5 +1,5 @@
 """The alias index over the directory: every way of naming a district or landmark, keyed by
-sound for fuzzy matching."""
+key spelling for fuzzy matching."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flows.places.directory import Center, Directory, District
-from flows.spelling import sound, sound_tokens
+from flows.spelling import Spelling, key
 from flows.text import fold
 
 EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = (
@@ -23,7 +23,7 @@ EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = 
 )
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "el", "i"})
 _STREET = frozenset(
-    sound(w) for w in ("avenida", "jiron", "calle", "pasaje", "cruce", "urbanizacion")
+    key(w) for w in ("avenida", "jiron", "calle", "pasaje", "cruce", "urbanizacion")
 )
 _COMISARIA = re.compile(r"^CEM\s+Comisar[ií]a\s+(De\s+Familia\s+)?", re.IGNORECASE)
 MAX_TOKENS = 120
@@ -38,17 +38,18 @@ class _Entry:
 
 
 class PlaceIndex:
-    """Alias table (sound keys, spaces removed) built once from a Directory."""
+    """Alias table (key spelling, spaces removed) built once from a Directory."""
 
-    def __init__(self, directory: Directory) -> None:
+    def __init__(self, directory: Directory, spelling: Spelling | None = None) -> None:
         self.directory = directory
+        self.spelling = spelling or Spelling()
         self.districts: dict[str, District] = {d.name: d for d in directory.districts}
         self.centers_by_district: dict[str, list[Center]] = {d: [] for d in self.districts}
         for c in directory.centers:
             self.centers_by_district[c.district].append(c)
-        self.stop = frozenset(sound(w) for p in directory.stop_words for w in fold(p).split())
+        self.stop = frozenset(key(w) for p in directory.stop_words for w in fold(p).split())
         """Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
-        self.market_words = frozenset(sound_tokens(" ".join(directory.market_words)))
+        self.market_words = frozenset(self.spelling.keys(" ".join(directory.market_words)))
         self.points: dict[str, tuple[float, float]] = {}
         """Alias -> coordinates, for zones and landmarks that have a sourced point."""
         self.exact: dict[str, _Entry] = {}
@@ -68,38 +69,49 @@ class PlaceIndex:
                 self._add(alias, _Entry(kind, tuple(t for t in targets if t), alias))
         for c in directory.centers:  # 'la comisaría Laura Caller': names people know
             place = _COMISARIA.sub("", c.name).strip(" -")
-            if "Comisar" in c.name and place and not (_alias_keys(place) & self.exact.keys()):
+            if "Comisar" in c.name and place and not (self._alias_keys(place) & self.exact.keys()):
                 self._add(place, _Entry(LANDMARK, (c.district,), place))
         for amb in directory.ambiguous:  # overrides: these names are never guessed
-            for key in _alias_keys(amb.alias):
-                self.exact[key] = _Entry(AMBIGUOUS, amb.candidates, amb.alias)
+            for k in self._alias_keys(amb.alias):
+                self.exact[k] = _Entry(AMBIGUOUS, amb.candidates, amb.alias)
         for kind, names in (
             (OUTSIDE, directory.outside),
             (UNPLACEABLE, directory.unplaceable),
             (DONT_KNOW, directory.dont_know),
         ):
             for alias in names:
-                for key in _alias_keys(alias):
-                    self.exact.setdefault(key, _Entry(kind, (), alias))
+                for k in self._alias_keys(alias):
+                    self.exact.setdefault(k, _Entry(kind, (), alias))
         for alias in directory.broad:  # 'Lima' alone is the city, not the Cercado: ask
-            for key in _alias_keys(alias):
-                self.exact[key] = _Entry(BROAD, (), alias)
-        self.max_words = max(len(sound_tokens(e.label)) for e in self.exact.values())
+            for k in self._alias_keys(alias):
+                self.exact[k] = _Entry(BROAD, (), alias)
+        self.max_words = max(len(self.spelling.keys(e.label)) for e in self.exact.values())
         fuzzy_kinds = (EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE)
         self.fuzzy_keys = [
             k for k, e in self.exact.items() if e.kind in fuzzy_kinds and len(k) >= 5
         ]
 
     def _add(self, alias: str, entry: _Entry) -> None:
-        for key in _alias_keys(alias):
-            old = self.exact.get(key)
+        for k in self._alias_keys(alias):
+            old = self.exact.get(k)
             if old is None or old.districts == entry.districts:
-                self.exact[key] = old or entry
+                self.exact[k] = old or entry
             elif old.kind == EXPLICIT and entry.kind != EXPLICIT:
                 continue  # a district name beats a landmark spelled the same
             else:
                 merged = tuple(dict.fromkeys((*old.districts, *entry.districts)))
-                self.exact[key] = _Entry(AMBIGUOUS, merged, old.label)
+                self.exact[k] = _Entry(AMBIGUOUS, merged, old.label)
+
+    def _alias_keys(self, alias: str) -> set[str]:
+        """Lookup keys of an alias: as written, without inner particles, 'll' typed as 'l'."""
+        keys: set[str] = set()
+        for written in {alias, alias.lower().replace("ll", "l")}:
+            toks = self.spelling.keys(written)
+            keys.add(_join(toks))
+            inner = [t for i, t in enumerate(toks) if i == 0 or t not in _PARTICLES]
+            if len(inner) >= 2:
+                keys.add(_join(inner))
+        return {k for k in keys if k}
 
 
 _DOUBLE = re.compile(r"(.)\1+")
@@ -110,17 +122,5 @@ def _join(toks: Sequence[str]) -> str:
     return _DOUBLE.sub(r"\1", "".join(toks))
 
 
-def _alias_keys(alias: str) -> set[str]:
-    """Lookup keys of an alias: as written, without inner particles, and with 'll' typed as 'l'."""
-    keys: set[str] = set()
-    for spelling in {alias, alias.lower().replace("ll", "l")}:
-        toks = sound_tokens(spelling)
-        keys.add(_join(toks))
-        inner = [t for i, t in enumerate(toks) if i == 0 or t not in _PARTICLES]
-        if len(inner) >= 2:
-            keys.add(_join(inner))
-    return {k for k in keys if k}
-
-
-def build_place_index(directory: Directory) -> PlaceIndex:
-    return PlaceIndex(directory)
+def build_place_index(directory: Directory, spelling: Spelling | None = None) -> PlaceIndex:
+    return PlaceIndex(directory, spelling)

@@ -21,7 +21,7 @@ from flows.places.index import (
     _Entry,
     _join,
 )
-from flows.spelling import sound, tokens
+from flows.spelling import key
 from flows.text import fold
 
 
@@ -46,7 +46,7 @@ def _cutoff(length: int) -> float:
 
 
 def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
-    toks = [sound(t) for t in raw]
+    toks = [key(t) for t in raw]
     stop = index.stop
     hits: list[tuple[int, _Entry]] = []
     taken = [False] * len(toks)
@@ -72,11 +72,11 @@ def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
             seg = toks[i : i + n]
             if any(taken[i : i + n]) or seg[-1] in stop or seg[0] in stop:
                 continue  # 'esta detras' is no misspelt 'Esteras'
-            key = _join(seg)
-            if len(key) < 5 or (n > 1 and any(len(t) == 1 for t in seg)):
+            joined = _join(seg)
+            if len(joined) < 5 or (n > 1 and any(len(t) == 1 for t in seg)):
                 continue
             best = process.extractOne(
-                key, index.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_cutoff(len(key))
+                joined, index.fuzzy_keys, scorer=fuzz.ratio, score_cutoff=_cutoff(len(joined))
             )
             if best is not None:
                 claim(i, n, index.exact[best[0]])
@@ -86,7 +86,7 @@ def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
 
 def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
     """The district a free-text message names; ambiguity comes back as candidates, never guessed."""
-    words = tokens(text)[:MAX_TOKENS]
+    words = index.spelling.tokens(text)[:MAX_TOKENS]
     hits = _scan(words, index)
     by_kind: dict[str, list[_Entry]] = {}
     for _, entry in hits:
@@ -122,6 +122,6 @@ def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
     for kind, outside in ((OUTSIDE, True), (BROAD, False), (DONT_KNOW, True), (UNPLACEABLE, True)):
         if kind in by_kind:
             return DistrictResolution(None, (), outside, by_kind[kind][0].label, kind)
-    if any(sound(t) in index.market_words for t in words):
+    if any(key(t) in index.market_words for t in words):
         return DistrictResolution(None, kind=MARKET)
     return DistrictResolution(None)
