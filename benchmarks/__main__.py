@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import sys
 
-REPORTS = ("risk_report", "orientation_report", "intent_report", "pipeline", "inbound")
+REPORTS = ("risk_report", "orientation_report", "intent_report", "pipeline", "inbound", "turns")
 
 
 def main() -> int:

@@ -1,0 +1,244 @@
+"""Load, processes and timing shared by ``benchmarks.turns``: Telegram webhooks from new chats,
+timed until each chat's first reply reaches the local fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from fastapi import FastAPI, Request, Response
+from sqlalchemy import text
+
+from benchmarks.inbound import free_port
+from bot.store import make_engine
+from tests.fakes import FakeTelegram, make_message_update
+
+ROOT = Path(__file__).resolve().parents[1]
+SECRET = secrets.token_hex(16)
+BROADCAST_CAP = 300.0
+TEXTS = (  # one new chat each; ten in a cycle: 3 greetings, 2 districts, 2 CEM, 2 episode, 1 risk
+    "hola",
+    "vivo en san juan de lurigancho",
+    "donde queda el cem mas cercano a los olivos",
+    "Hola buenas tardes",
+    "cuando es el proximo programa",
+    "comas",
+    "mi pareja me pego anoche y tengo miedo de volver a la casa",
+    "necesito un cem en ate, a que hora atienden",
+    "buenas noches",
+    "a que hora pasan el parlante en el mercado",
+)
+
+
+@dataclass
+class Run:
+    """One load: when each chat's POST started, its first reply arrived, and the span."""
+
+    sent: dict[int, float]
+    replied: dict[int, float]
+    errors: int
+    seconds: float
+
+    def latencies(self) -> list[float]:
+        return sorted(self.replied[c] - t for c, t in self.sent.items() if c in self.replied)
+
+    def percentile(self, p: float) -> float:
+        values = self.latencies()
+        if not values:
+            return float("nan")
+        return values[min(len(values) - 1, round(p / 100 * (len(values) - 1)))] * 1000
+
+
+def update(update_id: int, chat_id: int) -> bytes:
+    body = make_message_update(update_id, chat_id, TEXTS[update_id % len(TEXTS)])
+    return json.dumps(body).encode()
+
+
+# -- the bare floor ------------------------------------------------------------------------
+
+
+def make_floor_app() -> FastAPI:
+    """uvicorn --factory target: one raw INSERT per webhook into FLOOR_DATABASE_URL."""
+    engine = make_engine(os.environ["FLOOR_DATABASE_URL"])
+    key = "SERIAL PRIMARY KEY" if engine.dialect.name == "postgresql" else "INTEGER PRIMARY KEY"
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"CREATE TABLE IF NOT EXISTS bench_floor (id {key}, uid BIGINT, body TEXT)")
+        )
+    app = FastAPI()
+
+    def insert(uid: int, body: str) -> None:
+        with engine.begin() as connection:
+            connection.execute(
+                text("INSERT INTO bench_floor (uid, body) VALUES (:uid, :body)"),
+                {"uid": uid, "body": body},
+            )
+
+    @app.post("/telegram/webhook")
+    async def hook(request: Request) -> Response:
+        body = await request.body()
+        await asyncio.to_thread(insert, int(json.loads(body)["update_id"]), body.decode())
+        return Response(status_code=200)
+
+    return app
+
+
+# -- load ----------------------------------------------------------------------------------
+
+
+async def _post(http: httpx.AsyncClient, url: str, body: bytes) -> bool:
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET, "Content-Type": "application/json"}
+    try:
+        return (await http.post(url, content=body, headers=headers)).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+async def burst(bases: list[str], chats: range, clients: int) -> Run:
+    """`clients` concurrent clients post one webhook per chat as fast as answered."""
+    pending = list(chats)
+    sent: dict[int, float] = {}
+    errors = 0
+
+    async def client(i: int) -> None:
+        nonlocal errors
+        url = bases[i % len(bases)] + "/telegram/webhook"
+        async with httpx.AsyncClient(timeout=60) as http:
+            while pending:
+                chat = pending.pop()
+                sent[chat] = time.monotonic()
+                errors += not await _post(http, url, update(chat, chat))
+
+    started = time.monotonic()
+    await asyncio.gather(*(client(i) for i in range(clients)))
+    return Run(sent, {}, errors, time.monotonic() - started)
+
+
+async def paced(bases: list[str], chats: range, rate: float) -> Run:
+    """Open loop: webhook i leaves at start + i/rate whatever the earlier ones are doing."""
+    sent: dict[int, float] = {}
+    errors = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=64)
+    async with httpx.AsyncClient(timeout=60, limits=limits) as http:
+
+        async def one(i: int, chat: int) -> None:
+            nonlocal errors
+            await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
+            sent[chat] = time.monotonic()
+            url = bases[i % len(bases)] + "/telegram/webhook"
+            errors += not await _post(http, url, update(chat, chat))
+
+        started = time.monotonic()
+        await asyncio.gather(*(one(i, chat) for i, chat in enumerate(chats)))
+    return Run(sent, {}, errors, time.monotonic() - started)
+
+
+def first_replies(telegram: FakeTelegram, run: Run, timeout: float) -> Run:
+    """Wait until every chat of `run` got a reply at the fake; fill in when the first came."""
+    deadline = time.monotonic() + timeout
+    while True:
+        replied: dict[int, float] = {}
+        for call in telegram.sent:
+            if call.method.lower() == "sendmessage":
+                chat = int(call.chat_id)
+                if chat in run.sent and chat not in replied:
+                    replied[chat] = call.at
+        if len(replied) == len(run.sent) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    start = min(run.sent.values(), default=0.0)
+    span = max(replied.values(), default=start) - start
+    return Run(run.sent, replied, run.errors, span)
+
+
+def rss_mib(pid: int) -> tuple[int, int]:
+    """(VmRSS, VmHWM) of a process in MiB: now and its peak."""
+    fields = dict(
+        line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+    )
+    return int(fields["VmRSS"].split()[0]) // 1024, int(fields["VmHWM"].split()[0]) // 1024
+
+
+# -- processes -----------------------------------------------------------------------------
+
+
+@dataclass
+class Server:
+    base: str
+    proc: subprocess.Popen[bytes]
+
+
+@contextmanager
+def running(argv: list[str], env: dict[str, str], log: Path, port: int | None) -> Iterator[Server]:
+    """`python -m <argv>` until the block ends; with a port, ready once it answers HTTP."""
+    base = f"http://127.0.0.1:{port}"
+    with log.open("ab") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "-m", *argv], env=env, cwd=log.parent, stdout=out, stderr=out
+        )
+        try:
+            deadline = time.monotonic() + 60
+            while port is not None:
+                if proc.poll() is not None:
+                    raise RuntimeError(f"{argv[:3]} exited:\n{log.read_text()[-2000:]}")
+                try:  # any answer means it is up (the floor has no /healthz: 404)
+                    httpx.get(base + "/healthz", timeout=1)
+                    break
+                except httpx.TransportError:
+                    if time.monotonic() > deadline:
+                        raise RuntimeError("server did not start within 60 s") from None
+                    time.sleep(0.1)
+            yield Server(base, proc)
+        finally:
+            proc.send_signal(signal.SIGINT)  # uvicorn and the worker stop cleanly
+            try:
+                proc.wait(15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(10)
+
+
+def serve(env: dict[str, str], log: Path, *, worker: bool = True) -> AbstractContextManager[Server]:
+    port = free_port()
+    argv = ["bot", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    return running(argv + ([] if worker else ["--no-worker"]), env, log, port)
+
+
+def floor(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
+    port = free_port()
+    argv = ["uvicorn", "--factory", "benchmarks.load:make_floor_app", "--host", "127.0.0.1"]
+    argv += ["--port", str(port), "--log-level", "warning", "--no-access-log"]
+    return running(argv, {**env, "FLOOR_DATABASE_URL": env["DATABASE_URL"]}, log, port)
+
+
+def environment(database_url: str, telegram: FakeTelegram, rate: float) -> dict[str, str]:
+    from cryptography.fernet import Fernet
+
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("TELEGRAM_", "TWILIO_", "WHATSAPP_", "DATABASE_URL", "DATA_KEY"))
+    }
+    env.update(
+        PYTHONPATH=str(ROOT),
+        PTB_TIMEDELTA="true",
+        LOG_LEVEL="WARNING",
+        DATABASE_URL=database_url,
+        DATA_KEY=Fernet.generate_key().decode(),
+        TELEGRAM_BOT_TOKEN=telegram.token,
+        TELEGRAM_API_BASE_URL=telegram.base_url,
+        TELEGRAM_WEBHOOK_SECRET=SECRET,
+        TELEGRAM_RATE_PER_SECOND=str(rate),
+    )
+    return env

@@ -1,0 +1,242 @@
+"""Replies in a burst, end to end: ``python -m benchmarks.turns`` (issue 17).
+
+`defensoras serve` runs as a subprocess (SQLite all-in-one; PostgreSQL as 2 `serve --no-worker`
++ 2 `worker`) against the local fake Telegram Bot API, caps raised so sending is not the limit.
+New chats post Telegram webhooks with a realistic mix (greeting, district, free-text CEM
+question, episode question, a risk message); a turn counts when its chat's first reply reaches
+the fake. Prints, in one run:
+
+- burst: N webhooks from N new chats by 16 concurrent clients, timed until every first reply;
+- paced: webhooks at 50 msg/s, POST -> first reply p50/p99;
+- ingest: `serve --no-worker` (verify + queue) beside a bare FastAPI endpoint doing one raw
+  INSERT on the same database, and the ratio;
+- broadcast: subscribers at a 300/s Telegram cap, the share of the cap held (and replies
+  to new chats meanwhile);
+- RSS of `serve` after the load (and its peak).
+
+Figures, not pass/fail. ``--quick`` is a smoke run with few messages.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from argparse import Namespace
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+
+from benchmarks.inbound import postgres_database
+from benchmarks.load import (
+    BROADCAST_CAP,
+    FakeTelegram,
+    Run,
+    burst,
+    environment,
+    first_replies,
+    floor,
+    paced,
+    rss_mib,
+    running,
+    serve,
+)
+
+# -- phases --------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    label: str
+    burst: Run | None = None
+    paced: Run | None = None
+    ingest: float = float("nan")
+    floor: float = float("nan")
+    rss: tuple[int, int] = (0, 0)
+
+
+def turns(fig: Figures, bases: list[str], telegram: FakeTelegram, args: Namespace) -> None:
+    """Warm up, then the burst and the paced run against servers already running."""
+    first_replies(telegram, asyncio.run(burst(bases, range(1, 1 + args.warmup), 4)), 60)
+    chats = range(2_000_000, 2_000_000 + args.count)
+    fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), 600)
+    chats = range(3_000_000, 3_000_000 + args.paced)
+    fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), 600)
+
+
+def ingest_rate(fig: Figures, env: dict[str, str], workdir: Path, args: Namespace) -> None:
+    """`serve --no-worker` alone (the queue grows), then the bare INSERT on the same database."""
+    for name, server in (
+        ("ingest", serve(env, workdir / "web.log", worker=False)),
+        ("floor", floor(env, workdir / "floor.log")),
+    ):
+        offset = 4_000_000 if name == "ingest" else 5_000_000
+        with server as running_server:
+            asyncio.run(burst([running_server.base], range(offset, offset + args.warmup), 4))
+            chats = range(offset + args.warmup, offset + args.warmup + args.ingest)
+            run = asyncio.run(burst([running_server.base], chats, args.clients))
+        setattr(fig, name, (len(run.sent) - run.errors) / run.seconds)
+
+
+def sqlite(workdir: Path, args: Namespace) -> Figures:
+    fig = Figures("SQLite, serve all-in-one")
+    with FakeTelegram() as telegram:
+        env = environment(f"sqlite:///{workdir / 'turns.db'}", telegram, 100_000)
+        with serve(env, workdir / "serve.log") as server:
+            turns(fig, [server.base], telegram, args)
+            fig.rss = rss_mib(server.proc.pid)
+        ingest_rate(fig, env, workdir, args)
+    return fig
+
+
+def postgresql(url: str, workdir: Path, args: Namespace) -> Figures:
+    fig = Figures("PostgreSQL, 2 web + 2 workers")
+    with FakeTelegram() as telegram:
+        env = environment(url, telegram, 100_000)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "db", "upgrade"],
+            env=env,
+            cwd=workdir,
+            check=True,
+            capture_output=True,
+        )
+        with ExitStack() as stack:
+            webs = [
+                stack.enter_context(serve(env, workdir / "pg-web.log", worker=False))
+                for _ in range(2)
+            ]
+            for _ in range(2):
+                stack.enter_context(
+                    running(["bot", "worker"], env, workdir / "pg-worker.log", None)
+                )
+            turns(fig, [w.base for w in webs], telegram, args)
+        ingest_rate(fig, env, workdir, args)
+    return fig
+
+
+@dataclass
+class Held:
+    sent: int
+    share: float  # of the cap, steady (after the first second's burst allowance)
+    replies: Run
+
+
+def broadcast(workdir: Path, args: Namespace) -> Held:
+    """A broadcast at a 300/s Telegram cap through `serve`, with new chats writing meanwhile."""
+    from bot.app import build_app
+    from bot.broadcast import create_broadcast
+    from bot.settings import Settings
+    from tests.factories import subscribe_many
+
+    with FakeTelegram() as telegram:
+        env = environment(f"sqlite:///{workdir / 'broadcast.db'}", telegram, BROADCAST_CAP)
+        settings = Settings(
+            _env_file=None, database_url=env["DATABASE_URL"], data_key=env["DATA_KEY"]
+        )  # type: ignore[call-arg]
+        app = build_app(settings)
+        people = {int(address) for _, address in subscribe_many(app, args.subscribers, 0, 9)}
+        with serve(env, workdir / "broadcast-serve.log") as server:
+            first_replies(
+                telegram, asyncio.run(burst([server.base], range(1, 1 + args.warmup), 4)), 60
+            )
+            create_broadcast(
+                app.engine,
+                key="bench",
+                text="Mañana nuevo programa 📻",
+                kind="broadcast",
+                now=app.clock(),
+            )
+            seconds = args.subscribers / BROADCAST_CAP
+            chats = range(6_000_000, 6_000_000 + max(1, int(seconds * 10)))
+            replies = first_replies(telegram, asyncio.run(paced([server.base], chats, 10)), 120)
+            deadline = time.monotonic() + seconds * 4 + 30
+            while time.monotonic() < deadline:
+                arrivals = sorted(
+                    c.at
+                    for c in telegram.sent
+                    if c.method.lower() == "sendmessage" and int(c.chat_id) in people
+                )
+                if len(arrivals) >= len(people):
+                    break
+                time.sleep(0.2)
+        app.engine.dispose()
+    steady = [at for at in arrivals if at > arrivals[0] + 1] if arrivals else []
+    span = steady[-1] - arrivals[0] - 1 if steady else 0
+    share = len(steady) / span / BROADCAST_CAP if span > 0 else float("nan")
+    return Held(len(arrivals), share, replies)
+
+
+# -- report --------------------------------------------------------------------------------
+
+
+def report(figures: list[Figures], held: Held | None, args: Namespace) -> None:
+    columns = ("turns/s", "p50 ms", "p99 ms", "ingest/s", "floor/s", "ratio")
+    print("\n" + " " * 32 + "".join(f"{c:>9}" for c in columns))
+    for fig in figures:
+        b, p = fig.burst, fig.paced
+        assert b is not None and p is not None
+        rate = len(b.replied) / b.seconds if b.seconds else float("nan")
+        ratio = fig.ingest / fig.floor if fig.floor else float("nan")
+        print(
+            f"{fig.label:<32}{rate:>9.1f}{p.percentile(50):>9.0f}{p.percentile(99):>9.0f}"
+            f"{fig.ingest:>9.0f}{fig.floor:>9.0f}{ratio:>9.2f}"
+        )
+        missing = len(b.sent) - len(b.replied) + len(p.sent) - len(p.replied)
+        if b.errors or p.errors or missing:
+            print(
+                f"{'':<4}errors: {b.errors + p.errors} POSTs failed, {missing} chats got no reply"
+            )
+    for fig in figures:
+        if fig.rss[0]:
+            now, peak = fig.rss
+            print(f"RSS of serve ({fig.label}) after the load: {now} MiB (peak {peak} MiB)")
+    if held is not None:
+        r = held.replies
+        print(
+            f"broadcast to {args.subscribers} at {BROADCAST_CAP:g}/s: {held.sent} sent, held "
+            f"{held.share:.0%} of the cap; meanwhile {len(r.sent)} new chats at 10/s: first reply "
+            f"p50 {r.percentile(50):.0f} ms, p99 {r.percentile(99):.0f} ms"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--count", type=int, default=1000, help="burst: webhooks from new chats")
+    parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--paced", type=int, default=500, help="webhooks in the paced run")
+    parser.add_argument("--rate", type=float, default=50.0, help="paced run, messages a second")
+    parser.add_argument("--ingest", type=int, default=2000, help="webhooks in the ingest runs")
+    parser.add_argument("--subscribers", type=int, default=3000)
+    parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-broadcast", action="store_true")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: few messages")
+    args = parser.parse_args(argv)
+    if args.quick:
+        args.count, args.paced, args.ingest, args.subscribers, args.warmup = 30, 20, 30, 300, 5
+    print(
+        f"{args.count} webhooks from new chats by {args.clients} clients; paced {args.paced} at "
+        f"{args.rate:g}/s; ingest {args.ingest}; {os.cpu_count()} CPUs shared by client, "
+        "servers and fakes"
+    )
+    figures: list[Figures] = []
+    held = None
+    with tempfile.TemporaryDirectory(prefix="defensoras-turns-") as tmp:
+        workdir = Path(tmp)
+        figures.append(sqlite(workdir, args))
+        if not args.no_postgres:
+            with postgres_database() as url:
+                if url is not None:
+                    figures.append(postgresql(url, workdir, args))
+        if not args.no_broadcast:
+            held = broadcast(workdir, args)
+    report(figures, held, args)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
