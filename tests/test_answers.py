@@ -79,7 +79,7 @@ def test_markets_answer_names_a_date_only_when_the_schedule_has_one(content: Con
     assert content.texts["venues_no_date"] in after
 
 
-@pytest.mark.parametrize("says", ["me siento muy sola", "nadie me cree", "estoy agotada"])
+@pytest.mark.parametrize("says", ["me siento muy sola", "estoy triste", "estoy agotada"])
 def test_feelings_are_acknowledged_with_a_defensora_and_linea_100(
     chat: Chat, content: Content, says: str
 ) -> None:
