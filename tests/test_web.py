@@ -237,6 +237,28 @@ async def test_telegram_callback_query_is_answered_and_processed(
         await bot.shutdown()
 
 
+async def test_a_defensoras_button_press_is_answered_in_words(
+    client: httpx.AsyncClient, web_app: App, fake_telegram: FakeTelegram
+) -> None:
+    from bot.roster import add_defensora
+    from flows.cases import callback_ack
+
+    bot = make_bot(fake_telegram.token, fake_telegram.base_url)
+    await bot.initialize()
+    web_app.telegram_bot = bot
+    with unit_of_work(web_app.engine) as db:
+        add_defensora(db, web_app.vault, "Ana", "telegram", "4246", coordinator=False)
+    try:
+        response = await post_telegram(client, make_callback_update(22, 4246, "/casos", 98))
+        assert response.status_code == 200
+        await fake_telegram.wait_for_async(lambda: fake_telegram.calls_of("answerCallbackQuery"))
+        [answer] = fake_telegram.calls_of("answerCallbackQuery")
+        assert answer.params["text"] == callback_ack(web_app.content.cases, "/casos")
+        assert outbox(web_app)[-1].text == web_app.content.cases["no_cases"]
+    finally:
+        await bot.shutdown()
+
+
 MALFORMED_UPDATES = [
     (b"{not json", 400),
     (b"\xff\xfe\xfa", 400),
