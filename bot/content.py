@@ -18,7 +18,7 @@ from flows.intents import LinearModel, build_intent_matcher, load_intent_model
 from flows.menus import Menus, Texts, check_menu_texts
 from flows.places import Directory, build_place_index
 from flows.risk import RiskLexicon, RiskModel, compile_lexicon, parse_classifier
-from flows.spelling import load_spelling
+from flows.spelling import Spelling, load_spelling
 
 DEFAULT_CONTENT_DIR = Path(__file__).resolve().parent.parent / "content"
 M = TypeVar("M")
@@ -99,9 +99,14 @@ RISK_CLASSIFIER = "risk_classifier.tsv"
 """Weights of the learned second opinion (``python3 dev.py train-risk`` writes them)."""
 
 
-def load_risk_model(folder: Path) -> RiskModel:
-    """The risk lexicon compiled, with the learned second opinion when its weights ship."""
+def load_risk_model(folder: Path, spelling: Spelling | None = None) -> RiskModel:
+    """The risk lexicon compiled with the bot's one SMS dictionary (content/spelling.yaml), and
+    the learned second opinion when its weights ship."""
     lexicon = _validate(folder / "risk.yaml", TypeAdapter(RiskLexicon))
+    if spelling is None and (folder / "spelling.yaml").exists():
+        spelling = _checked(folder / "spelling.yaml", load_spelling)
+    if spelling is not None:
+        lexicon = lexicon.model_copy(update={"spelling": {**spelling.sms, **lexicon.spelling}})
     weights = folder / RISK_CLASSIFIER
     classifier = None
     if weights.exists():
@@ -136,7 +141,7 @@ def load_content(folder: Path | None = None) -> Content:
     return Content(
         texts=texts,
         menus=menus,
-        risk=load_risk_model(folder),
+        risk=load_risk_model(folder, spelling),
         places=places,
         orientation=_checked(folder / "orientation.yaml", load_texts),
         intents=build_intent_matcher(

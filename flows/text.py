@@ -18,8 +18,10 @@ _INVISIBLE = re.compile(
 variation selectors and fillers. They are removed, not replaced by a space: phones and
 copy-pastes put them inside words ("fo<ZWSP>tos")."""
 _REPEATS = re.compile(r"(\w)\1{2,}")
-_NON_WORD = re.compile(r"[^\w\s]+")
+_NON_WORD = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
+_NON_ASCII_SYMBOL = re.compile(r"[^\x00-\x7f\w]+")
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def drop_invisible(text: str) -> str:
@@ -44,12 +46,15 @@ def strip_accents(text: str) -> str:
 def fold(text: str) -> str:
     """Lower-case, accent-free, punctuation-free, letters repeated 3+ times squeezed to one.
 
-    'AYUDAAAA!!' -> 'ayuda'; 'San Juan de Lurigancho' -> 'san juan de lurigancho'.
+    'AYUDAAAA!!' -> 'ayuda'; 'San Juan de Lurigancho' -> 'san juan de lurigancho'. The one fold
+    of the bot (risk, places, intents, menus); few passes, since it runs on every message.
     """
-    text = strip_accents(clean(text)).lower()
-    text = _REPEATS.sub(r"\1", text)
-    text = _NON_WORD.sub(" ", text.replace("_", " "))
-    return _SPACES.sub(" ", text).strip()
+    text = drop_invisible(text[:MAX_TEXT_CHARS])
+    if not text.isascii():
+        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
+        text = _NON_ASCII_SYMBOL.sub(" ", text)
+    text = _NON_WORD.sub(" ", _REPEATS.sub(r"\1", text.lower()))
+    return " ".join(text.split())
 
 
 def menu_number(text: str) -> int | None:

@@ -26,10 +26,10 @@ NONE, MODERATE, HIGH, IMMINENT = (
 
 
 def _raw() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(
-        Path(__file__).parents[1].joinpath("content/risk.yaml").read_text("utf-8")
-    )
-    return data
+    content = Path(__file__).parents[1] / "content"
+    data: dict[str, Any] = yaml.safe_load(content.joinpath("risk.yaml").read_text("utf-8"))
+    sms = yaml.safe_load(content.joinpath("spelling.yaml").read_text("utf-8"))["sms"]
+    return {**data, "spelling": sms}  # the bot's one SMS dictionary, as bot/content.py gives it
 
 
 @pytest.fixture(scope="module")

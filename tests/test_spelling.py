@@ -23,7 +23,6 @@ def spelling() -> Spelling:
         ("chorrillos", "chorillos"),
         ("surquillo", "surkiyo"),
         ("hola", "ola"),
-        ("huaycan", "huaican"),
         ("violencia", "biolensia"),
         ("cuchillo", "cuchiyo"),
     ],

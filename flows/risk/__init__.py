@@ -34,8 +34,8 @@ from flows.risk.assess import (
 from flows.risk.classifier import Classifier, Scores, parse_classifier
 from flows.risk.lexicon import CATEGORIES, Category, Context, FalseFriend, RiskLexicon, Rule
 from flows.risk.model import RiskModel, compile_lexicon
-from flows.risk.phrases import key
 from flows.risk.prepare import SENTENCE
+from flows.spelling import key
 
 __all__ = [
     "BLANK",

@@ -8,7 +8,8 @@ from dataclasses import dataclass
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import RiskLexicon, combo_parts
-from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, key
+from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored
+from flows.spelling import key
 from flows.text import fold
 from flows.types import Severity
 

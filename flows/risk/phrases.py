@@ -6,25 +6,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from flows.spelling import key
 from flows.text import strip_accents
 
-_KEY_STEPS: tuple[tuple[re.Pattern[str], str], ...] = (
-    (re.compile(r"(?<!c)h(?=[a-z])"), ""),
-    (re.compile(r"qu(?=[ei])"), "k"),
-    (re.compile(r"c(?=[ei])"), "s"),
-    (re.compile(r"c(?!h)"), "k"),
-    (re.compile(r"([a-z])\1+"), r"\1"),
-)
-_KEY_LETTERS = str.maketrans({"v": "b", "z": "s"})
 _TOKEN = re.compile(r"\.\.\.|\{[a-z_]+\}|[()\[\]|]|[a-z0-9]+\*?")
-
-
-def key(text: str) -> str:
-    """The forgiving spelling used for matching (input already folded)."""
-    text = text.replace("ll", "y").translate(_KEY_LETTERS)
-    for pattern, repl in _KEY_STEPS:
-        text = pattern.sub(repl, text)
-    return text
 
 
 # Phrase language -> regular expression over key spelling, plus anchor words for a prefilter

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
 from flows.risk.model import RiskModel
-from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS, key
-from flows.text import MAX_TEXT_CHARS, drop_invisible
+from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
+from flows.spelling import key
+from flows.text import MAX_TEXT_CHARS, drop_invisible, fold
 
 SENTENCE = "#"
 _SENTENCE_WORD_BARE = "0sentence0"
@@ -26,28 +26,13 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     if model.emoji is not None:
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
-    folded = _fold(_SENTENCES.sub(_SENTENCE_WORD, text))
+    folded = fold(_SENTENCES.sub(_SENTENCE_WORD, text))
     if _SENTENCE_WORD_BARE in folded:
         folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
     shown = folded.split()
     spelling = model.spelling
     keyed = key(" ".join([spelling.get(w, w) for w in shown]))
     return shown, keyed
-
-
-_NON_ASCII_SYMBOL = re.compile(r"[^\x00-\x7f\w]+")
-_REPEATS = re.compile(r"(\w)\1{2,}")
-_NON_WORD = re.compile(r"[^\w\s]+|_")
-_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
-
-
-def _fold(text: str) -> str:
-    """What :func:`flows.text.fold` does to the letters that matter, in fewer passes."""
-    if not text.isascii():
-        text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
-        text = _NON_ASCII_SYMBOL.sub(" ", text)
-    text = _NON_WORD.sub(" ", _REPEATS.sub(r"\1", text.lower()))
-    return " ".join(text.split())
 
 
 def prefixes(keyed: str) -> frozenset[str]:
