@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from benchmarks.risk_report import DEV, DEV2, HELDOUT, Row, load_rows
+from benchmarks.risk_report import DEVELOPMENT, Row, load_rows
 from bot.content import DEFAULT_CONTENT_DIR, RISK_CLASSIFIER, load_risk_model
 from flows.risk import RiskModel, assess_risk
 from flows.risk.classifier import HEADS, features
@@ -332,7 +332,7 @@ def choose_thresholds(
 
 def development_rows() -> list[Row]:
     """The development sets (the blind ones are refused even if named here by mistake)."""
-    paths = [p for p in (DEV, HELDOUT, DEV2) if p.exists()]
+    paths = [p for paths in DEVELOPMENT.values() for p in paths if p.exists()]
     for path in paths:
         if "blind" in path.name or "final" in path.name:
             raise SystemExit(f"{path.name} is a blind set: never train on it")

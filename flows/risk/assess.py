@@ -135,7 +135,7 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
             for m in rule_index.patterns[i].finditer(blanked, lo, hi):
                 if m.end() > m.start():
                     hits.append(_Hit(rule, m.start(), m.end()))
-    for number, start, end, parts in find_combos(model, blanked, read.prefixes, read.chunks):
+    for number, start, end, parts in find_combos(model, blanked, read.chunks):
         hits.append(_Hit(model.rules[number], start, end, parts))
     if not hits:
         return hits

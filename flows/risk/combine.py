@@ -7,10 +7,11 @@ spanning at most ``within`` characters of the key text.
 
 from __future__ import annotations
 
+import re
 from bisect import bisect_right
 from itertools import product
 
-from flows.risk.model import RiskModel, _Matcher
+from flows.risk.model import RiskModel
 from flows.risk.prepare import Chunk
 
 MAX_SPANS = 400
@@ -20,39 +21,50 @@ Span = tuple[int, int]
 
 
 def find_combos(
-    model: RiskModel, blanked: str, prefixes: frozenset[str], chunks: list[Chunk]
+    model: RiskModel, blanked: str, chunks: list[Chunk]
 ) -> list[tuple[int, int, int, tuple[int, ...]]]:
     """(rule number, start, end, start of every part) for each combination that matches.
 
-    Parts are looked for sentence by sentence (``chunks``), so a group never spans two."""
+    Parts are looked for sentence by sentence (``chunks``), only in sentences holding their
+    words, so a group never spans two sentences."""
+    index = model.concepts
+    if index is None:
+        return []
+    per_chunk = [index.candidate_set(pre) for _, _, pre in chunks]
+    possible = set().union(*per_chunk)
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     cache: dict[int, list[Span]] = {}
     bounds = [lo for lo, _, _ in chunks[1:]]
-    concepts = model.concepts
     for combo in model.combos:
-        if not all(concepts[p].may_match(prefixes) for p in combo.parts):
+        if not possible.issuperset(combo.parts):
             continue
         spans: list[list[Span]] = []
         for part in combo.parts:
             if part not in cache:
-                cache[part] = _concept_spans(concepts[part], blanked, chunks)
+                cache[part] = _concept_spans(index.patterns[part], part, blanked, chunks, per_chunk)
             if not cache[part]:
                 break
             spans.append(cache[part])
         else:
             group = _closest(spans, combo.within, bounds)
             if group is not None:
-                start = min(s for s, _ in group)
+                start = min(group)[0]
                 end = max(e for _, e in group)
                 found.append((combo.rule, start, end, tuple(s for s, _ in group)))
     return found
 
 
-def _concept_spans(concept: _Matcher, blanked: str, chunks: list[Chunk]) -> list[Span]:
+def _concept_spans(
+    pattern: re.Pattern[str],
+    part: int,
+    blanked: str,
+    chunks: list[Chunk],
+    per_chunk: list[set[int]],
+) -> list[Span]:
     spans: list[Span] = []
-    for lo, hi, pre in chunks:
-        if concept.may_match(pre):
-            spans.extend(m.span() for m in concept.pattern.finditer(blanked, lo, hi))
+    for (lo, hi, _), possible in zip(chunks, per_chunk, strict=True):
+        if part in possible:
+            spans.extend([m.span() for m in pattern.finditer(blanked, lo, hi)])
             if len(spans) >= MAX_SPANS:
                 return spans[:MAX_SPANS]
     return spans

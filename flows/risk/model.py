@@ -41,11 +41,15 @@ class _Index:
     by_anchor: dict[str, tuple[int, ...]]
 
     def candidates(self, prefixes: frozenset[str]) -> list[int]:
+        return sorted(self.candidate_set(prefixes))
+
+    def candidate_set(self, prefixes: frozenset[str]) -> set[int]:
+        """Patterns whose anchor words occur (in no particular order)."""
         found = set(self.always)
         by_anchor = self.by_anchor
         for anchor in by_anchor.keys() & prefixes:
             found.update(by_anchor[anchor])
-        return sorted(found)
+        return found
 
 
 def _index(
@@ -126,7 +130,8 @@ class RiskModel:
     presence: _Matcher | None
     follow_up: _Matcher | None
     cry_max_words: int
-    concepts: tuple[_Matcher, ...] = ()
+    concepts: _Index | None = None
+    """Every distinct part of the ``together`` rules, pattern i being concept i."""
     combos: tuple[_Combo, ...] = ()
     classifier: Classifier | None = None
     """The learned second opinion (may raise a verdict, never lowers it)."""
@@ -164,23 +169,18 @@ def _optional(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> _Matcher |
     return _matcher(compiler, phrases) if phrases else None
 
 
-def _combos(
-    compiler: _PhraseCompiler, lexicon: RiskLexicon
-) -> tuple[tuple[_Matcher, ...], tuple[_Combo, ...]]:
+def _combos(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_Index, tuple[_Combo, ...]]:
     """Every distinct concept phrase compiled once; combos point at them by index."""
     concept_ids: dict[str, int] = {}
-    concepts: list[_Matcher] = []
     combos: list[_Combo] = []
     for rule_number, rule in enumerate(lexicon.rules):
         for combo in rule.together:
             parts = []
             for part in combo_parts(combo):
-                if part not in concept_ids:
-                    concept_ids[part] = len(concepts)
-                    concepts.append(_matcher(compiler, (part,)))
+                concept_ids.setdefault(part, len(concept_ids))
                 parts.append(concept_ids[part])
             combos.append(_Combo(rule_number, tuple(parts), rule.within))
-    return tuple(concepts), tuple(combos)
+    return _index(compiler, [((part,), ()) for part in concept_ids]), tuple(combos)
 
 
 def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) -> RiskModel:
