@@ -169,3 +169,21 @@ def test_negation_and_talk_about_violence(rules: RiskModel) -> None:
     assert assess_risk("mi esposo nunca me ha pegado", rules).severity is NONE
     news = "en la radio hablaron de un hombre que mato a su pareja"
     assert assess_risk(news, rules).severity is NONE
+
+
+def test_a_long_testimony_of_past_control_is_never_silence(rules: RiskModel) -> None:
+    opening = (
+        "Hola, les escribo despues de mucho tiempo de pensarlo. Vivo en Carabayllo con mis "
+        "dos hijas y trabajo en una panaderia desde las cinco de la manana. "
+    )
+    past = "Con el papa de mis hijas vivi ocho años y me controlaba cada paso. "
+    closing = (
+        "Ahora estoy tranquila, el vive en Huaral y no nos busca, pero me cuesta confiar en "
+        "la gente y quisiera saber si hay grupos de apoyo cerca. Gracias por leerme."
+    )
+    testimony = assess_risk(opening + past + closing, rules)
+    assert testimony.severity is MODERATE
+    assert "past violence told at length" in testimony.evidence
+    about = "En la novela de la tarde el esposo la controlaba cada paso. "
+    assert assess_risk(opening + about + closing, rules).severity is NONE
+    assert assess_risk(past, rules).severity is NONE  # short: the rules alone decide

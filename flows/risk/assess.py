@@ -219,6 +219,13 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
             severity = Severity.HIGH
         if pregnancy:
             evidence.append("pregnancy")
+    if (
+        severity is Severity.NONE
+        and len(read.keyed) >= model.narrative_min_chars
+        and _found(model.narrative, read)
+    ):  # a testimony of past violence: never silence
+        severity = Severity.MODERATE
+        evidence.append("past violence told at length")
     severity, cried = _cries(read, model, severity, evidence)
     follow_up = follow_up or cried
     if not follow_up and not severity.at_least(Severity.HIGH) and _found(model.follow_up, read):

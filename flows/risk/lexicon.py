@@ -106,6 +106,8 @@ class Context(_Strict):
     """Weak cries (ayuda): bare -> moderate with a follow-up question."""
     presence: tuple[str, ...] = ()
     """He is here / it is happening now: any cry with one of these is imminent."""
+    narrative: tuple[str, ...] = ()
+    """Violence told in the past; in a long message (``narrative_min_chars``) at least moderate."""
     follow_up: tuple[str, ...] = ()
 
 
@@ -120,6 +122,7 @@ class RiskLexicon(_Strict):
     false_friends: tuple[FalseFriend, ...] = ()
     rules: tuple[Rule, ...]
     cry_max_words: int = 5
+    narrative_min_chars: int = 300
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> RiskLexicon:

@@ -128,8 +128,10 @@ class RiskModel:
     cries: _Matcher | None
     weak_cries: _Matcher | None
     presence: _Matcher | None
+    narrative: _Matcher | None
     follow_up: _Matcher | None
     cry_max_words: int
+    narrative_min_chars: int
     concepts: _Index | None = None
     """Every distinct part of the ``together`` rules, pattern i being concept i."""
     combos: tuple[_Combo, ...] = ()
@@ -229,8 +231,10 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         cries=_optional(compiler, ctx.cries),
         weak_cries=_optional(compiler, ctx.weak_cries),
         presence=_optional(compiler, ctx.presence),
+        narrative=_optional(compiler, ctx.narrative),
         follow_up=_optional(compiler, ctx.follow_up),
         cry_max_words=lexicon.cry_max_words,
+        narrative_min_chars=lexicon.narrative_min_chars,
         concepts=concepts,
         combos=combos,
         classifier=classifier,
