@@ -23,6 +23,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from itertools import pairwise
+from operator import itemgetter
 
 HEADS = ("imminent", "high", "flag")
 GRAM = 4
@@ -44,7 +45,7 @@ def features(keyed: str) -> set[str]:
     padded = f" {' '.join(words)} "
     found = set(map(padded.__getitem__, _SLICES[: len(padded) - GRAM + 1]))
     found.update(["_" + w for w in words])
-    found.update([f"{a}+{b}" for a, b in pairwise(words)])
+    found.update(map("+".join, pairwise(words)))
     return found
 
 
@@ -78,7 +79,7 @@ class Classifier:
         if not found:
             return Scores(0.0, 0.0, 0.0)
         known = list(map(self.weights.__getitem__, found & self._vocabulary))
-        sums = [sum(column) for column in zip(*known, strict=True)] if known else [0.0] * 3
+        sums = [sum(map(itemgetter(head), known)) for head in range(3)]
         scale = 1.0 / math.sqrt(len(found))
         imminent, high, flag = (
             _sigmoid(total * scale + bias) for total, bias in zip(sums, self.bias, strict=True)

@@ -7,7 +7,6 @@ spanning at most ``within`` characters of the key text.
 
 from __future__ import annotations
 
-import re
 from bisect import bisect_right
 from itertools import product
 
@@ -25,49 +24,41 @@ def find_combos(
 ) -> list[tuple[int, int, int, tuple[int, ...]]]:
     """(rule number, start, end, start of every part) for each combination that matches.
 
-    Parts are looked for sentence by sentence (``chunks``), only in sentences holding their
-    words, so a group never spans two sentences."""
+    A group never spans two sentences, so each combination is looked for sentence by sentence
+    (``chunks``), only in sentences holding the words of all its parts, scanning the rarest
+    part first: most combinations are ruled out by one cheap scan."""
     index = model.concepts
     if index is None:
         return []
     per_chunk = [index.candidate_set(pre) for _, _, pre in chunks]
     possible = set().union(*per_chunk)
+    rarity = {part: sum(part in p for p in per_chunk) for part in possible}
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
-    cache: dict[int, list[Span]] = {}
+    cache: dict[tuple[int, int], list[Span]] = {}
     bounds = [lo for lo, _, _ in chunks[1:]]
     for combo in model.combos:
         if not possible.issuperset(combo.parts):
             continue
-        spans: list[list[Span]] = []
-        for part in combo.parts:
-            if part not in cache:
-                cache[part] = _concept_spans(index.patterns[part], part, blanked, chunks, per_chunk)
-            if not cache[part]:
-                break
-            spans.append(cache[part])
-        else:
-            group = _closest(spans, combo.within, bounds)
-            if group is not None:
-                start = min(group)[0]
-                end = max(e for _, e in group)
-                found.append((combo.rule, start, end, tuple(s for s, _ in group)))
+        order = sorted(combo.parts, key=rarity.__getitem__)
+        for number, (lo, hi, _) in enumerate(chunks):
+            if not per_chunk[number].issuperset(combo.parts):
+                continue
+            spans: list[list[Span]] = []
+            for part in order:
+                key = (part, number)
+                if key not in cache:
+                    cache[key] = [m.span() for m in index.patterns[part].finditer(blanked, lo, hi)]
+                if not cache[key]:
+                    break
+                spans.append(cache[key][:MAX_SPANS])
+            else:
+                group = _closest(spans, combo.within, bounds)
+                if group is not None:
+                    start = min(group)[0]
+                    end = max(e for _, e in group)
+                    found.append((combo.rule, start, end, tuple(s for s, _ in group)))
+                    break
     return found
-
-
-def _concept_spans(
-    pattern: re.Pattern[str],
-    part: int,
-    blanked: str,
-    chunks: list[Chunk],
-    per_chunk: list[set[int]],
-) -> list[Span]:
-    spans: list[Span] = []
-    for (lo, hi, _), possible in zip(chunks, per_chunk, strict=True):
-        if part in possible:
-            spans.extend([m.span() for m in pattern.finditer(blanked, lo, hi)])
-            if len(spans) >= MAX_SPANS:
-                return spans[:MAX_SPANS]
-    return spans
 
 
 def _closest(spans: list[list[Span]], within: int, bounds: list[int]) -> tuple[Span, ...] | None:
