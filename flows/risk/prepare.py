@@ -35,6 +35,11 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     return shown, keyed
 
 
+GLUED_WORD = 10
+"""Words this long may be several run together ("meestapegando"): their inner letters also
+start anchors, so the phrases they hold are tried."""
+
+
 def prefixes(keyed: str) -> frozenset[str]:
     """Starts of every word (and of words glued after a clitic: 'mequiere')."""
     words = set(keyed.split())
@@ -43,6 +48,7 @@ def prefixes(keyed: str) -> frozenset[str]:
         for w in words
         if len(w) > 4 and w.startswith(_CLITICS)
     ]
+    glued += [w[i:] for w in words if len(w) >= GLUED_WORD for i in range(3, len(w) - 3)]
     words.update(glued)
     return frozenset([w[:n] for w in words for n in _PREFIX_LENGTHS])
 
