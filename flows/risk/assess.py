@@ -177,7 +177,6 @@ def _grade(
     recent = _spans(model.recent, read)
     past = _spans(model.past, read)
     laughing = _found(model.laughter, read)
-    word_starts = [0, *(m.end() for m in _SPACE.finditer(read.keyed))]
     for hit in hits:
         rule = hit.rule
         level = rule.severity
@@ -195,7 +194,7 @@ def _grade(
             continue
         if level.rank > severities.get(rule.category, Severity.NONE).rank:
             severities[rule.category] = level
-        note = f"{rule.id}: {_fragment(read.shown, word_starts, hit)}"
+        note = f"{rule.id}: {_fragment(read, hit)}"
         if len(evidence) < MAX_EVIDENCE and note not in evidence:
             evidence.append(note)
     return severities, evidence, joked
@@ -285,7 +284,6 @@ def _second_opinion(
 
 
 _SENTENCE_MARK = re.compile(re.escape(SENTENCE))
-_SPACE = re.compile(" ")
 
 
 def _window(bounds: list[int], start: int, end: int, size: int) -> tuple[int, int]:
@@ -296,7 +294,8 @@ def _window(bounds: list[int], start: int, end: int, size: int) -> tuple[int, in
     return max(sentence_lo, start - CONTEXT_CHARS), min(sentence_hi, end + CONTEXT_CHARS)
 
 
-def _fragment(shown: list[str], word_starts: list[int], hit: _Hit) -> str:
-    first = bisect_right(word_starts, hit.start) - 1
-    last = bisect_right(word_starts, max(hit.start, hit.end - 1)) - 1
-    return " ".join(shown[first : last + 1])[:EVIDENCE_CHARS]
+def _fragment(read: _Read, hit: _Hit) -> str:
+    """The folded words a hit covers (key word i is folded word i: count the spaces)."""
+    first = read.keyed.count(" ", 0, hit.start)
+    last = read.keyed.count(" ", 0, max(hit.start, hit.end - 1))
+    return " ".join(read.shown[first : last + 1])[:EVIDENCE_CHARS]
