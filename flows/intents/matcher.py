@@ -103,7 +103,9 @@ class IntentMatcher:
             if parts:
                 return parts
         best = process.extractOne(key, self.fuzzy_vocab, scorer=fuzz.ratio, score_cutoff=FUZZY)
-        return (best[0],) if best is not None else (key,)
+        if best is None or best[0][0] != key[0]:  # typos keep the first letter ('salud' is no
+            return (key,)  # misspelt 'essalud')
+        return (best[0],)
 
     def sequence(self, text: str) -> list[str]:
         """The message as vocabulary keys, in order."""
