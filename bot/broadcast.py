@@ -11,7 +11,8 @@ from sqlmodel import col, select
 
 from bot.store.engine import unit_of_work
 from bot.store.models import Broadcast, Contact, Outbox, OutboxStatus
-from bot.store.outbox import PRIORITY_BROADCAST
+from bot.store.outbox import PRIORITY_BROADCAST, outbox_values
+from flows.types import Outbound
 
 DONE = (
     OutboxStatus.SENT,
@@ -49,21 +50,17 @@ def create_broadcast(
                 )
             ).all()
             rows = [
-                {
-                    "contact_id": contact_id,
-                    "channel": channel,
-                    "address_enc": address_enc,
-                    "priority": PRIORITY_BROADCAST,
-                    "kind": kind,
-                    "text": text,
-                    "options": "[]",
-                    "status": OutboxStatus.PENDING,
-                    "attempts": 0,
-                    "next_attempt_at": now,
-                    "created_at": now,
-                    "dedupe_key": f"{key}:{contact_id}",
-                    "broadcast_id": record.id,
-                }
+                outbox_values(
+                    contact_id,
+                    channel,
+                    address_enc,
+                    Outbound(text),
+                    kind=kind,
+                    priority=PRIORITY_BROADCAST,
+                    now=now,
+                    dedupe_key=f"{key}:{contact_id}",
+                    broadcast_id=record.id,
+                )
                 for contact_id, channel, address_enc in recipients
             ]
             for start in range(0, len(rows), 1000):

@@ -26,9 +26,10 @@ from bot.casebook import (
 )
 from bot.store.engine import affected
 from bot.store.models import Case, Contact, Outbox, OutboxStatus
+from bot.store.outbox import outbox_values
 from flows import cases as flow
 from flows.session import Session
-from flows.types import Channel, Outbound
+from flows.types import Channel, Option, Outbound
 
 DRAFT_TTL = timedelta(minutes=30)
 """A message waiting for "¿Enviar a #N?" is forgotten after this long."""
@@ -160,17 +161,16 @@ def _settle_buttons(db: DB, case_id: int, name: str, now: datetime, ctx: CaseCon
             and row.provider_id is not None
             and row.provider_id.isdigit()
         ):
-            edit = Outbox(
-                contact_id=row.contact_id,
-                channel=row.channel,
-                address_enc=row.address_enc,
-                kind="edit",
-                text=json.dumps({"message_id": int(row.provider_id), "label": label}),
-                options=json.dumps([["/" + ctx.words.command("casos"), label]]),
-                next_attempt_at=now,
-                created_at=now,
+            text = json.dumps({"message_id": int(row.provider_id), "label": label})
+            button = Option("/" + ctx.words.command("casos"), label)
+            edit = Outbound(text, (button,))
+            db.add(
+                Outbox(
+                    **outbox_values(
+                        row.contact_id, row.channel, row.address_enc, edit, kind="edit", now=now
+                    )
+                )
             )
-            db.add(edit)
 
 
 # -- reply, drafts ---------------------------------------------------------------------------------

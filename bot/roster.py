@@ -10,7 +10,8 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot.privacy import Vault
-from bot.store.models import Case, CaseEvent, Contact, Defensora, Shift
+from bot.store.contacts import ContactBook
+from bot.store.models import Case, CaseEvent, Contact, Defensora, Shift, utcnow
 
 LIMA = ZoneInfo("America/Lima")
 WEEK = timedelta(days=7)
@@ -30,7 +31,14 @@ class Member:
 
 
 def add_defensora(
-    db: DB, vault: Vault, name: str, channel: str, address: str, *, coordinator: bool
+    db: DB,
+    vault: Vault,
+    name: str,
+    channel: str,
+    address: str,
+    *,
+    coordinator: bool,
+    now: datetime | None = None,
 ) -> Defensora:
     """Register a defensora (or coordinator) with the chat where she receives pings."""
     name = name.strip()
@@ -39,24 +47,11 @@ def add_defensora(
     existing = _by_name(db, name)
     if existing is not None and existing.active:
         raise RosterError(f"ya existe una defensora llamada {existing.name!r}")
-    digest = vault.address_hash(channel, address)
-    contact = db.exec(
-        select(Contact).where(col(Contact.channel) == channel, col(Contact.address_hash) == digest)
-    ).first()
-    if contact is None:
-        contact = Contact(
-            channel=channel,
-            address_hash=digest,
-            address_enc=vault.encrypt(address),
-            pseudonym=vault.pseudonym(digest),
-        )
-        db.add(contact)
-        db.flush()
-    elif db.exec(
-        select(Defensora).where(
-            col(Defensora.contact_id) == contact.id, col(Defensora.active) == True
-        )
-    ).first():
+    contact = ContactBook(vault).get_or_create(db, channel, address, now or utcnow())
+    taken = select(Defensora).where(
+        col(Defensora.contact_id) == contact.id, col(Defensora.active) == True
+    )
+    if db.exec(taken).first():
         raise RosterError("ese chat ya está registrado para otra defensora")
     assert contact.id is not None
     if existing is not None:  # she was removed before: registering her again reactivates her

@@ -22,7 +22,7 @@ from bot.privacy import Vault
 from bot.store.contacts import ContactBook
 from bot.store.engine import serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
-from bot.store.outbox import PRIORITY_REPLY, cancel_broadcasts, queue_message
+from bot.store.outbox import cancel_broadcasts, queue_message
 from flows.engine import Content, step
 from flows.session import Session, Turn
 from flows.types import Channel, Effect, Inbound, Outbound
@@ -308,16 +308,6 @@ class Service:
         ids.update(i for i in received if i is not None)
         if not ids:
             return None
-        row = Outbox(
-            contact_id=contact.id,
-            channel=contact.channel,
-            address_enc=contact.address_enc,
-            priority=PRIORITY_REPLY,
-            kind="delete",
-            text=json.dumps(sorted(ids)),
-            next_attempt_at=now,
-            created_at=now,
-        )
-        db.add(row)
+        row = queue_message(db, contact, Outbound(json.dumps(sorted(ids))), kind="delete", now=now)
         db.flush()
         return row

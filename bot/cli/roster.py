@@ -38,7 +38,9 @@ def defensora_add(
     assert address is not None
     try:
         with unit_of_work(app.engine) as db:
-            member = add_defensora(db, app.vault, name, channel, address, coordinator=coordinator)
+            member = add_defensora(
+                db, app.vault, name, channel, address, coordinator=coordinator, now=app.clock()
+            )
             role = "coordinadora" if member.coordinator else "defensora"
             typer.echo(f"{role} {member.name} registrada ({channel})")
     except RosterError as exc:

@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -30,6 +31,36 @@ LEASE = timedelta(seconds=60)
 WHATSAPP_WINDOW = timedelta(hours=24)
 
 
+def outbox_values(
+    contact_id: int | None,
+    channel: str,
+    address_enc: str,
+    message: Outbound,
+    *,
+    kind: str = "reply",
+    priority: int = PRIORITY_REPLY,
+    now: datetime,
+    dedupe_key: str | None = None,
+    broadcast_id: int | None = None,
+) -> dict[str, Any]:
+    """The columns of one pending outbound row: every row the bot sends is built here."""
+    return {
+        "contact_id": contact_id,
+        "channel": channel,
+        "address_enc": address_enc,
+        "priority": priority,
+        "kind": kind,
+        "text": message.text,
+        "options": json.dumps([[o.key, o.label] for o in message.options], ensure_ascii=False),
+        "status": OutboxStatus.PENDING,
+        "attempts": 0,
+        "next_attempt_at": now,
+        "created_at": now,
+        "dedupe_key": dedupe_key,
+        "broadcast_id": broadcast_id,
+    }
+
+
 def queue_message(
     db: DB,
     contact: Contact,
@@ -43,17 +74,17 @@ def queue_message(
 ) -> Outbox:
     """Write one outbound row; the dispatcher sends it after the transaction commits."""
     row = Outbox(
-        contact_id=contact.id,
-        channel=contact.channel,
-        address_enc=contact.address_enc,
-        priority=priority,
-        kind=kind,
-        text=message.text,
-        options=json.dumps([[o.key, o.label] for o in message.options], ensure_ascii=False),
-        next_attempt_at=now,
-        created_at=now,
-        dedupe_key=dedupe_key,
-        broadcast_id=broadcast_id,
+        **outbox_values(
+            contact.id,
+            contact.channel,
+            contact.address_enc,
+            message,
+            kind=kind,
+            priority=priority,
+            now=now,
+            dedupe_key=dedupe_key,
+            broadcast_id=broadcast_id,
+        )
     )
     db.add(row)
     return row
