@@ -8,11 +8,13 @@ import json
 import logging
 import time
 from collections.abc import AsyncIterator, Callable, Coroutine, Sequence
+from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, text
@@ -64,52 +66,75 @@ def build_web(
     With `process_turns=False` (`serve --no-worker`) a webhook only queues the message (one
     INSERT) and answers; the workers run the turns. Either way the message is durable first.
     """
+    web = FastAPI(
+        title="Defensoras al Parlante bot",
+        lifespan=_lifespan(lifespan_tasks),
+        docs_url=None,
+        redoc_url=None,
+    )
+    web.exception_handler(BodyTooLarge)(_too_large)
+    inbox = Inbox(app, process_turns)
+    web.include_router(telegram_routes(app, inbox))
+    web.include_router(whatsapp_routes(app, inbox))
+    web.include_router(operations_routes(app))
+    return web
 
+
+def _lifespan(tasks: Sequence[Background]) -> Callable[[FastAPI], AsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        tasks = [asyncio.create_task(_supervised(task)) for task in lifespan_tasks]
+        running = [asyncio.create_task(_supervised(task)) for task in tasks]
         try:
             yield
         finally:
-            for task in tasks:
+            for task in running:
                 task.cancel()
-            await asyncio.gather(*tasks, return_exceptions=True)
+            await asyncio.gather(*running, return_exceptions=True)
 
-    web = FastAPI(
-        title="Defensoras al Parlante bot", lifespan=lifespan, docs_url=None, redoc_url=None
-    )
-    settings = app.settings
-    limit = settings.max_body_bytes
-    background: set[asyncio.Task[None]] = set()
+    return lifespan
 
-    @web.exception_handler(BodyTooLarge)
-    async def _too_large(_: Request, __: BodyTooLarge) -> Response:
-        return JSONResponse({"error": "body too large"}, status_code=413)
 
-    async def handle(envelope: Envelope, channel: str) -> Handled:
+async def _too_large(_: Request, __: BodyTooLarge) -> Response:
+    return JSONResponse({"error": "body too large"}, status_code=413)
+
+
+@dataclass(frozen=True, slots=True)
+class Inbox:
+    """The webhooks' side of the inbound queue."""
+
+    app: App
+    process_turns: bool
+
+    async def handle(self, envelope: Envelope, channel: str) -> Handled:
         """Queue durably; then run the turn here unless workers do it (`serve --no-worker`)."""
         started = time.perf_counter()
-        receipt_id = await asyncio.to_thread(app.service.accept, envelope)
+        receipt_id = await asyncio.to_thread(self.app.service.accept, envelope)
         if receipt_id is None:
             metrics.INBOUND.labels(channel, "duplicate").inc()
             return Handled(duplicate=True)
         result = Handled()
-        if process_turns:
-            result = await asyncio.to_thread(app.service.process, receipt_id)
+        if self.process_turns:
+            result = await asyncio.to_thread(self.app.service.process, receipt_id)
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
-        metrics.INBOUND.labels(channel, "processed" if process_turns else "queued").inc()
+        metrics.INBOUND.labels(channel, "processed" if self.process_turns else "queued").inc()
         return result
 
-    @web.post("/telegram/webhook")
+
+def telegram_routes(app: App, inbox: Inbox) -> APIRouter:
+    """`POST /telegram/webhook`, checked against the secret token Telegram sends back."""
+    router = APIRouter()
+    background: set[asyncio.Task[None]] = set()
+
+    @router.post("/telegram/webhook")
     async def telegram_webhook(request: Request) -> Response:
-        secret = settings.telegram_webhook_secret
+        secret = app.settings.telegram_webhook_secret
         given = request.headers.get("x-telegram-bot-api-secret-token", "")
         if secret is None or not hmac.compare_digest(
             given.encode(), secret.get_secret_value().encode()
         ):
             metrics.INBOUND.labels("telegram", "refused").inc()
             return JSONResponse({"error": "forbidden"}, status_code=403 if given else 401)
-        body = await read_body(request, limit)
+        body = await read_body(request, app.settings.max_body_bytes)
         try:
             parsed = parse_update(json.loads(body))
         except (json.JSONDecodeError, UnicodeDecodeError):
@@ -124,49 +149,31 @@ def build_web(
         if parsed.envelope is None:
             metrics.INBOUND.labels("telegram", "ignored").inc()
             return JSONResponse({"ok": True, "ignored": parsed.ignored})
-        result = await handle(parsed.envelope, "telegram")
+        result = await inbox.handle(parsed.envelope, "telegram")
         return JSONResponse({"ok": True, "duplicate": result.duplicate})
 
-    async def twilio_form(request: Request, path: str) -> dict[str, str] | Response:
-        body = await read_body(request, limit)
-        try:
-            form = dict(
-                parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False)
-            )
-        except UnicodeDecodeError:
-            return JSONResponse({"error": "body is not UTF-8 form data"}, status_code=400)
-        token = settings.twilio_auth_token
-        # Twilio signs the URL it called: PUBLIC_BASE_URL, else this request's own origin
-        # (scheme from X-Forwarded-Proto behind a trusted proxy, host from the Host header).
-        base = settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
-        signature = request.headers.get("x-twilio-signature", "")
-        url = f"{base.rstrip('/')}{path}"
-        if request.url.query:
-            url += "?" + request.url.query
-        if (
-            token is None
-            or not signature
-            or not verify_signature(token.get_secret_value(), url, form, signature)
-        ):
-            metrics.INBOUND.labels("whatsapp", "refused").inc()
-            return JSONResponse({"error": "invalid signature"}, status_code=403)
-        return form
+    return router
 
-    @web.post("/whatsapp/webhook")
+
+def whatsapp_routes(app: App, inbox: Inbox) -> APIRouter:
+    """`POST /whatsapp/webhook` and `/whatsapp/status`, signed by Twilio."""
+    router = APIRouter()
+
+    @router.post("/whatsapp/webhook")
     async def whatsapp_webhook(request: Request) -> Response:
-        form = await twilio_form(request, "/whatsapp/webhook")
+        form = await _twilio_form(app, request, "/whatsapp/webhook")
         if isinstance(form, Response):
             return form
         try:
             envelope = parse_inbound(form)
         except FormError as exc:
             return JSONResponse({"error": str(exc)}, status_code=400)
-        await handle(envelope, "whatsapp")
+        await inbox.handle(envelope, "whatsapp")
         return Response(EMPTY_TWIML, media_type="text/xml")
 
-    @web.post("/whatsapp/status")
+    @router.post("/whatsapp/status")
     async def whatsapp_status(request: Request) -> Response:
-        form = await twilio_form(request, "/whatsapp/status")
+        form = await _twilio_form(app, request, "/whatsapp/status")
         if isinstance(form, Response):
             return form
         try:
@@ -176,7 +183,40 @@ def build_web(
         await asyncio.to_thread(record_status, app.engine, update, app.templates())
         return Response(status_code=204)
 
-    @web.get("/healthz")
+    return router
+
+
+async def _twilio_form(app: App, request: Request, path: str) -> dict[str, str] | Response:
+    """The posted form when Twilio's signature over it holds, else the error response."""
+    settings = app.settings
+    body = await read_body(request, settings.max_body_bytes)
+    try:
+        form = dict(parse_qsl(body.decode("utf-8"), keep_blank_values=True, strict_parsing=False))
+    except UnicodeDecodeError:
+        return JSONResponse({"error": "body is not UTF-8 form data"}, status_code=400)
+    token = settings.twilio_auth_token
+    # Twilio signs the URL it called: PUBLIC_BASE_URL, else this request's own origin
+    # (scheme from X-Forwarded-Proto behind a trusted proxy, host from the Host header).
+    base = settings.public_base_url or f"{request.url.scheme}://{request.url.netloc}"
+    signature = request.headers.get("x-twilio-signature", "")
+    url = f"{base.rstrip('/')}{path}"
+    if request.url.query:
+        url += "?" + request.url.query
+    if (
+        token is None
+        or not signature
+        or not verify_signature(token.get_secret_value(), url, form, signature)
+    ):
+        metrics.INBOUND.labels("whatsapp", "refused").inc()
+        return JSONResponse({"error": "invalid signature"}, status_code=403)
+    return form
+
+
+def operations_routes(app: App) -> APIRouter:
+    """`GET /healthz` and `GET /metrics`."""
+    router = APIRouter()
+
+    @router.get("/healthz")
     async def healthz() -> Response:
         try:
             await asyncio.to_thread(_ping_db, app)
@@ -185,12 +225,12 @@ def build_web(
             return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
 
-    @web.get("/metrics")
+    @router.get("/metrics")
     async def prometheus() -> Response:
         await asyncio.to_thread(refresh_gauges, app)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    return web
+    return router
 
 
 async def _supervised(task: Background) -> None:
