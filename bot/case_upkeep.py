@@ -3,6 +3,7 @@ purge excerpts and private outbox texts after the retention period."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta
 
 from sqlalchemy import Engine, update
@@ -10,7 +11,7 @@ from sqlmodel import col, select
 
 from bot.casebook import CaseContext, Policy, event, member, queue
 from bot.store.engine import affected, unit_of_work
-from bot.store.models import Case, CaseEvent, Outbox, OutboxStatus
+from bot.store.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
 from flows.types import Outbound
 
 
@@ -87,3 +88,23 @@ def purge_excerpts(engine: Engine, now: datetime, retention: timedelta | None = 
             .values(detail=None)
         )
         return affected(result)
+
+
+def expire_drafts(engine: Engine, now: datetime, ttl: timedelta) -> int:
+    """A defensora's unconfirmed message for a person does not outlive its question."""
+    cleared = 0
+    with unit_of_work(engine) as db:
+        rows = db.exec(
+            select(Contact)
+            .join(Defensora, col(Defensora.contact_id) == col(Contact.id))
+            .where(col(Contact.session).contains('"draft"'))
+        ).all()
+        for contact in rows:
+            try:
+                at = datetime.fromisoformat(str(json.loads(contact.session)["draft"]["at"]))
+                fresh = now - at <= ttl
+            except (ValueError, KeyError, TypeError):
+                fresh = False
+            if not fresh:
+                contact.session, cleared = "{}", cleared + 1
+    return cleared

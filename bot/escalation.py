@@ -80,8 +80,10 @@ def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: C
     event(db, case, "safe_to_write", now, detail="yes" if safe else "no")
     holder = member(db, case.taken_by)
     if holder is not None:
-        line = flow.safety_line(ctx.words, safe)
-        queue(db, holder.contact, Outbound(f"#{case.id}: {line}"), "ping", now)
+        line = ctx.words.text(
+            "safety_changed", id=case.id, safety=flow.safety_line(ctx.words, safe)
+        )
+        queue(db, holder.contact, Outbound(line), "ping", now)
 
 
 def _escalate(

@@ -18,6 +18,7 @@ from sqlmodel import col, delete
 from bot import case_upkeep, escalation
 from bot.app import App
 from bot.broadcast import create_broadcast
+from bot.defensora import DRAFT_TTL
 from bot.store.engine import unit_of_work
 from bot.store.models import InboundReceipt, Outbox, OutboxStatus
 from flows.episodes import due_reminders
@@ -57,6 +58,7 @@ def reescalate(app: App) -> int:
 def retention(app: App) -> None:
     now = app.clock()
     purged = case_upkeep.purge_excerpts(app.engine, now, app.service.policy.retention)
+    case_upkeep.expire_drafts(app.engine, now, DRAFT_TTL)
     with unit_of_work(app.engine) as db:
         db.exec(
             delete(InboundReceipt).where(

@@ -181,7 +181,7 @@ async def test_her_safety_answer_reaches_the_holder(lite: Pipeline) -> None:
     lite.tg(ANA, "/tomar 1")
     lite.whatsapp("2")  # relayed, and recorded as her answer
     await lite.drain()
-    assert lite.tg_texts(ANA)[-1] == f"#1: {words['safety_no']}"
+    assert lite.tg_texts(ANA)[-1] == words.text("safety_changed", id=1, safety=words["safety_no"])
     assert lite.case().safe_to_write is False
 
 
@@ -372,3 +372,27 @@ async def test_a_defensora_registered_later_keeps_her_chat_out_of_the_public_flo
         words["help"],
     ]
     assert case_count(lite) == 0
+
+
+async def test_an_unconfirmed_draft_expires_and_is_erased(lite: Pipeline) -> None:
+    from bot import scheduler
+    from bot.store.models import Contact, Defensora
+
+    roster(lite.app)
+    words = words_of(lite)
+    lite.whatsapp(THREAT)
+    lite.tg(ANA, "/tomar 1")
+    lite.tg(ANA, "te escribo luego")  # a draft waits for "¿Enviar a #1?"
+    lite.clock.advance(minutes=31)
+    scheduler.retention(lite.app)
+    with unit_of_work(lite.app.engine) as db:
+        ana = db.exec(
+            select(Contact).join(Defensora, col(Defensora.contact_id) == col(Contact.id))
+        ).first()
+        assert ana is not None and "te escribo luego" not in ana.session
+    await lite.drain()
+    before = len(lite.wa_texts())
+    lite.tg(ANA, "/enviar")
+    await lite.drain()
+    assert lite.tg_texts(ANA)[-1] == words["draft_none"]
+    assert len(lite.wa_texts()) == before

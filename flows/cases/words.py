@@ -31,6 +31,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "safety_yes": frozenset(),
     "safety_no": frozenset(),
     "safety_unknown": frozenset(),
+    "safety_changed": frozenset({"id", "safety"}),
     "take_button": frozenset({"id"}),
     "taken_button": frozenset({"name"}),
     "nobody_told": frozenset(),
