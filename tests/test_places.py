@@ -320,3 +320,9 @@ def test_hostile_inputs(index: PlaceIndex, text: str) -> None:
     res = resolve_district(text, index)
     assert res.district in (None, "Comas", "San Juan de Lurigancho")
     cem_json(text, index)
+
+
+def test_a_province_name_after_a_street_word_is_a_street(index: PlaceIndex) -> None:
+    assert resolve_district("Cañete", index).kind == "outside"
+    assert resolve_district("vivo en el jr. cañete", index).kind != "outside"
+    assert resolve_district("av. cañete, cercado", index).district == "Lima"

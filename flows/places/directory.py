@@ -146,6 +146,8 @@ class Directory(BaseModel):
     broad: tuple[str, ...] = ()
     stop_words: tuple[str, ...] = ()
     """Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
+    street_words: tuple[str, ...] = ()
+    """Words before a street name ('jirón'): a place name after them is a street."""
     market_words: tuple[str, ...] = ()
     """Words that name a market ('mercado'): an unknown market gets its own question."""
 
@@ -213,6 +215,7 @@ class Directory(BaseModel):
                 broad=tuple(landmarks.get("broad") or ()),
                 stop_words=tuple(landmarks.get("stop_words") or ()),
                 market_words=tuple(landmarks.get("market_words") or ()),
+                street_words=tuple(landmarks.get("street_words") or ()),
             )
         except ValidationError as exc:
             raise ValueError(_first_error("cems.yaml/districts.yaml/landmarks.yaml", exc)) from exc

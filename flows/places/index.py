@@ -22,9 +22,6 @@ EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = 
     "market",
 )
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "el", "i"})
-_STREET = frozenset(
-    key(w) for w in ("avenida", "jiron", "calle", "pasaje", "cruce", "urbanizacion")
-)
 _COMISARIA = re.compile(r"^CEM\s+Comisar[ií]a\s+(De\s+Familia\s+)?", re.IGNORECASE)
 MAX_TOKENS = 120
 """Only the first words are scanned: a district sits near the start of a real message."""
@@ -50,6 +47,8 @@ class PlaceIndex:
         self.stop = frozenset(key(w) for p in directory.stop_words for w in fold(p).split())
         """Common words never fuzzy-matched to a place ('cercano' is not 'Cercado')."""
         self.market_words = frozenset(self.spelling.keys(" ".join(directory.market_words)))
+        self.street_words = frozenset(self.spelling.keys(" ".join(directory.street_words)))
+        """'Jr. Cañete' is a street, not the province of Cañete."""
         self.points: dict[str, tuple[float, float]] = {}
         """Alias -> coordinates, for zones and landmarks that have a sourced point."""
         self.exact: dict[str, _Entry] = {}

@@ -7,7 +7,6 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from flows.places.index import (
-    _STREET,
     AMBIGUOUS,
     BROAD,
     DONT_KNOW,
@@ -54,7 +53,7 @@ def _scan(raw: list[str], index: PlaceIndex) -> list[tuple[int, _Entry]]:
     def claim(i: int, n: int, entry: _Entry) -> None:
         if len(entry.label) <= 3 and "".join(raw[i : i + n]) != fold(entry.label):
             return  # 'VES' must be typed v-e-s: 'tal vez' is not Villa El Salvador
-        if entry.kind == OUTSIDE and i > 0 and toks[i - 1] in _STREET:
+        if entry.kind == OUTSIDE and i > 0 and toks[i - 1] in index.street_words:
             entry = _Entry("street", (), entry.label)  # 'Jr. Cañete' is a street, not Cañete
         hits.append((i, entry))
         for j in range(i, i + n):
