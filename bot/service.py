@@ -13,34 +13,26 @@ from typing import cast
 from sqlalchemy import Engine, insert, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session as DB
-from sqlmodel import col, delete, func, select
+from sqlmodel import col, select
 
-from bot import defensora, escalation, roster
+from bot import defensora, escalation, person, roster
 from bot.channels.envelope import Envelope, decode_envelope, encode_envelope
 from bot.clock import Clock
+from bot.flood import unflooded
 from bot.privacy import Vault
 from bot.store.contacts import ContactBook
 from bot.store.engine import serialized, unit_of_work
-from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
-from bot.store.outbox import cancel_broadcasts, queue_message
+from bot.store.models import Contact, InboundReceipt, Outbox
+from bot.store.outbox import queue_message
 from flows.engine import Content, step
 from flows.session import Session, Turn
-from flows.types import Channel, Effect, Inbound, Outbound
+from flows.types import Inbound
 
 log = logging.getLogger(__name__)
 Core = Callable[[Session, Inbound, Content, datetime], Turn]
 """The pure step the service runs each turn through (`flows.engine.step`)."""
 MAX_TURN_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
-FLOOD_PER_MINUTE = 20
-"""Past this many messages a minute a contact gets one 'wait' reply; risk is still assessed."""
-LOOP_REPEATS = 20
-LOOP_WINDOW = timedelta(minutes=5)
-"""A reply repeated this often to one contact in the window is a bot loop: stop answering."""
-LOOP_SUSPECT = 5
-"""Below this many messages a minute nobody is in a loop; skip the repeat count (hot path)."""
-TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
-"""Bots may delete messages in private chats for this long."""
 
 
 @dataclass(slots=True)
@@ -200,114 +192,14 @@ class Service:
         session = Session.from_dict(json.loads(contact.session or "{}"))
         session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
         turn = self.core(session, inbound, self.content, now)
-        replies = self._unflooded(db, contact, turn.replies, now)
+        replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
         rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(effect.kind == "forget" for effect in turn.effects)
         for effect in turn.effects:
-            self._apply(db, contact, effect, now)
+            person.apply_effect(db, contact, effect, now)
         escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         if forget:
-            self._forget(db, contact, now, keep=rows)
+            person.forget(db, contact, now, rows, self.cases)
         else:
             contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
         return rows
-
-    def _unflooded(
-        self, db: DB, contact: Contact, replies: tuple[Outbound, ...], now: datetime
-    ) -> list[Outbound]:
-        """Throttle a flooding contact and cut reply loops; effects (escalation) still happen."""
-        recent = db.exec(
-            select(func.count()).where(
-                col(InboundReceipt.contact_id) == contact.id,
-                col(InboundReceipt.received_at) > now - timedelta(minutes=1),
-            )
-        ).one()
-        if recent > FLOOD_PER_MINUTE:
-            first = recent == FLOOD_PER_MINUTE + 1
-            if first:
-                log.warning("flood contact=%s: throttled (risk still assessed)", contact.pseudonym)
-            return [Outbound(self.content.texts["throttled"])] if first else []
-        if recent < LOOP_SUSPECT:  # a loop needs many messages from the other side
-            return list(replies)
-        kept = []
-        for reply in replies:
-            repeats = db.exec(
-                select(func.count()).where(
-                    col(Outbox.contact_id) == contact.id,
-                    col(Outbox.created_at) > now - LOOP_WINDOW,
-                    col(Outbox.text) == reply.text,
-                )
-            ).one()
-            if repeats >= LOOP_REPEATS:
-                log.warning("reply loop cut contact=%s", contact.pseudonym)
-                continue
-            kept.append(reply)
-        return kept
-
-    def _apply(self, db: DB, contact: Contact, effect: Effect, now: datetime) -> None:
-        if effect.kind == "subscribe":
-            if not contact.subscribed:
-                contact.subscribed, contact.consent_at, contact.unsubscribed_at = True, now, None
-        elif effect.kind == "unsubscribe":
-            contact.subscribed, contact.unsubscribed_at = False, now
-            cancel_broadcasts(db, contact.id)
-        elif effect.kind not in escalation.CASE_EFFECTS and effect.kind != "forget":
-            raise ValueError(f"unknown effect {effect.kind!r}")
-
-    def _forget(self, db: DB, contact: Contact, now: datetime, keep: list[Outbox]) -> None:
-        """BORRAR: close the case, drop queued messages and the contact; the goodbye still goes.
-
-        On Telegram a quick exit also deletes the recent chat (bots may delete messages in
-        private chats for 48 hours): one outbox row of kind "delete" carrying the message ids.
-        """
-        escalation.close_for_forget(db, contact, now, self.cases)
-        db.flush()
-        if contact.channel == Channel.TELEGRAM.value:
-            delete_row = self._queue_chat_deletion(db, contact, now)
-            if delete_row is not None:
-                keep = [*keep, delete_row]
-        # Receipts outlive the contact (no personal data) so a redelivered BORRAR is not rerun;
-        # the scheduler purges them after their TTL.
-        db.exec(
-            update(InboundReceipt)
-            .where(col(InboundReceipt.contact_id) == contact.id)
-            .values(contact_id=None, chat_message_id=None)
-        )
-        # Everything sent to her goes too (it holds her address and what the bot told her),
-        # except the goodbye and the chat deletion still to be sent.
-        db.exec(
-            delete(Outbox).where(
-                col(Outbox.contact_id) == contact.id,
-                col(Outbox.id).not_in([row.id for row in keep]),
-            )
-        )
-        for row in keep:
-            row.contact_id = None
-        db.delete(contact)
-        log.info("forgot contact=%s", contact.pseudonym)
-
-    def _queue_chat_deletion(self, db: DB, contact: Contact, now: datetime) -> Outbox | None:
-        since = now - TELEGRAM_DELETE_WINDOW
-        sent = db.exec(
-            select(col(Outbox.provider_id)).where(
-                col(Outbox.contact_id) == contact.id,
-                col(Outbox.channel) == contact.channel,
-                col(Outbox.status).in_((OutboxStatus.SENT, OutboxStatus.DELIVERED)),
-                col(Outbox.provider_id).is_not(None),
-                col(Outbox.sent_at) >= since,
-            )
-        ).all()
-        received = db.exec(
-            select(col(InboundReceipt.chat_message_id)).where(
-                col(InboundReceipt.contact_id) == contact.id,
-                col(InboundReceipt.chat_message_id).is_not(None),
-                col(InboundReceipt.received_at) >= since,
-            )
-        ).all()
-        ids = {int(i) for i in sent if i is not None and i.isdigit()}
-        ids.update(i for i in received if i is not None)
-        if not ids:
-            return None
-        row = queue_message(db, contact, Outbound(json.dumps(sorted(ids))), kind="delete", now=now)
-        db.flush()
-        return row
