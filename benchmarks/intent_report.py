@@ -8,8 +8,12 @@ target labels) and the older intents_dev.tsv / intents_heldout.tsv (project's ow
 --blind, by the lead engineer; never tune on them.
 
 First run of the matcher as it stood before issue 12 on intents_dev2: 270/450 = 60.0 %
-(the six new labels are never produced by it: venues, privacy, defensora_info, feelings,
+(the new labels are never produced by it: venues, privacy, defensora_info, feelings,
 outside_lima; out_of_scope was 'other').
+
+intents_probe.tsv (107) and intents_probe2.tsv (70) were written by the intents helper after tuning
+on dev2, each scored once before being tuned on: probe 100/107 = 93.5 % (keywords + model), probe2
+59/70 = 84.3 %. They are development sets now; only the blind sets measure generalisation.
 """
 
 from __future__ import annotations
@@ -30,7 +34,13 @@ from flows.intents import (
 )
 
 ROOT = Path(__file__).resolve().parents[1]
-DEV_SETS = ("intents_dev2.tsv", "intents_dev.tsv", "intents_heldout.tsv", "intents_probe.tsv")
+DEV_SETS = (
+    "intents_dev2.tsv",
+    "intents_dev.tsv",
+    "intents_heldout.tsv",
+    "intents_probe.tsv",
+    "intents_probe2.tsv",
+)
 BLIND_SETS = ("intent_blind1.tsv", "intent_final.tsv")
 OLD_NAMES = {"other": "out_of_scope"}
 

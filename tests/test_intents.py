@@ -180,10 +180,11 @@ def _rows(name: str) -> list[tuple[str, str]]:
         ("intents_dev.tsv", 0.95),
         ("intents_heldout.tsv", 0.95),
         ("intents_probe.tsv", 0.93),
+        ("intents_probe2.tsv", 0.93),
     ],
 )
 def test_accuracy_regression_guard(matcher: IntentMatcher, name: str, least: float) -> None:
     """Development sets only (tuned on: a guard against regressions, not a measure)."""
     rows = _rows(name)
     correct = sum(match_intent(text, matcher).intent == label for label, text in rows)
-    assert len(rows) >= 100 and correct / len(rows) >= least
+    assert len(rows) >= 70 and correct / len(rows) >= least
