@@ -136,6 +136,47 @@ def test_flows_never_imports_the_shell_or_io() -> None:
     assert not offenders
 
 
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("bot.cli", "bot.__main__", "bot.channels.console", "bot.channels.polling"),
+    ("bot.web", "bot.worker", "bot.scheduler"),
+    ("bot.app",),
+    ("bot.service", "bot.person", "bot.flood", "bot.escalation", "bot.defensora"),
+    ("bot.casebook", "bot.case_upkeep", "bot.roster", "bot.broadcast", "bot.dispatcher"),
+    ("bot.store", "bot.channels", "bot.clock", "bot.ratelimit", "bot.privacy", "bot.settings"),
+    ("bot.content", "bot.logs", "bot.metrics"),
+    ("flows",),
+)
+"""The README's layers, top first: processes, wiring, shell, ports, core. A module not listed
+here (a new one) is placed by its longest listed prefix, or not checked."""
+
+
+def _layer(module: str) -> int | None:
+    best: tuple[int, int] | None = None
+    for depth, prefixes in enumerate(LAYERS):
+        for prefix in prefixes:
+            inside = module == prefix or module.startswith(prefix + ".")
+            if inside and (best is None or len(prefix) > best[1]):
+                best = (depth, len(prefix))
+    return None if best is None else best[0]
+
+
+def test_imports_only_go_down_the_layers() -> None:
+    upward = set()
+    for name, deps in import_graph().items():
+        here = _layer(name)
+        for dep in deps:
+            there = _layer(dep)
+            if here is not None and there is not None and there < here:
+                upward.add(f"{name} -> {dep}")
+    assert not upward
+
+
+def test_the_layer_check_sees_an_upward_import() -> None:
+    assert _layer("bot.store.outbox") is not None and _layer("bot.service") is not None
+    assert _layer("bot.service") < _layer("bot.store.outbox")  # type: ignore[operator]
+    assert _layer("bot.channels.console") < _layer("bot.channels.envelope")  # type: ignore[operator]
+
+
 def test_the_store_and_channels_sit_below_the_service() -> None:
     """Lower layers never import a higher one (the service, the app, processes, the CLI)."""
     higher = ("bot.service", "bot.escalation", "bot.app", "bot.worker", "bot.web", "bot.cli")
