@@ -195,6 +195,9 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
     if not combined:
         return FALLBACK, 0.0, 0.0
     best = max(combined, key=lambda name: (combined[name], -matcher.rank[name]))
+    decisive = [name for name, s in scores.items() if s >= WEIGHTS["key"]]
+    if len(decisive) == 1 and best not in decisive:  # one phrase that settles it: the model
+        best = decisive[0]  # may break ties, not overrule it ('avísame cuando salga el capítulo')
     sure = learned is not None and probs.get(best, 0.0) >= learned.threshold
     if not (scores.get(best, 0.0) >= MIN_SCORE or sure):
         return FALLBACK, 0.0, 0.0
