@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 
+from bot.app import App
 from bot.cli.common import app_for, fail
 
 episodes_group = typer.Typer(help="Episodios del programa.", no_args_is_help=True)
@@ -62,6 +63,13 @@ def broadcast_send(
     typer.echo(f"difusión {broadcast_id} en cola: {total} mensajes")
     if not wait or total == 0:
         return
+    _follow(app, broadcast_id, done, total)
+
+
+def _follow(app: App, broadcast_id: int, done: int, total: int) -> None:
+    """A progress bar while the worker sends; gives up (the rows stay queued) after 30 s idle."""
+    from bot.broadcast import progress
+
     with typer.progressbar(length=total, label="enviando") as bar:
         last, idle_since = done, time.monotonic()
         while done < total:

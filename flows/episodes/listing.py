@@ -21,7 +21,6 @@ def format_episode_list(schedule: EpisodeSchedule, now: datetime | None = None) 
     slots: dict[str, list[EpisodeSlot]] = {}
     for slot in _slots(schedule):
         slots.setdefault(slot.season_id, []).append(slot)
-    sep = schedule.text("list_separator")
     lines: list[str] = []
     for season in schedule.seasons:
         season_slots = slots.get(season.id, [])
@@ -31,40 +30,47 @@ def format_episode_list(schedule: EpisodeSchedule, now: datetime | None = None) 
         if not season_slots:
             lines.append(schedule.text("list_season_empty"))
         for slot in season_slots:
-            flags = "" if slot.date_confirmed else schedule.text("list_flag_derived")
-            if slot.key == next_key:
-                flags += schedule.text("list_flag_next")
-            elif now is not None and not slot.is_upcoming(now):
-                flags += schedule.text("list_flag_past")
-            lines.append(
-                schedule.text(
-                    "list_episode",
-                    number=slot.number,
-                    date=schedule.text(
-                        "date_long", **_date_values(schedule, slot.starts_at.date())
-                    ),
-                    time=_hhmm(slot.starts_at)
-                    if slot.time_known
-                    else schedule.text("list_time_unknown"),
-                    flags=flags,
-                )
-            )
-            if slot.title:
-                lines.append(schedule.text("list_title", title=slot.title))
-            if slot.topic:
-                lines.append(schedule.text("list_topic", topic=slot.topic))
-            if slot.venues:
-                venues = sep.join(
-                    schedule.text("list_venue", market=v.market, district=v.district)
-                    for v in slot.venues
-                )
-                lines.append(schedule.text("list_venues", venues=venues))
-            if slot.online:
-                links = sep.join(
-                    schedule.text("list_link", name=o.name, platform=o.platform, url=o.url)
-                    if o.url
-                    else schedule.text("list_link_no_url", name=o.name, platform=o.platform)
-                    for o in slot.online
-                )
-                lines.append(schedule.text("list_online", links=links))
+            lines += _episode_lines(schedule, slot, _flags(schedule, slot, next_key, now))
     return "\n".join(lines)
+
+
+def _flags(
+    schedule: EpisodeSchedule, slot: EpisodeSlot, next_key: str | None, now: datetime | None
+) -> str:
+    flags = "" if slot.date_confirmed else schedule.text("list_flag_derived")
+    if slot.key == next_key:
+        flags += schedule.text("list_flag_next")
+    elif now is not None and not slot.is_upcoming(now):
+        flags += schedule.text("list_flag_past")
+    return flags
+
+
+def _episode_lines(schedule: EpisodeSchedule, slot: EpisodeSlot, flags: str) -> list[str]:
+    sep = schedule.text("list_separator")
+    lines = [
+        schedule.text(
+            "list_episode",
+            number=slot.number,
+            date=schedule.text("date_long", **_date_values(schedule, slot.starts_at.date())),
+            time=_hhmm(slot.starts_at) if slot.time_known else schedule.text("list_time_unknown"),
+            flags=flags,
+        )
+    ]
+    if slot.title:
+        lines.append(schedule.text("list_title", title=slot.title))
+    if slot.topic:
+        lines.append(schedule.text("list_topic", topic=slot.topic))
+    if slot.venues:
+        venues = sep.join(
+            schedule.text("list_venue", market=v.market, district=v.district) for v in slot.venues
+        )
+        lines.append(schedule.text("list_venues", venues=venues))
+    if slot.online:
+        links = sep.join(
+            schedule.text("list_link", name=o.name, platform=o.platform, url=o.url)
+            if o.url
+            else schedule.text("list_link_no_url", name=o.name, platform=o.platform)
+            for o in slot.online
+        )
+        lines.append(schedule.text("list_online", links=links))
+    return lines
