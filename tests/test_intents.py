@@ -182,10 +182,11 @@ def _rows(name: str) -> list[tuple[str, str]]:
         ("intents_probe.tsv", 0.93),
         ("intents_probe2.tsv", 0.93),
         ("intents_probe3.tsv", 0.93),
+        ("intents_probe4.tsv", 0.93),
     ],
 )
 def test_accuracy_regression_guard(matcher: IntentMatcher, name: str, least: float) -> None:
     """Development sets only (tuned on: a guard against regressions, not a measure)."""
     rows = _rows(name)
     correct = sum(match_intent(text, matcher).intent == label for label, text in rows)
-    assert len(rows) >= 70 and correct / len(rows) >= least
+    assert len(rows) >= 60 and correct / len(rows) >= least
