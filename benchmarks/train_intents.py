@@ -17,9 +17,9 @@ import json
 import sys
 from pathlib import Path
 
-from benchmarks.intent_report import DATA, ROOT, load_matcher, read_rows
+from benchmarks.intent_report import DATA, DEV_SETS, ROOT, load_matcher, read_rows
 
-TRAIN_SETS = ("intents_dev2.tsv", "intents_dev.tsv", "intents_heldout.tsv")
+TRAIN_SETS = DEV_SETS
 NGRAMS = (2, 5)
 C = 10.0
 PRUNE = 0.02
