@@ -78,9 +78,15 @@ def build_app(
     dispatcher is first used), `clock`, `content`. `migrate` defaults to SQLite only.
     """
     clock = clock or system_clock
+    own_engine = engine is None
     engine = engine or make_engine(settings.database_url)
-    ensure_schema(engine, migrate=settings.is_sqlite if migrate is None else migrate)
-    vault = load_vault(settings)
+    try:
+        ensure_schema(engine, migrate=settings.is_sqlite if migrate is None else migrate)
+        vault = load_vault(settings, engine)
+    except Exception:
+        if own_engine:  # refused to start: leave no connection behind
+            engine.dispose()
+        raise
     content = content or load_content(settings.content_dir)
     policy = Policy.from_settings(
         settings.escalation_ack_timeout_seconds, settings.excerpt_retention_days

@@ -171,9 +171,11 @@ def test_key_file_is_created_once_and_reused(tmp_path, capsys) -> None:  # type:
     settings = make_settings(
         f"sqlite:///{tmp_path / 'x.db'}", data_key=None, data_key_file=tmp_path / "k.key"
     )
-    first = load_vault(settings)
+    engine = make_engine(settings.database_url)
+    ensure_schema(engine, migrate=True)
+    first = load_vault(settings, engine)
     assert "Clave de datos nueva" in capsys.readouterr().err
-    second = load_vault(settings)
+    second = load_vault(settings, engine)
     assert capsys.readouterr().err == ""
     assert first.address_hash("whatsapp", PHONE) == second.address_hash("whatsapp", PHONE)
     assert (tmp_path / "k.key").stat().st_mode & 0o777 == 0o600

@@ -195,3 +195,13 @@ class CaseEvent(SQLModel, table=True):
     kind: str = Field(max_length=24)
     actor: str | None = Field(default=None, max_length=80)
     detail: str | None = Field(default=None, max_length=200)
+
+
+class DataKeyFingerprint(SQLModel, table=True):
+    """Which data key wrote this database: a start with another key is refused, not obeyed."""
+
+    __tablename__ = "data_key"
+
+    id: int = Field(default=1, primary_key=True)
+    fingerprint: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))

@@ -14,7 +14,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, delete
 
 from bot.channels.envelope import Message
-from bot.privacy import Vault
+from bot.privacy import DataKeyError, Vault
 from bot.store.engine import affected, unit_of_work
 from bot.store.models import Contact, Outbox, OutboxStatus, RateSlot
 from flows.types import Option, Outbound
@@ -137,7 +137,25 @@ def claim_batch(
         rows = list(db.execute(claim).scalars().all())
         windows = _last_inbound(db, [r.contact_id for r in rows if r.contact_id is not None])
     rows.sort(key=lambda r: (r.priority, r.id))
-    return [_message(row, vault, windows, now) for row in rows]
+    messages, unreadable = [], []
+    for row in rows:
+        try:
+            messages.append(_message(row, vault, windows, now))
+        except DataKeyError:  # one row the key cannot read must not block the channel
+            unreadable.append(row.id)
+    if unreadable:
+        _fail(engine, unreadable, "undecryptable_address")
+        log.error("outbox rows %s cannot be decrypted with this data key: failed", unreadable)
+    return messages
+
+
+def _fail(engine: Engine, ids: Sequence[int | None], error: str) -> None:
+    with unit_of_work(engine) as db:
+        db.exec(
+            update(Outbox)
+            .where(col(Outbox.id).in_(ids))
+            .values(status=OutboxStatus.FAILED, error=error)
+        )
 
 
 def _last_inbound(db: DB, ids: Sequence[int]) -> dict[int, datetime | None]:
