@@ -79,7 +79,7 @@ def build_app(
     """
     clock = clock or system_clock
     own_engine = engine is None
-    engine = engine or make_engine(settings.database_url)
+    engine = engine or make_engine(settings.database_url, settings.sqlite_lock_wait_seconds)
     try:
         ensure_schema(engine, migrate=settings.is_sqlite if migrate is None else migrate)
         vault = load_vault(settings, engine)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from sqlalchemy import Engine, insert, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
@@ -21,7 +21,7 @@ from bot.clock import Clock
 from bot.flood import unflooded
 from bot.privacy import Vault
 from bot.store.contacts import ContactBook
-from bot.store.engine import serialized, unit_of_work
+from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox
 from bot.store.outbox import queue_message
 from flows.engine import Content, step
@@ -98,6 +98,10 @@ class Service:
                 return cast(int, inserted.scalar_one())
         except IntegrityError:
             return None
+        except OperationalError as exc:  # locked past the bounded wait: the webhook answers 503
+            if is_lock_error(exc):
+                raise StoreBusy("the database is locked") from exc
+            raise
 
     def process(self, receipt_id: int | None) -> Handled:
         """Run the turn of one accepted message, exactly once even with many processors."""

@@ -38,6 +38,8 @@ class Settings(BaseSettings):
 
     public_base_url: str | None = None
     max_body_bytes: int = Field(default=64 * 1024, gt=0)
+    metrics_token: SecretStr | None = None
+    sqlite_lock_wait_seconds: float = Field(default=5.0, gt=0)
     outbox_lease_seconds: int = Field(default=60, gt=0)
 
     escalation_ack_timeout_seconds: int | None = Field(default=None, gt=0)
@@ -57,6 +59,36 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+    def channel_problems(self) -> dict[str, str]:
+        """Per channel: 'off' (not configured), 'ok', or what is missing and what it breaks."""
+        return {
+            "telegram": _missing(
+                {"TELEGRAM_BOT_TOKEN": self.telegram_bot_token},
+                {"TELEGRAM_WEBHOOK_SECRET": self.telegram_webhook_secret},
+            ),
+            "whatsapp": _missing(
+                {
+                    "TWILIO_ACCOUNT_SID": self.twilio_account_sid,
+                    "TWILIO_WHATSAPP_FROM": self.twilio_whatsapp_from,
+                },
+                {"TWILIO_AUTH_TOKEN": self.twilio_auth_token},
+            ),
+        }
+
+
+def _missing(to_send: dict[str, object], to_receive: dict[str, object]) -> str:
+    given = [value is not None for value in (*to_send.values(), *to_receive.values())]
+    if not any(given):
+        return "off"
+    problems = []
+    unset = [name for name, value in to_receive.items() if value is None]
+    if unset:
+        problems.append(f"{', '.join(unset)} not set: every webhook is refused")
+    unset = [name for name, value in to_send.items() if value is None]
+    if unset:
+        problems.append(f"{', '.join(unset)} not set: replies cannot be sent")
+    return "; ".join(problems) or "ok"
 
 
 @lru_cache(maxsize=1)

@@ -18,6 +18,7 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import func, text
+from sqlalchemy.exc import OperationalError
 from sqlmodel import col, select
 
 from bot import metrics
@@ -32,10 +33,11 @@ from bot.channels.whatsapp import (
     verify_signature,
 )
 from bot.service import Handled
-from bot.store.engine import unit_of_work
+from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Case, Outbox, OutboxStatus
 
 log = logging.getLogger(__name__)
+RETRY = {"Retry-After": "5"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 Background = Callable[[], Coroutine[Any, Any, None]]
 
@@ -73,11 +75,23 @@ def build_web(
         redoc_url=None,
     )
     web.exception_handler(BodyTooLarge)(_too_large)
+    web.exception_handler(StoreBusy)(_busy)
     inbox = Inbox(app, process_turns)
     web.include_router(telegram_routes(app, inbox))
     web.include_router(whatsapp_routes(app, inbox))
-    web.include_router(operations_routes(app))
+    web.include_router(operations_routes(app, _warn_misconfigured(app)))
     return web
+
+
+def _warn_misconfigured(app: App) -> dict[str, str]:
+    """Each channel's state; loud at start-up when a channel refuses webhooks or cannot reply."""
+    problems = app.settings.channel_problems()
+    for channel, problem in problems.items():
+        if problem not in {"ok", "off"}:
+            log.warning("CHANNEL %s MISCONFIGURED: %s", channel.upper(), problem)
+    if set(problems.values()) == {"off"}:
+        log.warning("no channel configured: set TELEGRAM_* or TWILIO_* (see .env.example)")
+    return problems
 
 
 def _lifespan(tasks: Sequence[Background]) -> Callable[[FastAPI], AsyncContextManager[None]]:
@@ -96,6 +110,12 @@ def _lifespan(tasks: Sequence[Background]) -> Callable[[FastAPI], AsyncContextMa
 
 async def _too_large(_: Request, __: BodyTooLarge) -> Response:
     return JSONResponse({"error": "body too large"}, status_code=413)
+
+
+async def _busy(_: Request, __: StoreBusy) -> Response:
+    # Nothing was stored: 503 makes Telegram and Twilio deliver it again later.
+    log.warning("webhook refused with 503: the database is locked")
+    return JSONResponse({"error": "database busy"}, status_code=503, headers=RETRY)
 
 
 @dataclass(frozen=True, slots=True)
@@ -212,21 +232,35 @@ async def _twilio_form(app: App, request: Request, path: str) -> dict[str, str] 
     return form
 
 
-def operations_routes(app: App) -> APIRouter:
-    """`GET /healthz` and `GET /metrics`."""
+def operations_routes(app: App, channels: dict[str, str]) -> APIRouter:
+    """`GET /healthz` (database and channels) and `GET /metrics` (bearer METRICS_TOKEN)."""
     router = APIRouter()
 
     @router.get("/healthz")
     async def healthz() -> Response:
+        """200 while the database answers and takes writes; each channel ok, off or what fails."""
+        body: dict[str, object] = {"status": "ok", "database": "ok", "channels": channels}
         try:
             await asyncio.to_thread(_ping_db, app)
+        except StoreBusy:
+            body.update(status="error", database="locked")
+            return JSONResponse(body, status_code=503, headers=RETRY)
         except Exception as exc:
             log.error("healthz: database unreachable: %s", type(exc).__name__)
-            return JSONResponse({"status": "error", "database": "unreachable"}, status_code=503)
-        return JSONResponse({"status": "ok"})
+            body.update(status="error", database="unreachable")
+            return JSONResponse(body, status_code=503)
+        return JSONResponse(body)
 
     @router.get("/metrics")
-    async def prometheus() -> Response:
+    async def prometheus(request: Request) -> Response:
+        token = app.settings.metrics_token
+        if token is None:
+            return JSONResponse({"error": "metrics are off: set METRICS_TOKEN"}, status_code=403)
+        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
+            return JSONResponse(
+                {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
+            )
         await asyncio.to_thread(refresh_gauges, app)
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
@@ -247,8 +281,19 @@ async def _supervised(task: Background) -> None:
 
 
 def _ping_db(app: App) -> None:
-    with app.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
+    """A read everywhere; on SQLite also the write lock, taken and given back at once."""
+    if app.engine.dialect.name != "sqlite":
+        with app.engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+        return
+    with serialized(app.engine), app.engine.connect() as connection:
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except OperationalError as exc:
+            if is_lock_error(exc):
+                raise StoreBusy("the database is locked") from exc
+            raise
+        connection.exec_driver_sql("ROLLBACK")
 
 
 async def _answer_callback(app: App, query_id: str, text: str | None) -> None:

@@ -95,6 +95,7 @@ def bot_env(
         TWILIO_AUTH_TOKEN=twilio.auth_token,
         TWILIO_WHATSAPP_FROM=FROM,
         TWILIO_API_BASE_URL=twilio.url,
+        METRICS_TOKEN="metrics-token-5b1c",
     )
     env.update(extra)
     return env
@@ -246,7 +247,7 @@ def test_serve_end_to_end(
         burst = [c for c in fake_telegram.calls_of("sendMessage") if c.chat_id in chats]
         assert burst[-1].at - burst[0].at >= (len(burst) - rate) / rate * 0.9
 
-        metrics = http.get("/metrics").text
+        metrics = http.get("/metrics", headers={"Authorization": "Bearer metrics-token-5b1c"}).text
         assert 'defensoras_inbound_total{channel="telegram",outcome="duplicate"} 1.0' in metrics
         assert 'defensoras_inbound_total{channel="whatsapp",outcome="refused"} 1.0' in metrics
         assert "defensoras_outbound_total" in metrics

@@ -43,6 +43,7 @@ PUBLIC = "https://bot.example.org"
 LIMIT = 4096
 NUMBER = "+51987650001"
 TG_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+METRICS_TOKEN = "metrics-token-5b1c"
 
 
 @pytest.fixture
@@ -53,6 +54,7 @@ def web_app(app: App) -> App:
             "twilio_auth_token": SecretStr(DEFAULT_AUTH_TOKEN),
             "public_base_url": PUBLIC,
             "max_body_bytes": LIMIT,
+            "metrics_token": SecretStr(METRICS_TOKEN),
         }
     )
     return app
@@ -109,7 +111,7 @@ async def test_healthz_and_metrics_count_inbound_outbound_and_latency(
     client: httpx.AsyncClient, web_app: App
 ) -> None:
     health = await client.get("/healthz")
-    assert (health.status_code, health.json()) == (200, {"status": "ok"})
+    assert (health.status_code, health.json()["status"]) == (200, "ok")
     processed = metric("defensoras_inbound_total", channel="telegram", outcome="processed")
     duplicate = metric("defensoras_inbound_total", channel="telegram", outcome="duplicate")
     refused = metric("defensoras_inbound_total", channel="whatsapp", outcome="refused")
@@ -120,7 +122,7 @@ async def test_healthz_and_metrics_count_inbound_outbound_and_latency(
     form = make_whatsapp_inbound("hola", from_=NUMBER)
     assert (await post_twilio(client, form, token="wrong")).status_code == 403
 
-    response = await client.get("/metrics")
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {METRICS_TOKEN}"})
     assert response.status_code == 200
     assert response.headers["content-type"].startswith("text/plain")
     body = response.text

@@ -2,6 +2,7 @@
 
 from bot.store.engine import (
     SchemaOutOfDate,
+    StoreBusy,
     affected,
     current_revision,
     ensure_schema,
@@ -14,6 +15,7 @@ from bot.store.engine import (
 
 __all__ = [
     "SchemaOutOfDate",
+    "StoreBusy",
     "affected",
     "current_revision",
     "ensure_schema",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any, cast
 
@@ -13,6 +14,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
@@ -23,25 +25,37 @@ class SchemaOutOfDate(RuntimeError):
     """The database schema is behind the code: run `defensoras db upgrade`."""
 
 
-def make_engine(url: str) -> Engine:
-    """An engine with the pragmas SQLite needs to be a safe embedded default."""
+class StoreBusy(RuntimeError):
+    """SQLite stayed locked (by another process or a long transaction) past the bounded wait."""
+
+
+DEFAULT_LOCK_WAIT = 5.0
+_LOCK_WAIT: dict[str, float] = {}
+
+
+def make_engine(url: str, lock_wait: float = DEFAULT_LOCK_WAIT) -> Engine:
+    """An engine with the pragmas SQLite needs to be a safe embedded default.
+
+    `lock_wait` (SQLite) bounds how long a transaction waits for a lock before `StoreBusy`: a
+    webhook then answers 503 quickly, and the provider retries, instead of timing out."""
     if url.startswith("sqlite"):
         engine = create_engine(
             url,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": lock_wait},
             hide_parameters=True,  # errors must never carry a number or a message into logs
         )
-        event.listen(engine, "connect", _sqlite_pragmas)
+        _LOCK_WAIT[str(engine.url)] = lock_wait
+        event.listen(engine, "connect", partial(_sqlite_pragmas, int(lock_wait * 1000)))
         return engine
     return create_engine(
         url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
     )
 
 
-def _sqlite_pragmas(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+def _sqlite_pragmas(busy_ms: int, dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
@@ -96,7 +110,25 @@ def serialized(engine: Engine) -> AbstractContextManager[object]:
     handler (which sleeps up to 100 ms per retry and made p99 latency ~0.6 s under load)."""
     if engine.dialect.name != "sqlite":
         return nullcontext()
-    return _SQLITE_WRITERS.setdefault(str(engine.url), threading.RLock())
+    key = str(engine.url)
+    return _bounded(_SQLITE_WRITERS.setdefault(key, threading.RLock()), _LOCK_WAIT.get(key))
+
+
+@contextmanager
+def _bounded(lock: threading.RLock, wait: float | None) -> Iterator[None]:
+    if not lock.acquire(timeout=-1 if wait is None else wait):
+        raise StoreBusy("another transaction of this process held the database too long")
+    try:
+        yield
+    finally:
+        lock.release()
+
+
+def is_lock_error(exc: BaseException) -> bool:
+    """SQLite's 'database is locked' (or busy), after its bounded busy wait."""
+    return isinstance(exc, OperationalError) and any(
+        word in str(exc.orig) for word in ("database is locked", "database is busy")
+    )
 
 
 @contextmanager
@@ -106,6 +138,8 @@ def unit_of_work(engine: Engine) -> Iterator[Session]:
         try:
             yield session
             session.commit()
-        except BaseException:
+        except BaseException as exc:
             session.rollback()
+            if is_lock_error(exc):
+                raise StoreBusy("the database stayed locked past SQLITE_LOCK_WAIT_SECONDS") from exc
             raise
