@@ -32,7 +32,21 @@ from bot.store.outbox import (
 
 log = logging.getLogger(__name__)
 
-MAX_SEND_ATTEMPTS = 8
+MAX_BACKOFF_SECONDS = 600.0
+RETRY_FOR = timedelta(hours=6)
+"""A row is retried with capped backoff for about this long, so a provider outage of minutes or
+hours delays replies instead of losing them; then it is failed (`defensoras outbox retry`)."""
+
+
+def _attempts_within(span: timedelta) -> int:
+    waited, attempts = 0.0, 1
+    while waited < span.total_seconds():
+        waited += min(MAX_BACKOFF_SECONDS, 2.0**attempts)
+        attempts += 1
+    return attempts
+
+
+MAX_SEND_ATTEMPTS = _attempts_within(RETRY_FOR)
 """An outbox row is sent at most this often (claims count attempts); then it is failed."""
 MAX_TRACKED_CHATS = 5000
 BATCH_SECONDS = 2
@@ -49,7 +63,7 @@ class _ChannelState:
 
 def backoff(attempts: int) -> float:
     """Exponential backoff with jitter: 2, 4, 8 ... seconds, capped at 10 minutes."""
-    return min(600.0, 2.0**attempts) * (0.75 + random.random() / 2)
+    return min(MAX_BACKOFF_SECONDS, 2.0**attempts) * (0.75 + random.random() / 2)
 
 
 class Dispatcher:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import broadcasts, cases, content, db, processes, roster
+from bot.cli import broadcasts, cases, content, db, outbox, processes, roster
 
 cli = typer.Typer(
     help="Bot de Defensoras al Parlante.",
@@ -22,6 +22,7 @@ for name, group in (
     ("escalations", cases.group),
     ("episodes", broadcasts.episodes_group),
     ("broadcast", broadcasts.broadcast_group),
+    ("outbox", outbox.group),
     ("telegram", processes.telegram_group),
 ):
     cli.add_typer(group, name=name)

@@ -29,6 +29,8 @@ BROADCAST_KINDS = frozenset({"broadcast", "reminder"})
 LEASE = timedelta(seconds=60)
 """A row claimed longer ago than this is taken to be lost with its dispatcher."""
 WHATSAPP_WINDOW = timedelta(hours=24)
+UNREADABLE = "undecryptable_address"
+"""The error of a row whose address this data key cannot decrypt (failed alone, never retried)."""
 
 
 def outbox_values(
@@ -144,7 +146,7 @@ def claim_batch(
         except DataKeyError:  # one row the key cannot read must not block the channel
             unreadable.append(row.id)
     if unreadable:
-        _fail(engine, unreadable, "undecryptable_address")
+        _fail(engine, unreadable, UNREADABLE)
         log.error("outbox rows %s cannot be decrypted with this data key: failed", unreadable)
     return messages
 
