@@ -77,9 +77,17 @@ def event(
 
 
 def queue(
-    db: DB, contact: Contact, message: Outbound, kind: str, now: datetime, key: str | None = None
+    db: DB,
+    contact: Contact,
+    message: Outbound,
+    kind: str,
+    now: datetime,
+    key: str | None = None,
+    case: Case | None = None,
 ) -> Outbox:
-    return queue_message(db, contact, message, kind=kind, now=now, dedupe_key=key)
+    """`case`: the case a ping or relay to a defensora speaks of (BORRAR erases its text)."""
+    case_id = case.id if case is not None else None
+    return queue_message(db, contact, message, kind=kind, now=now, dedupe_key=key, case_id=case_id)
 
 
 def open_case(db: DB, contact: Contact) -> Case | None:

@@ -48,6 +48,9 @@ def _attempts_within(span: timedelta) -> int:
 
 MAX_SEND_ATTEMPTS = _attempts_within(RETRY_FOR)
 """An outbox row is sent at most this often (claims count attempts); then it is failed."""
+FINAL = frozenset(
+    {OutboxStatus.SENT, OutboxStatus.FAILED, OutboxStatus.NOT_SENT, OutboxStatus.CANCELLED}
+)
 MAX_TRACKED_CHATS = 5000
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
@@ -262,6 +265,9 @@ class Dispatcher:
             values.update(status=status)
             if message.kind in PRIVATE_KINDS:
                 values["text"] = ""
+        if message.contact_id is None and values.get("status") in FINAL:
+            # The goodbye or chat deletion after BORRAR: once done, not even her address stays.
+            values.update(address_enc="", text="")
         with unit_of_work(self.engine) as db:
             # Only while still ours: after a lease expiry another dispatcher owns the row.
             mine = (col(Outbox.id) == message.id, col(Outbox.status) == OutboxStatus.SENDING)

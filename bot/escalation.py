@@ -83,7 +83,7 @@ def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: C
         line = ctx.words.text(
             "safety_changed", id=case.id, safety=flow.safety_line(ctx.words, safe)
         )
-        queue(db, holder.contact, Outbound(line), "ping", now)
+        queue(db, holder.contact, Outbound(line), "ping", now, case=case)
 
 
 def _escalate(
@@ -173,7 +173,7 @@ def _join(
         holder = member(db, case.taken_by)
         if holder is not None and not danger:  # danger now already reached her, marked 🚨
             message = flow.upgraded(ctx.words, ctx.content.texts, view)
-            queue(db, holder.contact, message, "ping", now)
+            queue(db, holder.contact, message, "ping", now, case=case)
         return
     deadline = now + ctx.policy.ack_for(severity)  # a worse case waits less, never more
     if case.ack_deadline is None or deadline < case.ack_deadline:
@@ -206,7 +206,7 @@ def _page(
         if target is None:
             continue
         key = page_key(case.id, case.pages, member_id)
-        queue(db, target.contact, message, "ping", now, key=key)
+        queue(db, target.contact, message, "ping", now, key=key, case=case)
         event(db, case, "paged", now, actor=target.name, detail=str(member_id))
     log.info("case #%s paged %d member(s) severity=%s", case.id, len(recipients), case.severity)
 
@@ -219,13 +219,13 @@ def _relay_to_defensora(
     if case is None or holder is None:
         return
     message = flow.relay_in(ctx.words, view_of(db, case), mask_numbers(text), danger=danger)
-    queue(db, holder.contact, message, "relay", now)
+    queue(db, holder.contact, message, "relay", now, case=case)
     event(db, case, "relayed_in", now)
     if danger:  # the holder may be away from her phone: coordinators see it too
         event(db, case, "danger", now)
         for coordinator in roster.members(db, coordinators_only=True):
             if coordinator.id != holder.id:
-                queue(db, coordinator.contact, message, "ping", now)
+                queue(db, coordinator.contact, message, "ping", now, case=case)
 
 
 def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: CaseContext) -> None:

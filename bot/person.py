@@ -11,8 +11,15 @@ from sqlmodel import Session as DB
 from sqlmodel import col, delete, select
 
 from bot import escalation
-from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
-from bot.store.outbox import cancel_broadcasts, queue_message
+from bot.store.models import (
+    ERASED_PSEUDONYM,
+    Case,
+    Contact,
+    InboundReceipt,
+    Outbox,
+    OutboxStatus,
+)
+from bot.store.outbox import cancel_broadcasts, erase_case_texts, queue_message
 from flows.types import Channel, Effect, Outbound
 
 log = logging.getLogger(__name__)
@@ -41,6 +48,13 @@ def forget(
     private chats for 48 hours): one outbox row of kind "delete" carrying the message ids.
     """
     escalation.close_for_forget(db, contact, now, cases)
+    # Her cases stay only as anonymous records: no pseudonym (it is derived from her address),
+    # no text about her in the defensoras' pings and relays.
+    held = db.exec(select(Case).where(col(Case.contact_id) == contact.id)).all()
+    ids = [case.id for case in held if case.id is not None]
+    erase_case_texts(db, ids, contact.pseudonym, ERASED_PSEUDONYM)
+    for case in held:
+        case.pseudonym = ERASED_PSEUDONYM
     db.flush()
     if contact.channel == Channel.TELEGRAM.value:
         delete_row = _queue_chat_deletion(db, contact, now)

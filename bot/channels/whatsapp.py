@@ -149,7 +149,8 @@ def record_status(engine: Engine, update: StatusUpdate, templates: Mapping[str, 
             row.status = OutboxStatus.DELIVERED
         elif update.status in {"failed", "undelivered"}:
             template = templates.get(row.kind)
-            if update.error_code in TEMPLATE_NEEDED and template and row.template is None:
+            resendable = template and row.template is None and row.address_enc  # not erased
+            if update.error_code in TEMPLATE_NEEDED and resendable:
                 row.status, row.template, row.provider_id = OutboxStatus.PENDING, template, None
             elif update.error_code in TEMPLATE_NEEDED:
                 row.status = OutboxStatus.NOT_SENT

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -13,7 +15,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event
+from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
@@ -39,6 +41,7 @@ def make_engine(url: str, lock_wait: float = DEFAULT_LOCK_WAIT) -> Engine:
     `lock_wait` (SQLite) bounds how long a transaction waits for a lock before `StoreBusy`: a
     webhook then answers 503 quickly, and the provider retries, instead of timing out."""
     if url.startswith("sqlite"):
+        _private_file(url)
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False, "timeout": lock_wait},
@@ -52,11 +55,26 @@ def make_engine(url: str, lock_wait: float = DEFAULT_LOCK_WAIT) -> Engine:
     )
 
 
+def _private_file(url: str) -> None:
+    """Create the SQLite file readable by its owner only (0600), like the data key; SQLite gives
+    its -wal and -shm files the same permissions."""
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    path = Path(database)
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def _sqlite_pragmas(busy_ms: int, dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
     cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA secure_delete=ON")  # erased rows are overwritten, not left in pages
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
 

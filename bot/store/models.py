@@ -118,6 +118,8 @@ class Outbox(SQLModel, table=True):
     error: str | None = Field(default=None, max_length=200)
     dedupe_key: str | None = Field(default=None, max_length=120)
     broadcast_id: int | None = Field(default=None, foreign_key="broadcast.id", ondelete="SET NULL")
+    case_id: int | None = Field(default=None, index=True)
+    """The case a ping or relay to a defensora speaks of: BORRAR erases those texts too."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     sent_at: datetime | None = Field(default=None, sa_column=_ts())
 
@@ -158,6 +160,10 @@ class Shift(SQLModel, table=True):
     starts_at: datetime = Field(sa_column=_ts(False))
     ends_at: datetime = Field(sa_column=_ts(False))
     weekly: bool = False
+
+
+ERASED_PSEUDONYM = "C-BORRADA"
+"""A case whose person said BORRAR: her pseudonym (derived from her address) is gone."""
 
 
 class Case(SQLModel, table=True):

@@ -44,6 +44,7 @@ def outbox_values(
     now: datetime,
     dedupe_key: str | None = None,
     broadcast_id: int | None = None,
+    case_id: int | None = None,
 ) -> dict[str, Any]:
     """The columns of one pending outbound row: every row the bot sends is built here."""
     return {
@@ -60,6 +61,7 @@ def outbox_values(
         "created_at": now,
         "dedupe_key": dedupe_key,
         "broadcast_id": broadcast_id,
+        "case_id": case_id,
     }
 
 
@@ -73,6 +75,7 @@ def queue_message(
     now: datetime,
     dedupe_key: str | None = None,
     broadcast_id: int | None = None,
+    case_id: int | None = None,
 ) -> Outbox:
     """Write one outbound row; the dispatcher sends it after the transaction commits."""
     row = Outbox(
@@ -86,10 +89,33 @@ def queue_message(
             now=now,
             dedupe_key=dedupe_key,
             broadcast_id=broadcast_id,
+            case_id=case_id,
         )
     )
     db.add(row)
     return row
+
+
+def erase_case_texts(db: DB, case_ids: Sequence[int], pseudonym: str, erased: str) -> None:
+    """BORRAR: pings and relays about her cases lose their text; those not yet sent are not sent;
+    any other row naming her pseudonym (a defensora's "you took #3 (C-7F3A)") names `erased`.
+
+    They sit in the defensoras' outbox rows (kept until a delivery callback or the retention
+    scan), so deleting her contact's own rows alone would leave her words behind."""
+    db.exec(
+        update(Outbox)
+        .where(col(Outbox.text).contains(pseudonym))
+        .values(text=func.replace(col(Outbox.text), pseudonym, erased))
+    )
+    if not case_ids:
+        return
+    about_her = (col(Outbox.case_id).in_(case_ids), col(Outbox.kind).in_(PRIVATE_KINDS))
+    db.exec(
+        update(Outbox)
+        .where(*about_her, col(Outbox.status) == OutboxStatus.PENDING)
+        .values(status=OutboxStatus.CANCELLED, error="erased")
+    )
+    db.exec(update(Outbox).where(*about_her).values(text="", options="[]"))
 
 
 def cancel_broadcasts(db: DB, contact_id: int | None) -> None:

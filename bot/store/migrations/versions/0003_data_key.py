@@ -1,4 +1,5 @@
-"""The data key's fingerprint, so a start with a lost or changed key is refused
+"""The data key's fingerprint (a start with a lost or changed key is refused); the case an
+outbox row speaks of (BORRAR erases the texts sent to defensoras about her)
 
 Revision ID: 0003_data_key
 Revises: 0002
@@ -26,7 +27,13 @@ def upgrade() -> None:
         sa.Column("created_at", bot.store.models.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id"),
     )
+    with op.batch_alter_table("outbox") as batch:
+        batch.add_column(sa.Column("case_id", sa.Integer(), nullable=True))
+        batch.create_index("ix_outbox_case_id", ["case_id"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("outbox") as batch:
+        batch.drop_index("ix_outbox_case_id")
+        batch.drop_column("case_id")
     op.drop_table("data_key")
