@@ -55,21 +55,24 @@ CASE_EFFECTS = frozenset({"escalate", "relay", "safe_to_contact"})
 
 def apply_effects(
     db: DB, contact: Contact, effects: Sequence[Effect], now: datetime, ctx: CaseContext
-) -> None:
+) -> list[Outbound]:
     """The case effects of one turn, together: a relay and an imminent escalation in the same
-    turn are one thing, danger now in a held case."""
+    turn are one thing, danger now in a held case. Returns what she must hear about people
+    (the shell places it among the turn's replies)."""
     mine = [e for e in effects if e.kind in CASE_EFFECTS]
     relays = [e for e in mine if e.kind == "relay"]
     danger = bool(relays) and any(
         e.kind == "escalate" and e.data.get("severity") == Severity.IMMINENT.value for e in mine
     )
+    told: list[Outbound] = []
     for effect in mine:
         if effect.kind == "escalate":
-            _escalate(db, contact, effect.data, now, ctx, danger=danger)
+            told += _escalate(db, contact, effect.data, now, ctx, danger=danger)
         elif effect.kind == "relay":
             _relay_to_defensora(db, contact, str(effect.data["text"]), now, ctx, danger=danger)
         else:
             _safe_to_contact(db, contact, bool(effect.data["safe"]), now, ctx)
+    return told
 
 
 def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: CaseContext) -> None:
@@ -94,10 +97,10 @@ def _escalate(
     ctx: CaseContext,
     *,
     danger: bool,
-) -> None:
+) -> list[Outbound]:
     severity = Severity(str(data["severity"]))
     if not severity.at_least(Severity.HIGH) and not data.get("requested"):
-        return
+        return []
     raw = data.get("categories")
     categories = [str(c) for c in raw] if isinstance(raw, list) else []
     excerpt = mask_numbers(str(data["excerpt"])) if data.get("excerpt") else None
@@ -110,7 +113,7 @@ def _escalate(
     case = open_case(db, contact)
     if case is not None:
         _join(db, case, severity, categories, excerpt, now, ctx, danger=danger)
-        return
+        return []
     case = Case(
         contact_id=contact.id,
         channel=contact.channel,
@@ -132,19 +135,18 @@ def _escalate(
         ctx.words, ctx.content.texts, view, nobody_on_shift=plan.circle is not flow.Circle.ON_DUTY
     )
     _page(db, case, plan.recipients, message, now)
-    _tell_person(db, case, contact, plan.circle, now, ctx)
+    return [_tell_person(db, case, plan.circle, now, ctx)]
 
 
 def _tell_person(
-    db: DB, case: Case, contact: Contact, circle: flow.Circle, now: datetime, ctx: CaseContext
-) -> None:
+    db: DB, case: Case, circle: flow.Circle, now: datetime, ctx: CaseContext
+) -> Outbound:
     """The staffing truth after her first page: who was told, or that nobody could be."""
     local_now = now.astimezone(roster.LIMA)
     next_shift = roster.next_shift_start(db, now)
     local_next = next_shift.astimezone(roster.LIMA) if next_shift is not None else None
-    text = flow.staffing_notice(ctx.words, circle, local_next, local_now)
-    queue(db, contact, Outbound(text), "reply", now)
     event(db, case, "told_person", now, detail=circle.value)
+    return Outbound(flow.staffing_notice(ctx.words, circle, local_next, local_now))
 
 
 def _join(

@@ -196,12 +196,14 @@ class Service:
         session = Session.from_dict(json.loads(contact.session or "{}"))
         session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
         turn = self.core(session, inbound, self.content, now)
+        told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
+        # Who was told of her case comes right after her first answer, before any question.
+        replies = replies[:1] + told + replies[1:]
         rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(effect.kind == "forget" for effect in turn.effects)
         for effect in turn.effects:
             person.apply_effect(db, contact, effect, now)
-        escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         if forget:
             person.forget(db, contact, now, rows, self.cases)
         else:

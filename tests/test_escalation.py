@@ -80,8 +80,9 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
     replies = pipe.wa_texts()
     assert replies[0].startswith("Si estás en peligro ahora, llama al 105")
     assert "Línea 100" in replies[0]
-    assert replies[1].startswith(pipe.app.content.texts["ask_safe"].split("?")[0])
-    assert replies[2:] == [pipe.app.content.cases["person_on_duty"]]
+    assert replies[1] == pipe.app.content.cases["person_on_duty"]  # before the question
+    assert replies[2].startswith(pipe.app.content.texts["ask_safe"].split("?")[0])
+    assert len(replies) == 3
     for reply in replies:
         lowered = reply.lower()
         assert "alert" not in lowered and "notific" not in lowered
@@ -103,7 +104,7 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
     with unit_of_work(pipe.app.engine) as db:
         assert len(db.exec(select(Case)).all()) == 1
     assert len(pipe.tg_texts(ANA)) == 1  # same severity: no new ping
-    assert not any("¿Es seguro" in reply for reply in pipe.wa_texts()[2:])
+    assert not any("¿Es seguro" in reply for reply in pipe.wa_texts()[3:])
 
     # nothing in the database holds the number in clear
     with pipe.app.engine.connect() as connection:
@@ -456,7 +457,7 @@ async def test_nobody_on_duty_goes_straight_to_the_coordinators(lite: Pipeline) 
     assert ping.startswith("🔔 Caso #1") and "Nadie de turno ahora" in ping  # explicit
     assert lite.tg_texts(ANA) == [] and lite.wa_texts(CARMEN_WA) == []
     # the person: nobody on shift, when the next shift starts, 105 and Línea 100; no promise
-    truth = lite.wa_texts()[-1]
+    truth = lite.wa_texts()[1]  # after the 105 reply, before the safety question
     assert truth == flow.staffing_notice(words, flow.Circle.COORDINATORS, None, lite.clock.now)
     assert "105" in truth and "te escribirá" not in truth
     lite.tg(ANA, "/turno")
@@ -474,8 +475,8 @@ async def test_nobody_registered_logs_loudly_and_the_case_waits(
     assert lite.events() == ["opened", "no_recipient", "told_person"]
     # she is told the truth: nobody can answer here now, and the lines to call
     await lite.drain()
-    assert lite.wa_texts()[-1] == lite.app.content.cases["person_nobody"]
-    assert "105" in lite.wa_texts()[-1]
+    assert lite.wa_texts()[1] == lite.app.content.cases["person_nobody"]
+    assert "105" in lite.wa_texts()[1]
 
     # once someone is registered, the next deadline reaches her
     with unit_of_work(lite.app.engine) as db:
