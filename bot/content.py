@@ -134,7 +134,7 @@ def load_content(folder: Path | None = None) -> Content:
     menus = _validate(folder / "menus.yaml", TypeAdapter(Menus))
     missing = check_menu_texts(menus, texts)
     if missing:
-        raise ContentError("texts.yaml: " + "; ".join(missing))
+        raise ContentError("invalid content: texts.yaml, menus.yaml: " + "; ".join(missing))
     spelling = _checked(folder / "spelling.yaml", load_spelling)
     places = build_place_index(load_directory(folder), spelling)
     intents = _checked(folder / "intents.yaml", load_intent_model)

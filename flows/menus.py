@@ -117,7 +117,18 @@ REQUIRED_TEXTS = (
     "venues_next",
     "venues_no_date",
     "venues_online",
+    # yes/no buttons (flows/engine.py) and the console's banner (bot/channels/console.py)
+    "option_yes",
+    "option_no",
+    "console_banner",
 )
+"""Text ids the code names (tests/test_content_required.py keeps this list complete)."""
+
+TEXT_FIELDS: dict[str, frozenset[str]] = {"venues_next": frozenset({"when", "markets"})}
+"""The placeholders the code fills, per text it names; every other text it names has none."""
+
+REQUIRED_NODES = ("main", "cem_ask", "helplines", "episodes", "defensora", "about")
+"""Menu nodes the engine goes to by name: renaming one in menus.yaml would break a turn."""
 
 
 PLACEHOLDERS = frozenset(
@@ -141,15 +152,22 @@ PLACEHOLDERS = frozenset(
 
 
 def check_menu_texts(menus: Menus, texts: Texts) -> list[str]:
-    """Every text a menu or the engine uses exists and uses known placeholders; the problems."""
+    """Every text and node the menus or the code use exists, and every text uses only the
+    placeholders its code fills; the problems, each naming the text or node."""
+    problems = [
+        f"menus.yaml: missing node {name!r} (the code goes to it)"
+        for name in REQUIRED_NODES
+        if name not in menus.nodes
+    ]
     needed = {node.text for node in menus.nodes.values()} | set(REQUIRED_TEXTS)
-    problems = [f"missing text id {key!r}" for key in sorted(needed - set(texts.texts))]
+    problems += [f"missing text id {key!r}" for key in sorted(needed - set(texts.texts))]
     for key, text in texts.texts.items():
         try:
             fields = {field for _, field, _, _ in Formatter().parse(text) if field is not None}
         except ValueError as exc:
             problems.append(f"text {key!r}: {exc}")
             continue
-        for field in sorted(fields - PLACEHOLDERS):
-            problems.append(f"text {key!r}: unknown placeholder {{{field}}}")
+        allowed = TEXT_FIELDS.get(key, frozenset()) if key in needed else PLACEHOLDERS
+        for field in sorted(fields - allowed):
+            problems.append(f"text {key!r}: placeholder {{{field}}} is not filled by the code")
     return problems
