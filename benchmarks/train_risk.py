@@ -197,7 +197,7 @@ def choose_thresholds(
         return figures(expected, got)
 
     for head, limit in ((1, "false_esc"), (2, "false_flag")):
-        margin = 0.01 if head == 1 else 0.02
+        margin = 0.005 if head == 1 else 0.01
         for value in grid:
             trial = list(t)
             trial[head] = value
