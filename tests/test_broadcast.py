@@ -17,10 +17,11 @@ from bot.broadcast import audience, create_broadcast, progress
 from bot.channels.envelope import Envelope
 from bot.channels.telegram import TelegramSender, make_bot
 from bot.channels.whatsapp import WhatsAppSender, make_client
-from bot.dispatcher import Dispatcher, claim_batch, recover_stale
+from bot.dispatcher import Dispatcher
 from bot.scheduler import send_due_reminders
 from bot.store import unit_of_work
 from bot.store.models import Contact, Outbox, OutboxStatus
+from bot.store.outbox import claim_batch, recover_stale
 from flows.episodes import EpisodeSchedule
 from flows.types import Channel, Inbound
 from tests.conftest import ROOT_CONTENT, FakeClock, make_settings
@@ -114,10 +115,15 @@ def lima(day: date, hour: int, minute: int = 0) -> datetime:
     return datetime(day.year, day.month, day.day, hour, minute, tzinfo=UTC) - LIMA_OFFSET
 
 
+def with_episodes(app: App, schedule: EpisodeSchedule) -> App:
+    """The same store and clock, built with other episodes (as a coordinator's edit would)."""
+    content = dataclasses.replace(app.content, episodes=schedule)
+    return build_app(app.settings, engine=app.engine, clock=app.clock, content=content)
+
+
 def test_reminders_are_one_broadcast_per_episode_and_offset(app: App, clock: FakeClock) -> None:
     episode_day = date(2026, 6, 19)
-    schedule = upcoming_schedule(app.content.episodes, episode_day, "18:00")
-    app.service.content = app.content = dataclasses.replace(app.content, episodes=schedule)
+    app = with_episodes(app, upcoming_schedule(app.content.episodes, episode_day, "18:00"))
     say(app, "ALTA")
     clock.now = lima(episode_day - timedelta(days=1), 18, 30)
     assert send_due_reminders(app) == 0
@@ -138,8 +144,7 @@ def test_reminders_are_one_broadcast_per_episode_and_offset(app: App, clock: Fak
 
 def test_a_short_outage_still_sends_the_reminder_once(app: App, clock: FakeClock) -> None:
     episode_day = date(2026, 6, 19)
-    schedule = upcoming_schedule(app.content.episodes, episode_day, None)
-    app.service.content = app.content = dataclasses.replace(app.content, episodes=schedule)
+    app = with_episodes(app, upcoming_schedule(app.content.episodes, episode_day, None))
     say(app, "ALTA")
     clock.now = lima(episode_day - timedelta(days=1), 21, 30)  # scheduler was down at 19:00
     assert send_due_reminders(app) == 1
