@@ -14,10 +14,12 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import SecretStr
 from sqlmodel import col, func, select
+from typer.testing import CliRunner
 
 from bot.app import App
 from bot.channels.polling import run_polling
 from bot.channels.telegram import make_bot
+from bot.cli import cli
 from bot.store import unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox
 from bot.web import build_web
@@ -185,3 +187,25 @@ async def test_an_edited_telegram_message_runs_no_turn(client: httpx.AsyncClient
     assert response.status_code == 200
     assert response.json()["ignored"] == "edited message"
     assert counts(app) == before
+
+
+# -- digits that str.isdigit() accepts and int() refuses, at the shell's edges ----------------
+
+
+async def test_a_status_callback_with_an_odd_error_code_is_recorded(
+    client: httpx.AsyncClient,
+) -> None:
+    form = {"MessageSid": "SM" + "0" * 32, "MessageStatus": "undelivered", "ErrorCode": "²"}
+    signature = sign_twilio_request(DEFAULT_AUTH_TOKEN, PUBLIC + "/whatsapp/status", form)
+    headers = {"X-Twilio-Signature": signature}
+    response = await client.post("/whatsapp/status", data=form, headers=headers)
+    assert response.status_code == 204
+
+
+@pytest.mark.parametrize(
+    "address",
+    [["--telegram", "²"], ["--telegram", "٣٤٥"], ["--whatsapp", "+５１９８７６５４３２１"]],
+)
+def test_defensora_add_refuses_digits_int_cannot_read(sqlite_app: App, address: list[str]) -> None:
+    result = CliRunner().invoke(cli, ["defensora", "add", "Eva", *address], obj=sqlite_app)
+    assert result.exit_code == 2, result.output

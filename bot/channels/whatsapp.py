@@ -78,7 +78,8 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
     if not sid or not status:
         raise FormError("missing MessageSid or MessageStatus")
     code = form.get("ErrorCode")
-    return StatusUpdate(sid, status, int(code) if code and code.isdigit() else None)
+    number = code is not None and 0 < len(code) <= 9 and code.isascii() and code.isdigit()
+    return StatusUpdate(sid, status, int(code) if number and code else None)
 
 
 def make_client(account_sid: str, auth_token: str, base_url: str) -> Client:

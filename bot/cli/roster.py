@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 import typer
@@ -29,9 +30,9 @@ def defensora_add(
 
     if (telegram is None) == (whatsapp is None):
         raise fail("indica exactamente uno: --telegram CHAT_ID o --whatsapp +51...")
-    if telegram is not None and not telegram.lstrip("-").isdigit():
+    if telegram is not None and not re.fullmatch(r"-?[0-9]{1,19}", telegram):
         raise fail("--telegram espera el chat id numérico")
-    if whatsapp is not None and not (whatsapp.startswith("+") and whatsapp[1:].isdigit()):
+    if whatsapp is not None and not re.fullmatch(r"\+[0-9]{6,15}", whatsapp):
         raise fail("--whatsapp espera un número en formato internacional, p. ej. +51987654321")
     app = app_for(ctx)
     channel, address = ("telegram", telegram) if telegram else ("whatsapp", whatsapp)
