@@ -4,6 +4,7 @@ another that (directly or not) imports it back, not even lazily inside a functio
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -191,3 +192,12 @@ def test_the_store_and_channels_sit_below_the_service() -> None:
         if dep.startswith(higher)
     }
     assert not offenders
+
+
+def test_every_path_the_readme_architecture_names_exists() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Architecture") :]
+    section = section[: section.index("\n## ", 1)]
+    named = set(re.findall(r"\b((?:bot|flows|tests)/[\w/]*\w(?:\.py|/))", section))
+    assert len(named) > 20
+    assert sorted(p for p in named if not (ROOT / p).exists()) == []
