@@ -11,6 +11,7 @@ import yaml
 from pydantic import TypeAdapter, ValidationError
 
 from flows.cases.words import load_case_words
+from flows.dialogue.words import compile_words
 from flows.engine import Content
 from flows.episodes import EpisodeSchedule
 from flows.helplines import load_helplines, load_texts
@@ -150,4 +151,5 @@ def load_content(folder: Path | None = None) -> Content:
         helplines=_checked(folder / "helplines.yaml", load_helplines),
         episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
         cases=_checked(folder / "cases.yaml", load_case_words),
+        words=_checked(folder / "keywords.yaml", compile_words),
     )

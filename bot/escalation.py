@@ -34,7 +34,8 @@ from bot.casebook import (
 from bot.store.engine import unit_of_work
 from bot.store.models import Case, CaseEvent, Contact
 from flows import cases as flow
-from flows.types import Effect, Outbound, Severity
+from flows.effects import Effect, Escalate, Relay, SafeToContact
+from flows.types import Outbound, Severity
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ __all__ = [
     "reescalate_due",
     "relay_case_for",
 ]
-CASE_EFFECTS = frozenset({"escalate", "relay", "safe_to_contact"})
+CASE_EFFECTS = (Escalate, Relay, SafeToContact)
 
 
 def apply_effects(
@@ -58,21 +59,22 @@ def apply_effects(
 ) -> list[Outbound]:
     """The case effects of one turn, together: a relay and an imminent escalation in the same
     turn are one thing, danger now in a held case. Returns what she must hear about people
-    (the shell places it among the turn's replies)."""
-    mine = [e for e in effects if e.kind in CASE_EFFECTS]
-    relays = [e for e in mine if e.kind == "relay"]
+    (the shell places it among the turn's replies), nothing when she just said it is not safe
+    to write to her (the turn's discreet reply is then the last word)."""
+    relays = [e for e in effects if isinstance(e, Relay)]
     danger = bool(relays) and any(
-        e.kind == "escalate" and e.data.get("severity") == Severity.IMMINENT.value for e in mine
+        isinstance(e, Escalate) and e.severity is Severity.IMMINENT for e in effects
     )
     told: list[Outbound] = []
-    for effect in mine:
-        if effect.kind == "escalate":
-            told += _escalate(db, contact, effect.data, now, ctx, danger=danger)
-        elif effect.kind == "relay":
-            _relay_to_defensora(db, contact, str(effect.data["text"]), now, ctx, danger=danger)
-        else:
-            _safe_to_contact(db, contact, bool(effect.data["safe"]), now, ctx)
-    return told
+    for effect in effects:
+        if isinstance(effect, Escalate):
+            told += _escalate(db, contact, effect, now, ctx, danger=danger)
+        elif isinstance(effect, Relay):
+            _relay_to_defensora(db, contact, effect.text, now, ctx, danger=danger)
+        elif isinstance(effect, SafeToContact):
+            _safe_to_contact(db, contact, effect.safe, now, ctx)
+    quiet = any(isinstance(e, SafeToContact) and not e.safe for e in effects)
+    return [] if quiet else told
 
 
 def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: CaseContext) -> None:
@@ -92,18 +94,17 @@ def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: C
 def _escalate(
     db: DB,
     contact: Contact,
-    data: dict[str, object],
+    effect: Escalate,
     now: datetime,
     ctx: CaseContext,
     *,
     danger: bool,
 ) -> list[Outbound]:
-    severity = Severity(str(data["severity"]))
-    if not severity.at_least(Severity.HIGH) and not data.get("requested"):
+    severity = effect.severity
+    if not severity.at_least(Severity.HIGH) and not effect.requested:
         return []
-    raw = data.get("categories")
-    categories = [str(c) for c in raw] if isinstance(raw, list) else []
-    excerpt = mask_numbers(str(data["excerpt"])) if data.get("excerpt") else None
+    categories = list(effect.categories)
+    excerpt = mask_numbers(effect.excerpt) if effect.excerpt else None
     # One open case per contact: two messages of hers at once must not both open one. Lock her
     # contact row until commit (PostgreSQL; SQLite already runs one writer at a time). NO KEY
     # UPDATE: the KEY SHARE locks that foreign keys to her row take do not deadlock with it.
@@ -121,7 +122,7 @@ def _escalate(
         severity=severity.value,
         categories=",".join(categories),
         excerpt=flow.merge_excerpt(ctx.words, None, excerpt),
-        requested=bool(data.get("requested")),
+        requested=effect.requested,
         opened_at=now,
         ack_deadline=now + ctx.policy.ack_for(severity),
         purge_after=now + ctx.policy.retention,

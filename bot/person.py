@@ -20,7 +20,8 @@ from bot.store.models import (
     OutboxStatus,
 )
 from bot.store.outbox import cancel_broadcasts, erase_case_texts, queue_message
-from flows.types import Channel, Effect, Outbound
+from flows.effects import Effect, SafeToContact, Subscribe, Unsubscribe
+from flows.types import Channel, Outbound
 
 log = logging.getLogger(__name__)
 TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
@@ -28,15 +29,19 @@ TELEGRAM_DELETE_WINDOW = timedelta(hours=48)
 
 
 def apply_effect(db: DB, contact: Contact, effect: Effect, now: datetime) -> None:
-    """Subscription effects on her own record; case effects are the escalation's."""
-    if effect.kind == "subscribe":
-        if not contact.subscribed:
+    """Effects on her own record; case effects are the escalation's, forgetting is `forget`."""
+    match effect:
+        case Subscribe() if not contact.subscribed:
             contact.subscribed, contact.consent_at, contact.unsubscribed_at = True, now, None
-    elif effect.kind == "unsubscribe":
-        contact.subscribed, contact.unsubscribed_at = False, now
-        cancel_broadcasts(db, contact.id)
-    elif effect.kind not in escalation.CASE_EFFECTS and effect.kind != "forget":
-        raise ValueError(f"unknown effect {effect.kind!r}")
+        case Unsubscribe():
+            contact.subscribed, contact.unsubscribed_at = False, now
+            cancel_broadcasts(db, contact.id)
+        case SafeToContact(safe=False):
+            # Nothing automatic reaches her until she writes again (inbound clears the flag).
+            contact.unreachable = True
+            cancel_broadcasts(db, contact.id)
+        case _:
+            pass
 
 
 def forget(

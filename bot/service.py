@@ -24,6 +24,7 @@ from bot.store.contacts import ContactBook
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox
 from bot.store.outbox import queue_message
+from flows.effects import Forget
 from flows.engine import Content, step
 from flows.session import Session, Turn
 from flows.types import Inbound
@@ -201,7 +202,7 @@ class Service:
         # Who was told of her case comes right after her first answer, before any question.
         replies = replies[:1] + told + replies[1:]
         rows = [queue_message(db, contact, reply, now=now) for reply in replies]
-        forget = any(effect.kind == "forget" for effect in turn.effects)
+        forget = any(isinstance(effect, Forget) for effect in turn.effects)
         for effect in turn.effects:
             person.apply_effect(db, contact, effect, now)
         if forget:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import deque
+from enum import StrEnum
 from string import Formatter
 from typing import Literal
 
@@ -12,6 +13,17 @@ ACTIONS = frozenset(
     {"subscribe", "unsubscribe", "request_defensora", "forget", "decline_defensora"}
 )
 BLOCKS = frozenset({"helplines", "next_episode"})
+
+
+class Node(StrEnum):
+    """The menu nodes the engine itself sends people to; each must exist in menus.yaml."""
+
+    MAIN = "main"
+    CEM_ASK = "cem_ask"
+    HELPLINES = "helplines"
+    EPISODES = "episodes"
+    DEFENSORA = "defensora"
+    ABOUT = "about"
 
 
 class MenuOption(BaseModel):
@@ -92,21 +104,32 @@ REQUIRED_TEXTS = (
     "fallback",
     "unknown_option",
     "empty",
+    "emoji_only",
     "media_unsupported",
     "forgotten",
     "bye",
     "risk_imminent",
     "risk_high",
+    "self_harm_imminent",
+    "self_harm_high",
     "risk_moderate",
-    "risk_follow_up",
+    "ask_danger_now",
+    "danger_no",
     "ask_safe",
     "safe_yes",
-    "safe_no",
+    "not_safe",
     "defensora_requested",
+    "confirm_forget",
+    "confirm_unsubscribe",
+    "confirm_subscribe",
+    "confirm_cancelled",
+    "hyperbole",
     "ask_which_district",
     "outside_lima",
     "group_chat",
     "throttled",
+    "option_yes",
+    "option_no",
     # answers to free-text questions (flows/answers.py)
     "privacy_answer",
     "defensora_info",
@@ -127,7 +150,7 @@ REQUIRED_TEXTS = (
 TEXT_FIELDS: dict[str, frozenset[str]] = {"venues_next": frozenset({"when", "markets"})}
 """The placeholders the code fills, per text it names; every other text it names has none."""
 
-REQUIRED_NODES = ("main", "cem_ask", "helplines", "episodes", "defensora", "about")
+REQUIRED_NODES = tuple(node.value for node in Node)
 """Menu nodes the engine goes to by name: renaming one in menus.yaml would break a turn."""
 
 

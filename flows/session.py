@@ -3,19 +3,51 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, replace
+from enum import StrEnum
 from typing import Any
 
-from flows.types import Effect, Outbound, Severity
+from flows.effects import Effect
+from flows.types import Outbound, Severity
+
+
+class Awaiting(StrEnum):
+    """The one question the bot is waiting for her to answer."""
+
+    DANGER_NOW = "danger_now"
+    """"¿Estás en peligro ahora?", after a bare cry or an ambiguous message."""
+    SAFE_TO_WRITE = "safe_to_write"
+    """"¿Es seguro que te escribamos por aquí?", after a risk reply."""
+    CONFIRM_FORGET = "confirm_forget"
+    CONFIRM_UNSUBSCRIBE = "confirm_unsubscribe"
+    CONFIRM_SUBSCRIBE = "confirm_subscribe"
+    CONFIRM_DEFENSORA = "confirm_defensora"
+    """The defensora screen: is it safe for a defensora to write here?"""
+
+
+_LEGACY_AWAITING = {"safe_to_talk": Awaiting.SAFE_TO_WRITE, "follow_up": Awaiting.DANGER_NOW}
+"""Names stored by earlier releases, still found in sessions saved before the upgrade."""
+
+
+def parse_awaiting(value: object) -> Awaiting | None:
+    """A stored `awaiting` value, old or new; anything unknown is forgotten, not an error."""
+    if not isinstance(value, str):
+        return None
+    if value in _LEGACY_AWAITING:
+        return _LEGACY_AWAITING[value]
+    try:
+        return Awaiting(value)
+    except ValueError:
+        return None
 
 
 @dataclass(frozen=True, slots=True)
 class Session:
     node: str = "main"
+    """A node of content/menus.yaml; a node removed since her last visit falls back to start."""
     severity: Severity = Severity.NONE
     """Highest risk seen in this conversation; it never goes down by itself."""
     asked_safe: bool = False
-    awaiting: str | None = None
-    """A yes/no question pending: 'safe_to_talk' or 'follow_up'."""
+    awaiting: Awaiting | None = None
     choices: tuple[str, ...] = ()
     """District candidates offered after an ambiguous answer."""
     district: str | None = None
@@ -25,6 +57,7 @@ class Session:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["severity"] = self.severity.value
+        data["awaiting"] = self.awaiting.value if self.awaiting else None
         data["choices"] = list(self.choices)
         return data
 
@@ -32,6 +65,7 @@ class Session:
     def from_dict(cls, data: dict[str, Any]) -> Session:
         known = {k: v for k, v in data.items() if k in cls.__dataclass_fields__}
         known["severity"] = Severity(known.get("severity", "none"))
+        known["awaiting"] = parse_awaiting(known.get("awaiting"))
         known["choices"] = tuple(known.get("choices", ()))
         return cls(**known)
 

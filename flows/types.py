@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
 
 
 class Channel(StrEnum):
@@ -65,11 +64,3 @@ class Option:
 class Outbound:
     text: str
     options: tuple[Option, ...] = ()
-
-
-@dataclass(frozen=True, slots=True)
-class Effect:
-    """A decision the shell carries out inside the same transaction as the turn."""
-
-    kind: str
-    data: dict[str, Any] = field(default_factory=dict)

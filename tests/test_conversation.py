@@ -2,45 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 import pytest
 
-from flows.engine import Content, step
-from flows.session import Session, Turn
-from flows.types import Channel, Inbound, Location, Severity
-
-NOW = datetime(2026, 6, 17, 15, 0, tzinfo=UTC)
-
-
-class Chat:
-    """A person talking to the core: `say` and read `replies` / `effects`."""
-
-    def __init__(self, content: Content) -> None:
-        self.content = content
-        self.session = Session()
-        self.turn: Turn | None = None
-
-    def say(self, text: str = "", **kwargs: object) -> Chat:
-        inbound = Inbound(Channel.WHATSAPP, text=text, **kwargs)  # type: ignore[arg-type]
-        self.turn = step(self.session, inbound, self.content, NOW)
-        self.session = self.turn.session
-        return self
-
-    @property
-    def text(self) -> str:
-        assert self.turn is not None
-        return "\n".join(r.text for r in self.turn.replies)
-
-    @property
-    def labels(self) -> list[str]:
-        assert self.turn is not None
-        return [o.label for r in self.turn.replies for o in r.options]
-
-    @property
-    def effects(self) -> list[str]:
-        assert self.turn is not None
-        return [e.kind for e in self.turn.effects]
+from flows.effects import Relay, SafeToContact
+from flows.engine import Content
+from flows.types import Location, Severity
+from tests.transcript import Chat
 
 
 @pytest.fixture
@@ -69,7 +36,7 @@ def test_numbers_pick_options_and_unknown_numbers_get_the_menu_again(chat: Chat)
     assert chat.session.node == "helplines"
     assert "100" in chat.text and "105" in chat.text
     chat.say("0").say("9")
-    assert "no está en la lista" in chat.text
+    assert chat.said("unknown_option")
     assert chat.session.node == "main" and len(chat.labels) == 5
 
 
@@ -105,26 +72,28 @@ def test_location_pin_gets_nearest_centres(chat: Chat) -> None:
 
 def test_alta_and_baja_are_effects(chat: Chat) -> None:
     chat.say("ALTA")
-    assert chat.effects == ["subscribe"]
+    assert chat.kinds == ["subscribe"]
     chat.say("stop")
-    assert chat.effects == ["unsubscribe"]
-    chat.say("ya no quiero mensajes")
-    assert chat.effects == ["unsubscribe"]
+    assert chat.kinds == ["unsubscribe"]
+    chat.say("ya no quiero mensajes")  # a sentence, not the keyword: asked first
+    assert chat.kinds == [] and chat.said("confirm_unsubscribe")
+    chat.say("si")
+    assert chat.kinds == ["unsubscribe"]
 
 
 def test_borrar_forgets(chat: Chat) -> None:
     chat.say("hola").say("BORRAR")
-    assert chat.effects == ["forget"]
-    assert "Borré" in chat.text
+    assert chat.kinds == ["forget"]
+    assert chat.said("forgotten")
 
 
 def test_imminent_risk_is_escalated_first_whatever_the_menu(chat: Chat) -> None:
     chat.say("hola").say("1")
     chat.say("me esta pegando ahora ayuda")
-    assert "escalate" in chat.effects
+    assert chat.paged is Severity.IMMINENT
     assert chat.session.severity is Severity.IMMINENT
     assert chat.text.index("105") < chat.text.index("Línea 100")
-    assert "¿Es seguro" in chat.text
+    assert chat.said("risk_imminent", "ask_safe")
 
 
 def test_severity_never_goes_down_by_itself(chat: Chat) -> None:
@@ -136,11 +105,11 @@ def test_severity_never_goes_down_by_itself(chat: Chat) -> None:
 
 def test_safety_question_is_asked_once(chat: Chat) -> None:
     chat.say("me quiere matar mi marido")
-    assert "¿Es seguro" in chat.text
+    assert chat.said("ask_safe")
     chat.say("1")
-    assert "safe_to_contact" in chat.effects
+    assert chat.safe is True
     chat.say("me quiere matar mi marido")
-    assert "¿Es seguro" not in chat.text
+    assert not chat.said("ask_safe")
 
 
 def test_person_never_reads_that_someone_was_alerted(chat: Chat) -> None:
@@ -151,16 +120,17 @@ def test_person_never_reads_that_someone_was_alerted(chat: Chat) -> None:
 
 def test_bare_cry_gets_a_gentle_follow_up(chat: Chat) -> None:
     chat.say("auxilio")
-    assert "¿Estás en peligro" in chat.text
+    assert chat.said("ask_danger_now")
     chat.say("si")
-    assert "escalate" in chat.effects
+    assert chat.paged is Severity.IMMINENT
 
 
 def test_talk_to_defensora_asks_if_it_is_safe_then_escalates_on_request(chat: Chat) -> None:
     chat.say("hola").say("4")
-    assert "seguro" in chat.text
+    assert chat.said("defensora_intro")
     chat.say("1")
-    assert chat.effects == ["escalate"]
+    assert chat.kinds == ["escalate", "safe_to_contact"]
+    assert chat.paged is Severity.MODERATE and chat.safe is True
 
 
 @pytest.mark.parametrize(
@@ -183,32 +153,31 @@ def test_any_text_gets_a_sensible_reply(chat: Chat, text: str) -> None:
 
 def test_media_gets_a_kind_reply_with_linea_100(chat: Chat) -> None:
     chat.say(media="voice")
-    assert "Línea 100" in chat.text
+    assert chat.said("media_unsupported")
 
 
 def test_relay_mode_sends_text_to_the_defensora(chat: Chat) -> None:
     chat.session = chat.session.evolve(relay_case=7)
     chat.say("gracias por escribirme")
-    assert chat.effects == ["relay"]
-    assert chat.turn is not None and chat.turn.replies == ()
+    assert chat.effects == [Relay(case_id=7, text="gracias por escribirme")]
+    assert chat.replies == []
     chat.say("BORRAR")
-    assert chat.effects == ["forget"]
+    assert chat.kinds == ["forget"]
 
 
 def test_safety_answer_counts_even_when_a_defensora_already_holds_the_case(chat: Chat) -> None:
     chat.say("me quiere matar mi marido")
     chat.session = chat.session.evolve(relay_case=3)  # taken before she answered
     chat.say("2")
-    assert chat.effects == ["relay", "safe_to_contact"]
-    assert chat.turn is not None and chat.turn.effects[1].data == {"safe": False}
+    assert chat.effects == [Relay(case_id=3, text="2"), SafeToContact(safe=False)]
     assert chat.session.awaiting is None
 
 
 def test_danger_now_while_a_defensora_holds_the_case_still_gets_105(chat: Chat) -> None:
     chat.session = chat.session.evolve(relay_case=5)
     chat.say("ya llego y tiene un cuchillo me va a matar ahora")
-    assert chat.effects[:2] == ["relay", "escalate"]
-    assert "105" in chat.text
+    assert chat.kinds[:2] == ["relay", "escalate"]
+    assert chat.said("risk_imminent")
 
 
 def test_a_renamed_menu_node_does_not_lock_anyone_out(chat: Chat) -> None:

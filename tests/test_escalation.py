@@ -78,10 +78,11 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
     # the person: a calm reply, 105 and Línea 100 first, asked once if it is safe, then the
     # truth about people: the defensoras on shift were told (no promise that one will write)
     replies = pipe.wa_texts()
-    assert replies[0].startswith("Si estás en peligro ahora, llama al 105")
-    assert "Línea 100" in replies[0]
+    texts = pipe.app.content.texts
+    assert replies[0] == texts["risk_imminent"]
+    assert replies[0].index("105") < replies[0].index("Línea 100")
     assert replies[1] == pipe.app.content.cases["person_on_duty"]  # before the question
-    assert replies[2].startswith(pipe.app.content.texts["ask_safe"].split("?")[0])
+    assert replies[2].startswith(texts["ask_safe"])
     assert len(replies) == 3
     for reply in replies:
         lowered = reply.lower()
@@ -104,7 +105,7 @@ async def test_death_threat_on_whatsapp_pings_the_on_duty_defensora_on_telegram(
     with unit_of_work(pipe.app.engine) as db:
         assert len(db.exec(select(Case)).all()) == 1
     assert len(pipe.tg_texts(ANA)) == 1  # same severity: no new ping
-    assert not any("¿Es seguro" in reply for reply in pipe.wa_texts()[3:])
+    assert not any(texts["ask_safe"] in reply for reply in pipe.wa_texts()[3:])
 
     # nothing in the database holds the number in clear
     with pipe.app.engine.connect() as connection:
@@ -125,6 +126,7 @@ async def test_higher_severity_joins_the_case_and_pings_again(lite: Pipeline) ->
     await lite.drain()
     case = lite.case()
     assert case.severity == "moderate" and case.requested
+    assert case.safe_to_write is True  # she chose "Sí, es seguro que me escriban aquí"
     assert "pidió hablar con una persona" in lite.tg_texts(ANA)[0]
 
     lite.clock.advance(minutes=2)
@@ -136,7 +138,15 @@ async def test_higher_severity_joins_the_case_and_pings_again(lite: Pipeline) ->
     upgraded = lite.tg_texts(ANA)[-1]
     assert "#1" in upgraded and "INMINENTE" in upgraded
     no_number(upgraded)
-    assert lite.events() == ["opened", "paged", "told_person", "joined", "upgraded", "paged"]
+    assert lite.events() == [
+        "opened",
+        "paged",
+        "told_person",
+        "safe_to_write",
+        "joined",
+        "upgraded",
+        "paged",
+    ]
 
 
 async def test_whatsapp_defensora_gets_the_alert_template_outside_the_window(

@@ -1,0 +1,1 @@
+"""The conversation's pieces below the step function: words, answers, safety, confirmations."""

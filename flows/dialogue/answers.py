@@ -1,0 +1,101 @@
+"""Read a natural answer to a yes/no question: 'siii', 'nop', 'no, ahora no', 'está aquí', 👍.
+
+Pure and question-agnostic: `read_answer` says what the words mean; the safety and confirmation
+flows decide what that reading means for the question they asked.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from flows.dialogue.words import Phrase, Reading, Words, key_of
+
+_SKIN_AND_VARIATION = frozenset(
+    {"\ufe0f", "\ufe0e", "\U0001f3fb", "\U0001f3fc", "\U0001f3fd", "\U0001f3fe", "\U0001f3ff"}
+)
+_CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
+_ANYWHERE = (Reading.CANT, Reading.UNSURE, Reading.LATER)
+"""Readings whose phrases count wherever they sit in a short answer, in this order."""
+
+
+def read_answer(text: str, words: Words) -> Reading:
+    """What a short reply means; PRESENCE wins over everything (it is itself an emergency)."""
+    clauses = [key_of(part).split() for part in _CLAUSE.split(text)]
+    tokens = [token for clause in clauses for token in clause]
+    emoji = _emoji_reading(text, words)
+    if not tokens:
+        return emoji or Reading.UNKNOWN
+    if _present(clauses, words.phrases[Reading.PRESENCE], words.negators):
+        return Reading.PRESENCE
+    if len(tokens) > words.max_words:
+        return Reading.UNKNOWN
+    for reading in _ANYWHERE:
+        if any(_starts(tokens, p) for p in words.phrases[reading]):
+            return reading
+    fine = _fine(clauses, words)
+    if fine is not None:
+        return fine
+    lead = _leading(tokens, words)
+    if lead is not None:
+        return lead
+    if any(_starts(tokens, p) for p in words.phrases[Reading.HELP]):
+        return Reading.HELP
+    return emoji or Reading.UNKNOWN
+
+
+def _emoji_reading(text: str, words: Words) -> Reading | None:
+    bare = "".join(ch for ch in text if ch not in _SKIN_AND_VARIATION)
+    if any(e in bare for e in words.no_emoji):
+        return Reading.NO
+    if any(e in bare for e in words.yes_emoji):
+        return Reading.YES
+    return None
+
+
+def _starts(tokens: Sequence[str], phrase: Phrase) -> list[int]:
+    """Every index where the phrase's words follow each other in the answer."""
+    n = len(phrase)
+    return [i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase]
+
+
+def _hits(
+    clauses: Sequence[Sequence[str]], phrases: Sequence[Phrase], negators: frozenset[str]
+) -> list[bool]:
+    """One entry per phrase found: whether a negator stands right before it in its clause
+    ('no está aquí' is negated; 'no, está aquí' is not)."""
+    return [
+        at > 0 and clause[at - 1] in negators
+        for clause in clauses
+        for phrase in phrases
+        for at in _starts(clause, phrase)
+    ]
+
+
+def _present(
+    clauses: Sequence[Sequence[str]], phrases: Sequence[Phrase], negators: frozenset[str]
+) -> bool:
+    return any(not negated for negated in _hits(clauses, phrases, negators))
+
+
+def _fine(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
+    """'estoy bien' is FINE; 'no estoy bien' asks for help."""
+    hits = _hits(clauses, words.phrases[Reading.FINE], words.negators)
+    if not hits:
+        return None
+    return Reading.HELP if all(hits) else Reading.FINE
+
+
+def _leading(tokens: Sequence[str], words: Words) -> Reading | None:
+    """A yes or a no at the start of the answer, after fillers ('bueno, sí'); longest phrase."""
+    at = 0
+    while at < len(tokens) and tokens[at] in words.fillers:
+        at += 1
+    best: tuple[int, Reading] | None = None
+    for reading in (Reading.YES, Reading.NO):
+        for phrase in words.phrases[reading]:
+            if tuple(tokens[at : at + len(phrase)]) == phrase and (
+                best is None or len(phrase) > best[0]
+            ):
+                best = (len(phrase), reading)
+    return best[1] if best else None

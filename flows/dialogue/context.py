@@ -1,0 +1,43 @@
+"""What one step reads: the compiled content and the moment."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from flows.cases.words import CaseWords
+from flows.dialogue.words import Words
+from flows.episodes import EpisodeSchedule
+from flows.helplines import Helpline, OrientationTexts
+from flows.intents import IntentMatcher
+from flows.menus import Menus, Texts
+from flows.places import PlaceIndex
+from flows.risk import RiskModel
+
+
+@dataclass(frozen=True, slots=True)
+class Content:
+    """Everything the core needs, validated and compiled once at start-up."""
+
+    texts: Texts
+    menus: Menus
+    risk: RiskModel
+    places: PlaceIndex
+    orientation: OrientationTexts
+    intents: IntentMatcher
+    helplines: tuple[Helpline, ...]
+    episodes: EpisodeSchedule
+    cases: CaseWords
+    words: Words
+
+
+@dataclass(frozen=True, slots=True)
+class Ctx:
+    """What every helper of one step reads: the content and the moment."""
+
+    content: Content
+    now: datetime
+
+    @property
+    def texts(self) -> Texts:
+        return self.content.texts

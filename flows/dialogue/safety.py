@@ -1,0 +1,153 @@
+"""Risk replies and the two safety questions, kept apart:
+
+- "¿Estás en peligro ahora?" (DANGER_NOW), after a bare cry or an ambiguous message; a yes, or
+  "está aquí", pages as imminent.
+- "¿Es seguro que te escribamos por aquí?" (SAFE_TO_WRITE), after a risk reply; when it is not,
+  one short discreet reply and SafeToContact(False): nothing automatic reaches her until she
+  writes again.
+
+The replies never promise that a defensora will write: the shell knows who was paged and adds
+the truth. Numbers are written in content/texts.yaml and checked against content/helplines.yaml.
+"""
+
+from __future__ import annotations
+
+from flows.dialogue.answers import read_answer
+from flows.dialogue.context import Ctx
+from flows.dialogue.replies import ask, show
+from flows.dialogue.words import Reading
+from flows.effects import Effect, Escalate, Relay, SafeToContact
+from flows.menus import Node
+from flows.risk import Assessment, assess_risk
+from flows.session import Awaiting, Session, Turn
+from flows.types import Outbound, Severity
+
+MAX_EXCERPT = 280
+SELF_HARM = "self_harm"
+SAFETY_QUESTIONS = frozenset({Awaiting.DANGER_NOW, Awaiting.SAFE_TO_WRITE})
+
+
+def escalation(
+    severity: Severity,
+    risk: Assessment | None = None,
+    text: str | None = None,
+    *,
+    evidence: str | None = None,
+    requested: bool = False,
+) -> Escalate:
+    """Ask the shell to open (or join) a case at this severity."""
+    return Escalate(
+        severity=severity,
+        categories=risk.categories if risk else (),
+        evidence=risk.evidence if risk else ((evidence,) if evidence else ()),
+        excerpt=text[:MAX_EXCERPT] if text else None,
+        requested=requested,
+    )
+
+
+def risk_text_id(severity: Severity, risk: Assessment) -> str:
+    """Self-harm has its own wording (106/105 for an attempt, 113 for thoughts)."""
+    if risk.categories and risk.categories[0] == SELF_HARM:
+        return "self_harm_imminent" if risk.severity is Severity.IMMINENT else "self_harm_high"
+    return "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
+
+
+def risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
+    """A message at high risk or above: page, answer with the numbers, then ask about safety."""
+    severity = Severity.highest(session.severity, risk.severity)
+    effect = escalation(severity, risk, text)
+    new = session.evolve(severity=severity, choices=())
+    if risk.follow_up and severity is not Severity.IMMINENT:  # a bare cry: is it happening now?
+        return ask(new, ctx, "ask_danger_now", Awaiting.DANGER_NOW, effects=(effect,))
+    return danger_reply(new, ctx, risk_text_id(severity, risk), (effect,))
+
+
+def danger_reply(session: Session, ctx: Ctx, text_id: str, effects: tuple[Effect, ...]) -> Turn:
+    """The risk answer, then (once per case) whether it is safe to write to her here."""
+    replies = (Outbound(ctx.texts[text_id]),)
+    if session.asked_safe:
+        return Turn(session, replies, effects)
+    asked = session.evolve(asked_safe=True)
+    return ask(asked, ctx, "ask_safe", Awaiting.SAFE_TO_WRITE, before=replies, effects=effects)
+
+
+def not_safe(session: Session, ctx: Ctx, effects: tuple[Effect, ...] = ()) -> Turn:
+    """One short discreet reply (105 first), no menu; the shell stops automatic messages."""
+    quiet = session.evolve(awaiting=None, asked_safe=True, choices=())
+    reply = Outbound(ctx.texts["not_safe"])
+    return Turn(quiet, (reply,), (*effects, SafeToContact(safe=False)))
+
+
+def he_is_here(session: Session, ctx: Ctx, evidence: str) -> Turn:
+    """'Está aquí', 'lee mi celular': danger now, and not safe to write."""
+    severity = Severity.highest(session.severity, Severity.IMMINENT)
+    page = escalation(severity, evidence=evidence)
+    return not_safe(session.evolve(severity=severity), ctx, (page,))
+
+
+def answer_safety(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
+    """Her answer to the pending safety question; None when the words do not answer it."""
+    if reading is Reading.PRESENCE:
+        return he_is_here(session, ctx, f"{session.awaiting}:presence")
+    if session.awaiting is Awaiting.DANGER_NOW:
+        return _danger_now(session.evolve(awaiting=None), reading, ctx)
+    if session.awaiting is Awaiting.SAFE_TO_WRITE:
+        return _safe_to_write(session.evolve(awaiting=None), reading, ctx)
+    return None
+
+
+def _danger_now(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
+    if reading in {Reading.YES, Reading.HELP}:
+        severity = Severity.highest(session.severity, Severity.IMMINENT)
+        page = escalation(severity, evidence="danger_now:yes")
+        return danger_reply(session.evolve(severity=severity), ctx, "risk_imminent", (page,))
+    if reading in {Reading.UNSURE, Reading.CANT}:
+        severity = Severity.highest(session.severity, Severity.HIGH)
+        page = escalation(severity, evidence=f"danger_now:{reading}")
+        new = session.evolve(severity=severity)
+        if reading is Reading.CANT:  # she cannot talk now: do not write to her
+            return not_safe(new, ctx, (page,))
+        return danger_reply(new, ctx, "risk_high", (page,))
+    if reading in {Reading.NO, Reading.FINE, Reading.LATER}:
+        return show(session, ctx, Node.MAIN, prefix=ctx.texts["danger_no"])
+    return None
+
+
+def _safe_to_write(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
+    if reading in {Reading.YES, Reading.FINE}:
+        effect = SafeToContact(safe=True)
+        return show(session, ctx, Node.MAIN, prefix=ctx.texts["safe_yes"], effects=(effect,))
+    if reading in {Reading.NO, Reading.LATER, Reading.CANT, Reading.UNSURE}:
+        return not_safe(session, ctx)
+    if reading is Reading.HELP:  # "ayuda" instead of an answer: is it happening now?
+        return ask(session, ctx, "ask_danger_now", Awaiting.DANGER_NOW)
+    return None
+
+
+def ask_again(session: Session, ctx: Ctx) -> Turn:
+    """The same safety question, once more, when the answer did not answer it."""
+    text_id = "ask_danger_now" if session.awaiting is Awaiting.DANGER_NOW else "ask_safe"
+    assert session.awaiting is not None
+    return ask(session, ctx, text_id, session.awaiting)
+
+
+def relay_turn(session: Session, text: str, ctx: Ctx) -> Turn:
+    """A defensora holds the case: the text goes to her (still assessed, still answered)."""
+    assert session.relay_case is not None
+    effects: list[Effect] = [Relay(case_id=session.relay_case, text=text)]
+    replies: tuple[Outbound, ...] = ()
+    if session.awaiting in SAFETY_QUESTIONS:
+        answered = answer_safety(session, read_answer(text, ctx.content.words), ctx)
+        if answered is not None:
+            effects += [e for e in answered.effects if isinstance(e, Escalate | SafeToContact)]
+            # the defensora does the talking: no question from the bot while she holds the case
+            session = session.evolve(awaiting=None, severity=answered.session.severity)
+            if any(isinstance(e, SafeToContact) and not e.safe for e in answered.effects):
+                replies = answered.replies  # the discreet reply: 105, and nothing else
+    risk = assess_risk(text, ctx.content.risk)
+    severity = Severity.highest(session.severity, risk.severity)
+    if risk.severity.at_least(Severity.HIGH):
+        effects.append(escalation(severity, risk, text))
+    if risk.severity is Severity.IMMINENT and not replies:  # danger now: 105, whoever holds it
+        replies = (Outbound(ctx.texts[risk_text_id(severity, risk)]),)
+    return Turn(session.evolve(severity=severity), replies, tuple(effects))

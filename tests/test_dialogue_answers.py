@@ -1,0 +1,133 @@
+"""The yes/no parser, as a table: what she may answer, and what the bot reads."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.dialogue.answers import read_answer
+from flows.dialogue.words import Reading
+from flows.engine import Content
+
+Y, N, LATER, CANT, HERE = Reading.YES, Reading.NO, Reading.LATER, Reading.CANT, Reading.PRESENCE
+FINE, HELP, UNSURE, UNKNOWN = Reading.FINE, Reading.HELP, Reading.UNSURE, Reading.UNKNOWN
+
+TABLE: list[tuple[str, Reading]] = [
+    # yes, as people type it
+    ("si", Y),
+    ("Sí", Y),
+    ("SI", Y),
+    ("siii", Y),
+    ("siiiiii!!", Y),
+    ("sii", Y),
+    ("sí sí", Y),
+    ("si si si", Y),
+    ("sip", Y),
+    ("claro", Y),
+    ("claro que sí", Y),
+    ("ok", Y),
+    ("okey", Y),
+    ("dale", Y),
+    ("ya", Y),
+    ("bueno, sí", Y),
+    ("pues si", Y),
+    ("sí, es seguro", Y),
+    ("es seguro", Y),
+    ("si pueden escribirme", Y),
+    ("1", Y),
+    ("yes", Y),
+    ("yeah", Y),
+    ("👍", Y),
+    ("👍🏽", Y),
+    ("👌", Y),
+    ("✅", Y),
+    ("creo que sí", Y),
+    # no
+    ("no", N),
+    ("NO", N),
+    ("noo", N),
+    ("nooooo", N),
+    ("nop", N),
+    ("nope", N),
+    ("nel", N),
+    ("no.", N),
+    ("no no", N),
+    ("no es seguro", N),
+    ("ya no", N),
+    ("para nada", N),
+    ("2", N),
+    ("👎", N),
+    ("❌", N),
+    ("no 👎", N),
+    ("nah", N),
+    ("creo que no", N),
+    ("seguro que no", N),
+    # not now
+    ("no, ahora no", LATER),
+    ("ahora no", LATER),
+    ("ahorita no", LATER),
+    ("después", LATER),
+    ("despues te escribo", LATER),
+    ("luego", LATER),
+    ("más tarde", LATER),
+    ("todavía no", LATER),
+    ("not now", LATER),
+    ("later", LATER),
+    # cannot talk
+    ("no puedo", CANT),
+    ("no puedo hablar", CANT),
+    ("ahora no puedo hablar", CANT),
+    ("no me deja", CANT),
+    ("can't", CANT),
+    # he is here (itself an emergency)
+    ("está aquí", HERE),
+    ("esta aqui", HERE),
+    ("no, está aquí", HERE),
+    ("sí, pero está al lado", HERE),
+    ("está al lado", HERE),
+    ("él lee mi celular", HERE),
+    ("el revisa mi celular", HERE),
+    ("ya llegó", HERE),
+    ("he is here", HERE),
+    ("he's here", HERE),
+    ("no puedo, está en la casa", HERE),
+    # safe at the moment
+    ("estoy bien", FINE),
+    ("no, estoy bien", FINE),
+    ("sí, estoy bien", FINE),
+    ("estoy sola", FINE),
+    ("ya estoy bien", FINE),
+    ("I'm fine", FINE),
+    # asks for help rather than answering
+    ("ayuda", HELP),
+    ("tengo miedo", HELP),
+    ("no estoy bien", HELP),
+    ("help", HELP),
+    # unsure
+    ("no sé", UNSURE),
+    ("nose", UNSURE),
+    ("no estoy segura", UNSURE),
+    ("tal vez", UNSURE),
+    ("más o menos", UNSURE),
+    ("not sure", UNSURE),
+    # not an answer
+    ("", UNKNOWN),
+    ("dónde queda el cem de comas", UNKNOWN),
+    ("cuando es el programa", UNKNOWN),
+    ("😀", UNKNOWN),
+    ("no está aquí", N),
+    (
+        "no sé si contarte todo lo que pasó ayer en la casa con mis hermanos y mi mamá",
+        UNKNOWN,
+    ),
+]
+
+
+def test_the_table_is_big_enough_and_has_no_duplicate() -> None:
+    answers = [answer for answer, _ in TABLE]
+    assert len(answers) >= 60
+    assert len(set(answers)) == len(answers)
+
+
+@pytest.mark.parametrize(("answer", "reading"), TABLE, ids=[a or "(empty)" for a, _ in TABLE])
+def test_natural_answer_is_read(content: Content, answer: str, reading: Reading) -> None:
+    assert read_answer(answer, content.words) is reading

@@ -1,0 +1,77 @@
+"""The unsafe-to-write path end to end: WhatsApp form in, service turn, outbox, dispatcher, the
+real Twilio client against the fake server; then a reminder that must not reach her."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlmodel import select
+
+from bot.broadcast import create_broadcast
+from bot.store.engine import unit_of_work
+from bot.store.models import Contact
+from flows.engine import Content
+from tests.conftest import FakeClock
+from tests.fakes import FakeTelegram, FakeTwilio
+from tests.test_escalation import (
+    ANA,
+    THREAT,
+    Pipeline,
+    close_pipeline,
+    open_pipeline,
+    roster,
+    wired_settings,
+)
+
+
+@pytest.fixture
+async def lite(
+    sqlite_url: str,
+    clock: FakeClock,
+    content: Content,
+    fake_telegram: FakeTelegram,
+    fake_twilio: FakeTwilio,
+) -> AsyncIterator[Pipeline]:
+    settings = wired_settings(sqlite_url, fake_telegram, fake_twilio)
+    built = await open_pipeline(settings, clock, content, fake_telegram, fake_twilio)
+    yield built
+    await close_pipeline(built)
+
+
+def her(pipe: Pipeline) -> Contact:
+    with unit_of_work(pipe.app.engine) as db:
+        pseudonym = pipe.case().pseudonym
+        [person] = db.exec(select(Contact).where(Contact.pseudonym == pseudonym)).all()
+        return person
+
+
+async def test_not_safe_to_write_one_discreet_reply_then_silence_until_she_writes(
+    lite: Pipeline,
+) -> None:
+    texts = lite.app.content.texts
+    roster(lite.app, on_duty=("Ana",))
+    lite.whatsapp("ALTA")  # she had asked for reminders earlier
+    lite.whatsapp(THREAT)
+    await lite.drain()
+    assert len(lite.tg_texts(ANA)) == 1  # the on-duty defensora was paged
+    before = len(lite.wa_texts())
+
+    lite.whatsapp("no, ahora no")
+    await lite.drain()
+    assert lite.wa_texts()[before:] == [texts["not_safe"]]  # one short reply, no menu
+    assert lite.case().safe_to_write is False
+    assert "safe_to_write" in lite.events()
+    assert her(lite).unreachable and her(lite).subscribed
+
+    # a reminder goes out to subscribers: not to her
+    lite.clock.advance(hours=2)
+    create_broadcast(lite.app.engine, key="r1", text="mañana", kind="reminder", now=lite.clock())
+    await lite.drain()
+    assert len(lite.wa_texts()) == before + 1
+
+    # she writes again: the bot answers, and automatic messages may resume
+    lite.whatsapp("hola")
+    await lite.drain()
+    assert texts["menu_main"] in lite.wa_texts()[-1]
+    assert not her(lite).unreachable

@@ -1,0 +1,227 @@
+"""Transcripts of the two safety questions, kept apart, and of the risk replies.
+
+"¿Estás en peligro ahora?" follows a bare cry; a yes pages as imminent. "¿Es seguro que te
+escribamos por aquí?" follows a risk reply; when it is not, one short discreet reply and nothing
+more. Assertions name the content's text ids, never a copy of the Spanish wording.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+from flows.dialogue.context import Ctx
+from flows.dialogue.safety import risk_turn
+from flows.effects import Escalate, SafeToContact
+from flows.engine import Content
+from flows.risk import Assessment
+from flows.session import Awaiting, Session
+from flows.types import Severity
+from tests.transcript import NOW, Chat
+
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+RISK = "mi esposo me pegó ayer"  # high, not a cry
+CRY = "auxilio"
+
+
+@pytest.fixture
+def chat(content: Content) -> Chat:
+    return Chat(content)
+
+
+# ------------------------------------------------------------------ danger now (after a cry)
+
+
+@pytest.mark.parametrize("yes", ["si", "siii", "sí sí", "1", "👍", "yes", "ayuda", "claro"])
+def test_yes_to_danger_now_pages_as_imminent_with_105_first(chat: Chat, yes: str) -> None:
+    chat.say(CRY)
+    assert chat.said("ask_danger_now") and not chat.said("ask_safe")
+    chat.say(yes)
+    assert chat.paged is Severity.IMMINENT
+    assert chat.first("risk_imminent")
+    assert chat.text.index("105") < chat.text.index("Línea 100")
+    assert chat.said("ask_safe")  # the other question comes next, on its own
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+
+
+@pytest.mark.parametrize("no", ["no", "nop", "no, ahora no", "estoy bien", "👎", "nada"])
+def test_no_to_danger_now_is_heard_and_nothing_is_paged(chat: Chat, no: str) -> None:
+    chat.say(CRY).say(no)
+    assert chat.paged is None
+    assert chat.said("danger_no") and chat.shows_menu
+    assert chat.session.awaiting is None
+
+
+@pytest.mark.parametrize(
+    "here", ["está aquí", "sí, está al lado", "él lee mi celular", "he is here"]
+)
+def test_he_is_here_is_itself_imminent_and_not_safe(chat: Chat, here: str) -> None:
+    chat.say(CRY).say(here)
+    assert chat.paged is Severity.IMMINENT
+    assert chat.safe is False
+    assert chat.replies == [chat.t("not_safe")] and chat.labels == []
+
+
+def test_cannot_talk_pages_high_and_stays_quiet(chat: Chat) -> None:
+    chat.say(CRY).say("no puedo")
+    assert chat.paged is Severity.HIGH and chat.safe is False
+    assert chat.replies == [chat.t("not_safe")]
+
+
+def test_unsure_about_danger_pages_high_and_gives_the_numbers(chat: Chat) -> None:
+    chat.say(CRY).say("no sé")
+    assert chat.paged is Severity.HIGH
+    assert chat.first("risk_high") and chat.said("ask_safe")
+
+
+def test_a_cry_the_assessor_marks_high_pages_then_asks_about_now(content: Content) -> None:
+    """Bare 'socorro' is high with a follow-up: paged at once, and the danger question asked."""
+    cry = Assessment(Severity.HIGH, (), ("cry: socorro",), follow_up=True)
+    turn = risk_turn(Session(), "socorro", cry, Ctx(content, NOW))
+    assert [type(e) for e in turn.effects] == [Escalate]
+    assert turn.effects[0] == Escalate(Severity.HIGH, (), ("cry: socorro",), "socorro")
+    assert [r.text for r in turn.replies] == [content.texts["ask_danger_now"]]
+    assert turn.session.awaiting is Awaiting.DANGER_NOW
+    chat = Chat(content)
+    chat.session = turn.session
+    chat.say("siii")
+    assert chat.paged is Severity.IMMINENT and chat.first("risk_imminent")
+
+
+# ------------------------------------------------------------------ safe to write (after risk)
+
+
+def test_risk_reply_asks_if_it_is_safe_to_write_not_about_danger(chat: Chat) -> None:
+    chat.say(RISK)
+    assert chat.paged is Severity.HIGH
+    assert chat.first("risk_high") and chat.said("ask_safe")
+    assert not chat.said("ask_danger_now")
+
+
+@pytest.mark.parametrize("yes", ["si", "siii", "claro", "sí, es seguro", "👍", "estoy sola", "ok"])
+def test_safe_to_write_yes(chat: Chat, yes: str) -> None:
+    chat.say(RISK).say(yes)
+    assert chat.safe is True
+    assert chat.said("safe_yes") and chat.shows_menu
+
+
+@pytest.mark.parametrize(
+    "no", ["no", "nop", "noo", "no, ahora no", "después", "no puedo", "no sé", "2", "👎", "not now"]
+)
+def test_not_safe_gets_one_short_discreet_reply_and_nothing_else(chat: Chat, no: str) -> None:
+    chat.say(RISK).say(no)
+    assert chat.safe is False
+    assert chat.replies == [chat.t("not_safe")]
+    assert chat.labels == []  # no menu
+    assert chat.t("not_safe").index("105") < chat.t("not_safe").index("Línea 100")
+    assert chat.session.awaiting is None
+    chat.say("hola")  # she writes again: the bot answers as usual
+    assert chat.shows_menu
+
+
+def test_he_is_here_as_the_answer_to_safe_to_write_pages_imminent(chat: Chat) -> None:
+    chat.say(RISK).say("no, está aquí")
+    assert chat.paged is Severity.IMMINENT and chat.safe is False
+    assert chat.session.severity is Severity.IMMINENT
+
+
+def test_an_answer_that_does_not_answer_gets_the_question_again(chat: Chat) -> None:
+    chat.say(RISK).say("mmm qué")
+    assert chat.replies == [chat.t("ask_safe")]
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("dónde queda el cem de comas")  # she moved on: the bot follows
+    assert "Comas" in chat.text and chat.session.awaiting is None
+
+
+def test_help_instead_of_an_answer_turns_into_the_danger_question(chat: Chat) -> None:
+    chat.say(RISK).say("ayuda")
+    assert chat.said("ask_danger_now")
+    chat.say("si")
+    assert chat.paged is Severity.IMMINENT
+
+
+def test_sessions_stored_by_the_previous_release_still_answer(chat: Chat) -> None:
+    chat.session = Session.from_dict({"node": "main", "awaiting": "safe_to_talk"})
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("no")
+    assert chat.safe is False
+    chat.session = Session.from_dict({"awaiting": "follow_up", "severity": "none"})
+    chat.say("si")
+    assert chat.paged is Severity.IMMINENT
+    assert Session.from_dict({"awaiting": "a_state_since_removed"}).awaiting is None
+    stored = Session(awaiting=Awaiting.CONFIRM_FORGET).to_dict()
+    assert stored["awaiting"] == "confirm_forget"
+    assert Session.from_dict(stored).awaiting is Awaiting.CONFIRM_FORGET
+
+
+# ------------------------------------------------------------------ self-harm
+
+
+@pytest.mark.parametrize("text", ["ya no quiero vivir", "me quiero morir"])
+def test_self_harm_thoughts_get_113_linea_100_and_their_own_words(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.paged is Severity.HIGH
+    assert chat.first("self_harm_high") and not chat.said("risk_high")
+    reply = chat.t("self_harm_high")
+    assert "113" in reply and "opción 5" in reply and "Línea 100" in reply
+    assert chat.said("ask_safe")
+
+
+@pytest.mark.parametrize("text", ["me tomé todas las pastillas", "me estoy cortando"])
+def test_self_harm_under_way_gets_106_and_105_first(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.paged is Severity.IMMINENT
+    assert chat.first("self_harm_imminent") and not chat.said("risk_imminent")
+    reply = chat.t("self_harm_imminent")
+    numbers = re.findall(r"\b1\d\d\b", reply)
+    assert numbers[:2] == ["106", "105"]
+
+
+# ------------------------------------------------------------------ wording rules
+
+
+RISK_TEXTS = (
+    "risk_imminent",
+    "risk_high",
+    "self_harm_imminent",
+    "self_harm_high",
+    "ask_danger_now",
+    "danger_no",
+    "ask_safe",
+    "safe_yes",
+    "not_safe",
+    "defensora_requested",
+)
+PROMISES = re.compile(
+    r"te escribir[áa]|te escribiremos|te contactar|te llamar[áa]|te va a escribir"
+)
+
+
+@pytest.mark.parametrize("text_id", RISK_TEXTS)
+def test_risk_texts_never_promise_that_someone_will_write(content: Content, text_id: str) -> None:
+    assert not PROMISES.search(content.texts[text_id].lower())
+
+
+def test_every_number_in_the_texts_is_a_sourced_help_line(content: Content) -> None:
+    lines = yaml.safe_load((CONTENT_DIR / "helplines.yaml").read_text(encoding="utf-8"))["lines"]
+    sourced = {re.match(r"\d+", str(line["number"])).group() for line in lines if line["number"]}  # type: ignore[union-attr]
+    for text_id, text in content.texts.texts.items():
+        for number in re.findall(r"\b1\d\d\b", text):
+            assert number in sourced, f"{text_id}: {number} is not in helplines.yaml"
+    assert {"105", "100", "106", "113"} <= sourced
+
+
+def test_danger_texts_put_105_before_linea_100(content: Content) -> None:
+    for text_id in ("risk_imminent", "not_safe", "ask_danger_now", "danger_no"):
+        text = content.texts[text_id]
+        assert "105" in text
+        if "Línea 100" in text:
+            assert text.index("105") < text.index("Línea 100"), text_id
+
+
+def test_safe_to_contact_false_is_the_last_word_of_an_unsafe_turn(chat: Chat) -> None:
+    chat.say(RISK).say("no")
+    assert chat.effects == [SafeToContact(safe=False)]
