@@ -120,9 +120,15 @@ def test_every_confirmation_names_a_keyword_that_does_it(content: Content) -> No
         named = [w for w in text.split() if w.isupper() and len(w) > 2]
         assert named, f"confirm_{action} names no keyword"
         assert all(content.words.keyword(w) is keyword for w in named), f"confirm_{action}"
-    for text_id in ("safe_yes", "not_safe"):  # the quick exit they name must work
-        named = [w.strip(".,") for w in content.texts[text_id].split() if w.isupper()]
-        assert named and all(content.words.keyword(w) is Keyword.FORGET for w in named)
+    for text_id, keyword in (
+        ("safe_yes", Keyword.FORGET),
+        ("not_safe", Keyword.FORGET),
+        ("hyperbole", Keyword.DEFENSORA),
+    ):  # the keyword a text names must do what the text says
+        named = [
+            w.strip(".,") for w in content.texts[text_id].split() if w.isupper() and len(w) > 2
+        ]
+        assert named and all(content.words.keyword(w) is keyword for w in named), text_id
     assert key_of("SALIR") in content.words.listed(Keyword.FORGET)
 
 
