@@ -9,8 +9,15 @@ from flows.dialogue.answers import read_answer
 from flows.dialogue.confirm import act, answer_confirmation, ask_to_confirm
 from flows.dialogue.context import Content, Ctx
 from flows.dialogue.replies import ask, short_prompt, show, with_menu
-from flows.dialogue.safety import SAFETY_QUESTIONS, answer_safety, ask_again, relay_turn, risk_turn
-from flows.dialogue.words import Keyword, Mood
+from flows.dialogue.safety import (
+    SAFETY_QUESTIONS,
+    answer_safety,
+    ask_again,
+    relay_turn,
+    risk_turn,
+    with_risk,
+)
+from flows.dialogue.words import Keyword, Mood, Reading
 from flows.intents import FALLBACK, match_intent
 from flows.menus import Node
 from flows.places import (
@@ -27,6 +34,8 @@ from flows.text import clean, fold, menu_number
 from flows.types import Inbound, Option, Outbound, Severity
 
 __all__ = ["Content", "step"]
+IN_CONTEXT = frozenset({*SAFETY_QUESTIONS, Awaiting.CONFIRM_DEFENSORA})
+"""Questions about her safety: her answer is read before the risk words it may contain."""
 
 
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
@@ -39,6 +48,10 @@ def step(session: Session, inbound: Inbound, content: Content, now: datetime) ->
     if session.relay_case is not None and keyword is not Keyword.FORGET and text:
         return relay_turn(session, text, ctx)
     risk = assess_risk(text, content.risk) if text else None
+    if session.awaiting in IN_CONTEXT and keyword is None and (text or inbound.payload):
+        answered = _answer_in_context(session, inbound.payload or text, ctx)
+        if answered is not None:  # "está aquí" answers the question; its risk is kept too
+            return with_risk(answered, risk, text)
     if risk is not None and risk.severity.at_least(Severity.HIGH):
         return risk_turn(session, text, risk, ctx)
     if keyword is not None:
@@ -101,6 +114,17 @@ def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
         moved_on = fold(answer).isdigit() or _intent(answer, ctx) != FALLBACK
         return None if moved_on else ask_again(session, ctx)
     return answer_confirmation(session, reading, ctx)
+
+
+def _answer_in_context(session: Session, answer: str, ctx: Ctx) -> Turn | None:
+    """A safety question just asked: a short answer means what it says about that question,
+    whatever the risk words in it ('no, está aquí' is not a new report but the answer)."""
+    reading = read_answer(answer, ctx.content.words)
+    if reading is Reading.UNKNOWN:
+        return None
+    if session.awaiting is Awaiting.CONFIRM_DEFENSORA:
+        return answer_confirmation(session, reading, ctx)
+    return answer_safety(session, reading, ctx)
 
 
 def _ask_danger_now(session: Session, ctx: Ctx) -> Turn:

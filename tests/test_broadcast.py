@@ -53,7 +53,7 @@ def test_alta_is_confirmed_in_one_discreet_message_and_consent_recorded(app: App
 
 
 def test_baja_stop_and_free_text_unsubscribe_and_nothing_resubscribes(app: App) -> None:
-    for stop in ("BAJA", "stop", "ya no quiero mensajes"):
+    for stop in ("BAJA", "stop", "ya no quiero recibir recordatorios"):
         say(app, "ALTA")
         say(app, stop)
         if stop.islower() and " " in stop:  # her own words: asked first, done on her yes

@@ -75,7 +75,7 @@ def test_alta_and_baja_are_effects(chat: Chat) -> None:
     assert chat.kinds == ["subscribe"]
     chat.say("stop")
     assert chat.kinds == ["unsubscribe"]
-    chat.say("ya no quiero mensajes")  # a sentence, not the keyword: asked first
+    chat.say("ya no quiero recibir recordatorios")  # a sentence, not the keyword: asked first
     assert chat.kinds == [] and chat.said("confirm_unsubscribe")
     chat.say("si")
     assert chat.kinds == ["unsubscribe"]

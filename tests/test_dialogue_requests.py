@@ -135,7 +135,10 @@ def test_every_confirmation_names_a_keyword_that_does_it(content: Content) -> No
 # ------------------------------------------------------------------ warm fallbacks
 
 
-@pytest.mark.parametrize("text", ["nadie me cree", "estoy agotada", "me da vergüenza contarlo"])
+@pytest.mark.parametrize(
+    "text",
+    ["me siento muy sola", "estoy agotada", "me da vergüenza contarlo", "nobody believes me"],
+)
 def test_feelings_are_acknowledged_and_a_defensora_offered(chat: Chat, text: str) -> None:
     chat.say(text)
     assert chat.first("feelings_answer")

@@ -225,3 +225,12 @@ def test_danger_texts_put_105_before_linea_100(content: Content) -> None:
 def test_safe_to_contact_false_is_the_last_word_of_an_unsafe_turn(chat: Chat) -> None:
     chat.say(RISK).say("no")
     assert chat.effects == [SafeToContact(safe=False)]
+
+
+def test_an_answer_with_risk_words_is_read_as_the_answer_and_its_risk_kept(chat: Chat) -> None:
+    chat.say(RISK).say("no, me dijo que me va a matar")
+    assert chat.replies == [chat.t("not_safe")]  # the answer: not safe, one discreet reply
+    assert chat.safe is False
+    assert chat.paged is Severity.IMMINENT  # the report: paged at its own level
+    assert chat.session.severity is Severity.IMMINENT
+    assert [e.kind for e in chat.effects][-1] == "safe_to_contact"

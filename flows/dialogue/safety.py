@@ -62,6 +62,19 @@ def risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     return danger_reply(new, ctx, risk_text_id(severity, risk), (effect,))
 
 
+def with_risk(turn: Turn, risk: Assessment | None, text: str) -> Turn:
+    """An answer that also carries risk words: the answer's replies, and the case paged at the
+    higher of the two levels (never lower)."""
+    if risk is None or not risk.severity.at_least(Severity.HIGH):
+        return turn
+    paged = [e.severity.rank for e in turn.effects if isinstance(e, Escalate)]
+    if paged and max(paged) >= risk.severity.rank:
+        return turn
+    severity = Severity.highest(turn.session.severity, risk.severity)
+    page = escalation(severity, risk, text)
+    return Turn(turn.session.evolve(severity=severity), turn.replies, (page, *turn.effects))
+
+
 def danger_reply(session: Session, ctx: Ctx, text_id: str, effects: tuple[Effect, ...]) -> Turn:
     """The risk answer, then (once per case) whether it is safe to write to her here."""
     replies = (Outbound(ctx.texts[text_id]),)
