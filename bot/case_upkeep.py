@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Engine, update
 from sqlmodel import col, select
 
-from bot.casebook import CaseContext, Policy, event, member, queue
+from bot.casebook import CaseContext, Policy, event, holder_of, queue
 from bot.store.engine import affected, unit_of_work
 from bot.store.models import Case, CaseEvent, Contact, Defensora, Outbox, OutboxStatus
 from flows.types import Outbound
@@ -33,7 +33,7 @@ def report_undelivered(engine: Engine, now: datetime, ctx: CaseContext) -> int:
             key = f"undelivered:{row.id}"
             if db.exec(select(col(Outbox.id)).where(col(Outbox.dedupe_key) == key)).first():
                 continue
-            holder = member(db, case.taken_by)
+            holder = holder_of(db, case)
             if holder is None or row.contact_id == holder.contact.id:
                 continue
             reason = _failure_reason(row.error)

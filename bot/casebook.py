@@ -110,9 +110,14 @@ def member(db: DB, member_id: int | None) -> roster.Member | None:
     return next((m for m in roster.members(db) if m.id == member_id), None)
 
 
+def holder_of(db: DB, case: Case) -> roster.Member | None:
+    """The defensora who holds the case (None while nobody took it, or once she left)."""
+    return member(db, case.taken_by)
+
+
 def holder_name(db: DB, case: Case) -> str | None:
-    holder = member(db, case.taken_by)
-    return holder.name if holder is not None else None
+    found = holder_of(db, case)
+    return found.name if found is not None else None
 
 
 def person(db: DB, case: Case) -> Contact | None:

@@ -19,8 +19,8 @@ from bot.casebook import (
     CaseContext,
     Policy,
     event,
+    holder_of,
     mask_numbers,
-    member,
     open_case,
     page_key,
     paged_members,
@@ -83,7 +83,7 @@ def _safe_to_contact(db: DB, contact: Contact, safe: bool, now: datetime, ctx: C
         return
     case.safe_to_write = safe
     event(db, case, "safe_to_write", now, detail="yes" if safe else "no")
-    holder = member(db, case.taken_by)
+    holder = holder_of(db, case)
     if holder is not None:
         line = ctx.words.text(
             "safety_changed", id=case.id, safety=flow.safety_line(ctx.words, safe)
@@ -173,7 +173,7 @@ def _join(
     event(db, case, "upgraded", now, detail=f"{previous.value}->{severity.value}")
     view = view_of(db, case)
     if case.status == "taken":
-        holder = member(db, case.taken_by)
+        holder = holder_of(db, case)
         if holder is not None and not danger:  # danger now already reached her, marked 🚨
             message = flow.upgraded(ctx.words, ctx.content.texts, view)
             queue(db, holder.contact, message, "ping", now, case=case)
@@ -218,7 +218,7 @@ def _relay_to_defensora(
     db: DB, contact: Contact, text: str, now: datetime, ctx: CaseContext, *, danger: bool
 ) -> None:
     case = open_case(db, contact)
-    holder = member(db, case.taken_by) if case is not None else None
+    holder = holder_of(db, case) if case is not None else None
     if case is None or holder is None:
         return
     message = flow.relay_in(ctx.words, view_of(db, case), mask_numbers(text), danger=danger)
@@ -245,7 +245,7 @@ def close_for_forget(db: DB, contact: Contact, now: datetime, ctx: CaseContext) 
         return
     case.status, case.closed_at, case.excerpt = "closed", now, None
     event(db, case, "closed", now, actor="persona", detail="BORRAR")
-    holder = member(db, case.taken_by)
+    holder = holder_of(db, case)
     recipients = [holder] if holder is not None else paged_members(db, case)
     for target in recipients:
         queue(db, target.contact, Outbound(ctx.words.text("forgot", id=case.id)), "ping", now)
