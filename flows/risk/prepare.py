@@ -23,7 +23,7 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     fullwidth letters folded, emoji of the lexicon turned into words.
     """
     text = drop_invisible(text[:MAX_TEXT_CHARS])
-    if model.emoji is not None:
+    if model.emoji is not None and not text.isascii():
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
     folded = fold(_SENTENCES.sub(_SENTENCE_WORD, text))
@@ -35,7 +35,7 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     return shown, keyed
 
 
-GLUED_WORD = 10
+GLUED_WORD = 12
 """Words this long may be several run together ("meestapegando"): their inner letters also
 start anchors, so the phrases they hold are tried."""
 
