@@ -46,6 +46,12 @@ class App:
         }
         return {kind: sid for kind, sid in pairs.items() if sid}
 
+    def hand_over(self) -> None:
+        """Outbox rows were just committed here: wake this process's dispatcher, if it runs."""
+        dispatcher = self.__dict__.get("dispatcher")  # the cached property, once built
+        if isinstance(dispatcher, Dispatcher):
+            dispatcher.wake()
+
     @cached_property
     def dispatcher(self) -> Dispatcher:
         """The outbox dispatcher over the injected senders, else one per configured channel."""

@@ -10,8 +10,9 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Engine, update
+from sqlalchemy import Engine, bindparam, select, update
 from sqlmodel import col
 
 from bot import metrics
@@ -54,6 +55,14 @@ FINAL = frozenset(
 MAX_TRACKED_CHATS = 5000
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
+_MINE = (col(Outbox.id) == bindparam("row_id"), col(Outbox.status) == OutboxStatus.SENDING)
+"""Outcomes are written only while the row is still ours (after a lease expiry it is not)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Outcome:
+    row_id: int
+    values: dict[str, object]
 
 
 @dataclass
@@ -98,12 +107,22 @@ class Dispatcher:
             for sender in senders
         }
         self.per_chat_rate = per_chat_rate
+        self._outcomes: list[_Outcome] = []
+        self._work = asyncio.Event()
+
+    def wake(self) -> None:
+        """New rows were committed in this process: send them now, not at the next poll."""
+        self._work.set()
 
     async def run_once(self) -> int:
         """Claim and send one batch per channel, channels side by side; rows handled."""
-        counts = await asyncio.gather(
-            *(self._run_channel(sender) for sender in self.senders.values())
-        )
+        self._work.clear()
+        try:
+            counts = await asyncio.gather(
+                *(self._run_channel(sender) for sender in self.senders.values())
+            )
+        finally:  # one transaction for the round's outcomes, not one per message
+            await asyncio.to_thread(self._flush)
         return sum(counts)
 
     async def _run_channel(self, sender: Sender) -> int:
@@ -113,7 +132,9 @@ class Dispatcher:
         # Claim about BATCH_SECONDS of sending: rows in flight stay few (a crash re-sends at
         # most these) and a slow channel never holds a claim anywhere near the lease.
         limit = max(1, min(self.batch, math.ceil(sender.rate_per_second * BATCH_SECONDS)))
-        messages = claim_batch(self.engine, sender.channel, limit, self.clock(), self.vault)
+        messages = await asyncio.to_thread(
+            claim_batch, self.engine, sender.channel, limit, self.clock(), self.vault
+        )
         if not messages:
             return 0
         slots: dict[int, datetime] = {}
@@ -152,7 +173,19 @@ class Dispatcher:
             except Exception:
                 log.exception("dispatcher round failed")
             if not sent:
-                await self.sleeper.sleep(idle)
+                await self._idle(idle)
+
+    async def _idle(self, seconds: float) -> None:
+        """Sleep until the next poll, or until a turn in this process hands over new rows."""
+        if self._work.is_set():
+            return
+        nap = asyncio.ensure_future(self.sleeper.sleep(seconds))
+        woken = asyncio.ensure_future(self._work.wait())
+        try:
+            await asyncio.wait((nap, woken), return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            nap.cancel()
+            woken.cancel()
 
     async def _send_chat(
         self,
@@ -201,16 +234,23 @@ class Dispatcher:
 
     def _defer(self, message: Message, until: datetime) -> None:
         """Back to the queue untried (the claim counted an attempt; give it back)."""
+        values = {"status": OutboxStatus.PENDING, "next_attempt_at": until}
+        self._outcomes.append(_Outcome(message.id, {**values, "attempts": message.attempts - 1}))
+
+    def _flush(self) -> None:
+        """Write the recorded outcomes in one transaction, statements grouped by shape."""
+        outcomes, self._outcomes = self._outcomes, []
+        if not outcomes:
+            return
+        shapes: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
+        for outcome in outcomes:
+            keys = tuple(sorted(outcome.values))
+            params = {f"v_{k}": v for k, v in outcome.values.items()}
+            shapes[keys].append({"row_id": outcome.row_id, **params})
         with unit_of_work(self.engine) as db:
-            db.execute(
-                update(Outbox)
-                .where(col(Outbox.id) == message.id, col(Outbox.status) == OutboxStatus.SENDING)
-                .values(
-                    status=OutboxStatus.PENDING,
-                    next_attempt_at=until,
-                    attempts=col(Outbox.attempts) - 1,
-                )
-            )
+            for keys, rows in shapes.items():
+                setters: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
+                db.connection().execute(update(Outbox).where(*_MINE).values(setters), rows)
 
     async def _attempt(self, sender: Sender, message: Message) -> Result:
         if message.kind in BROADCAST_KINDS and not self._still_subscribed(message):
@@ -230,9 +270,12 @@ class Dispatcher:
     def _still_subscribed(self, message: Message) -> bool:
         if message.contact_id is None:
             return False
-        with unit_of_work(self.engine) as db:
-            contact = db.get(Contact, message.contact_id)
-            return contact is not None and contact.subscribed and not contact.unreachable
+        query = select(col(Contact.subscribed), col(Contact.unreachable)).where(
+            col(Contact.id) == message.contact_id
+        )
+        with self.engine.connect() as connection:  # a read: no writer lock, no ORM
+            found = connection.execute(query).first()
+        return found is not None and bool(found[0]) and not found[1]
 
     def _record(self, message: Message, result: Result, state: _ChannelState) -> datetime | None:
         """Store the outcome; returns when a retried row is due again (None otherwise)."""
@@ -268,16 +311,15 @@ class Dispatcher:
         if message.contact_id is None and values.get("status") in FINAL:
             # The goodbye or chat deletion after BORRAR: once done, not even her address stays.
             values.update(address_enc="", text="")
-        with unit_of_work(self.engine) as db:
-            # Only while still ours: after a lease expiry another dispatcher owns the row.
-            mine = (col(Outbox.id) == message.id, col(Outbox.status) == OutboxStatus.SENDING)
-            db.execute(update(Outbox).where(*mine).values(**values))
-            if result.unreachable and message.contact_id is not None:
+        if result.unreachable and message.contact_id is not None:
+            # Rare, and seen at once: her queued broadcasts in this round are cancelled.
+            with unit_of_work(self.engine) as db:
                 db.execute(
                     update(Contact)
                     .where(col(Contact.id) == message.contact_id)
                     .values(unreachable=True, subscribed=False, unsubscribed_at=now)
                 )
+        self._outcomes.append(_Outcome(message.id, values))  # written at the round's end
         metrics.OUTBOUND.labels(message.channel, str(values.get("status", status))).inc()
         if values.get("status") in {OutboxStatus.FAILED, OutboxStatus.NOT_SENT}:
             metrics.SEND_FAILURES.labels(message.channel, result.error or "unknown").inc()

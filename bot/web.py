@@ -135,6 +135,8 @@ class Inbox:
         result = Handled()
         if self.process_turns:
             result = await asyncio.to_thread(self.app.service.process, receipt_id)
+            if result.outbox_ids:
+                self.app.hand_over()  # the replies go now, not at the dispatcher's next poll
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
         metrics.INBOUND.labels(channel, "processed" if self.process_turns else "queued").inc()
         return result

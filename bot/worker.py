@@ -27,6 +27,8 @@ async def run_inbound(
         except Exception:  # keep serving: a database hiccup must not stop the worker
             log.exception("inbound processing round failed")
             done = 0
+        if done:
+            app.hand_over()  # this process's dispatcher sends the replies now
         if not done:
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), poll if orphan_after is None else 5)

@@ -534,3 +534,63 @@ async def test_telegram_delete_rows_use_delete_messages_in_chunks(
     assert sorted(mid for _, mid in fake_telegram.deleted) == list(range(1, 151))
     (row,) = rows(sqlite_app).values()
     assert row.status == OutboxStatus.SENT
+
+
+# -- hand-over and batching -------------------------------------------------------------------
+
+
+class Dozing(FakeSleeper):
+    """A dispatcher's idle poll that never ends on its own: only a hand-over can wake it."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.dozing = asyncio.Event()
+
+    async def sleep(self, seconds: float) -> None:
+        self.dozing.set()
+        await asyncio.Event().wait()
+
+
+async def test_rows_committed_in_this_process_are_handed_over_not_left_for_the_next_poll(
+    sqlite_app: App, fake_telegram: FakeTelegram, tg_bot: Bot
+) -> None:
+    sqlite_app.injected_senders = [telegram(tg_bot)]
+    d = sqlite_app.dispatcher
+    d.sleeper = sleeper = Dozing()
+    task = asyncio.create_task(d.run_forever(idle=3600))
+    try:
+        await asyncio.wait_for(sleeper.dozing.wait(), 10)
+        queue(sqlite_app, add_contact(sqlite_app, "telegram", "8100"), "Hola")
+        sqlite_app.hand_over()  # what the web process does after a turn
+        await fake_telegram.wait_for_async(lambda: fake_telegram.sent_to(8100), timeout=10)
+        async with asyncio.timeout(10):  # a guard against a hang, not a speed check
+            while [r.status for r in rows(sqlite_app).values()] != [OutboxStatus.SENT]:
+                await asyncio.sleep(0.01)
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_waiters_on_a_full_channel_take_turns_instead_of_all_waking_for_each_slot() -> None:
+    sleeper = FakeSleeper()
+    sleeps = 0
+    original = sleeper.sleep
+
+    async def counted(seconds: float) -> None:
+        nonlocal sleeps
+        sleeps += 1
+        await original(seconds)
+
+    sleeper.sleep = counted  # type: ignore[method-assign]
+    limiter = rate_limiter(5, sleeper)
+    order: list[int] = []
+
+    async def send(i: int) -> None:
+        await limiter.acquire()
+        order.append(i)
+
+    async with asyncio.timeout(30):  # a guard: the old herd could spin for minutes
+        await asyncio.gather(*(send(i) for i in range(45)))
+    assert order == list(range(45))  # first come, first served
+    assert sleeps <= 45  # each waiter sleeps about once (all 40 waking per slot: ~800 sleeps)
+    assert sleeper.now >= (45 - 5) / 5 - 1e-6  # and the rate still holds
