@@ -100,6 +100,19 @@ def _carry_out(
     raise AssertionError(f"unhandled command {command!r}")
 
 
+def quoted_case(db: DB, me: roster.Member, replied_to: str | None) -> str | None:
+    """A reply to one of our messages (WhatsApp gives only its id): "#N" of the case it was
+    about, from the page or relay row sent to her."""
+    if not replied_to:
+        return None
+    case_id = db.exec(
+        select(col(Outbox.case_id)).where(
+            col(Outbox.provider_id) == replied_to, col(Outbox.contact_id) == me.contact.id
+        )
+    ).first()
+    return f"#{case_id}" if case_id is not None else None
+
+
 # -- take ----------------------------------------------------------------------------------------
 
 

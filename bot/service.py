@@ -182,8 +182,9 @@ class Service:
             me = roster.member_for_contact(db, contact)
             if me is not None:  # a registered defensora's chat is never the public flow
                 inbound = envelope.inbound
+                quoted = envelope.quoted or defensora.quoted_case(db, me, envelope.replied_to)
                 answers = defensora.handle(
-                    db, me, inbound.text, inbound.payload, envelope.quoted, now, self.cases
+                    db, me, inbound.text, inbound.payload, quoted, now, self.cases
                 )
                 rows = [queue_message(db, contact, reply, now=now) for reply in answers]
             else:

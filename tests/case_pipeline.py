@@ -51,8 +51,10 @@ class Pipeline:
     updates: int = 0
 
     # -- inbound, through the real channel parsers ---------------------------------------
-    def whatsapp(self, body: str, number: str = PERSON) -> Handled:
-        form = make_whatsapp_inbound(body, from_=number, to="whatsapp:" + BOT_NUMBER)
+    def whatsapp(self, body: str, number: str = PERSON, replying_to: str | None = None) -> Handled:
+        """A WhatsApp message; `replying_to` makes it a reply to the message with that SID."""
+        extra = {"OriginalRepliedMessageSid": replying_to} if replying_to else {}
+        form = make_whatsapp_inbound(body, from_=number, to="whatsapp:" + BOT_NUMBER, **extra)
         return self.app.service.handle(parse_inbound(form))
 
     def tg(self, chat_id: int, text_: str, quoting: str | None = None) -> Handled:

@@ -125,6 +125,29 @@ async def test_a_reply_to_a_relayed_message_goes_to_that_case(lite: Pipeline) ->
     assert lite.tg_texts(ANA)[-1] == words.text("hint_free_text", held=held)
 
 
+async def test_a_whatsapp_defensora_replying_to_a_relayed_message_reaches_that_case(
+    lite: Pipeline,
+) -> None:
+    roster(lite.app, on_duty=("Carmen",))
+    words = words_of(lite)
+    lite.whatsapp(THREAT)
+    lite.whatsapp(HIGH, number=SECOND)
+    lite.whatsapp("1")
+    lite.whatsapp("1", number=SECOND)
+    lite.whatsapp("/tomar 1", number=CARMEN_WA)
+    lite.whatsapp("/tomar 2", number=CARMEN_WA)
+    lite.whatsapp("sigues ahi?")
+    await lite.drain()
+    [relayed] = [c for c in lite.twilio.sent_to(CARMEN_WA) if (c.body or "").startswith("💬 #1")]
+    assert relayed.sid is not None
+    second = len(lite.wa_texts(SECOND))
+    lite.whatsapp("Sí, aquí estoy", number=CARMEN_WA, replying_to=relayed.sid)
+    await lite.drain()
+    assert lite.wa_texts()[-1] == words.text("person_from_defensora", text="Sí, aquí estoy")
+    assert len(lite.wa_texts(SECOND)) == second
+    assert lite.wa_texts(CARMEN_WA)[-1] == words.text("sent", id=1)
+
+
 # --------------------------------------------------------------- 2. "no es seguro"
 
 

@@ -43,6 +43,8 @@ class Envelope:
     chat_message_id: int | None = None
     quoted: str | None = None
     """The text of the message she replied to (a defensora replying to a relayed message)."""
+    replied_to: str | None = None
+    """The provider's id of that message (Telegram message_id, Twilio MessageSid)."""
 
 
 def encode_envelope(envelope: Envelope) -> str:
@@ -59,6 +61,7 @@ def encode_envelope(envelope: Envelope) -> str:
             "x": envelope.external_id,
             "i": envelope.chat_message_id,
             "q": envelope.quoted,
+            "r": envelope.replied_to,
         },
         ensure_ascii=False,
     )
@@ -68,7 +71,7 @@ def decode_envelope(data: str) -> Envelope:
     raw = json.loads(data)
     location = Location(*raw["l"]) if raw["l"] else None
     inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
-    return Envelope(inbound, raw["a"], raw["x"], raw["i"], raw.get("q"))
+    return Envelope(inbound, raw["a"], raw["x"], raw["i"], raw.get("q"), raw.get("r"))
 
 
 @dataclass(frozen=True, slots=True)

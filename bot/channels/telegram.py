@@ -102,7 +102,11 @@ def _parse(update: Update) -> Parsed:
     quoted = message.reply_to_message.text if message.reply_to_message is not None else None
     _require_types(quoted, str | None)
     quoted = storable_text(quoted or "")[:500] or None
-    envelope = Envelope(received, str(message.chat.id), external_id, message.message_id, quoted)
+    replied = message.reply_to_message
+    replied_to = str(replied.message_id) if replied is not None else None
+    envelope = Envelope(
+        received, str(message.chat.id), external_id, message.message_id, quoted, replied_to
+    )
     return Parsed(envelope)
 
 

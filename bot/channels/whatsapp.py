@@ -70,7 +70,8 @@ def parse_inbound(form: Mapping[str, str]) -> Envelope:
         kind = form.get("MediaContentType0", "").split("/")[0]
         media = MEDIA_TYPES.get(kind, "document")
     inbound = Inbound(Channel.WHATSAPP, text=text, payload=payload, media=media)
-    return Envelope(inbound, address, sid)
+    replied_to = (form.get("OriginalRepliedMessageSid") or "")[:64] or None
+    return Envelope(inbound, address, sid, replied_to=replied_to)
 
 
 def parse_status(form: Mapping[str, str]) -> StatusUpdate:
