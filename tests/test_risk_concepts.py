@@ -187,3 +187,11 @@ def test_a_long_testimony_of_past_control_is_never_silence(rules: RiskModel) -> 
     about = "En la novela de la tarde el esposo la controlaba cada paso. "
     assert assess_risk(opening + about + closing, rules).severity is NONE
     assert assess_risk(past, rules).severity is NONE  # short: the rules alone decide
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["socorro me quiere pegar", "AUXILIO me va a matar", "help he has a knife"],
+)
+def test_a_strong_cry_with_danger_is_imminent(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is IMMINENT

@@ -243,16 +243,18 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
 def _cries(
     read: _Read, model: RiskModel, severity: Severity, evidence: list[str]
 ) -> tuple[Severity, bool]:
-    """A cry with a sign that he is there or that it is happening: imminent. A bare strong cry
-    (socorro, auxilio) is high, a bare weak one (ayuda) moderate; both ask the danger question."""
+    """A cry with a sign that he is there or that it is happening, or a strong cry (socorro,
+    auxilio) with a serious danger: imminent. A bare strong cry is high, a bare weak one (ayuda)
+    moderate; both ask the danger question."""
     if severity is Severity.IMMINENT:
         return severity, False
     strong = _found(model.cries, read)
     weak = not strong and _found(model.weak_cries, read)
     if not strong and not weak:
         return severity, False
-    if _found(model.presence, read):
-        evidence.append("cry with presence")
+    present = _found(model.presence, read)
+    if present or (strong and severity.at_least(Severity.HIGH)):
+        evidence.append("cry with presence" if present else "cry with danger")
         return Severity.IMMINENT, False
     if len(read.shown) > model.cry_max_words:
         return severity, False
