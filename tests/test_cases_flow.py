@@ -4,6 +4,7 @@ re-escalation ladder. No database, no clock: plain values in, decisions out."""
 from __future__ import annotations
 
 import random
+import re
 import string
 from datetime import UTC, datetime, timedelta
 
@@ -392,3 +393,13 @@ def test_bad_case_content_is_refused_with_the_key(change: object, complaint: str
     with pytest.raises(ValueError, match=r"cases\.yaml") as error:
         load_case_words(data)
     assert complaint in str(error.value)
+
+
+def test_no_text_she_may_get_on_whatsapp_promises_to_delete_the_chat(content: Content) -> None:
+    """The bot cannot delete WhatsApp messages: SALIR erases her data, she deletes the chat."""
+    promise = re.compile(r"borr\w* (esta|la) conversaci|para borrar este chat")
+    shared = {k: content.texts[k] for k in ("safe_yes", "not_safe", "ask_safe", "forgotten")}
+    to_her = {k: t for k, t in content.cases.texts.items() if k.startswith("person_")}
+    to_her["stop_whatsapp"] = content.cases["stop_whatsapp"]
+    for key, text in {**shared, **to_her}.items():
+        assert not promise.search(text.lower()), key

@@ -46,8 +46,8 @@ def test_unreachable_node_is_named(folder: Path) -> None:
 
 
 def test_unknown_placeholder_is_refused_before_an_alert_needs_it(folder: Path) -> None:
-    edit(folder / "texts.yaml", "Persona: {pseudonym}", "Persona: {seudonimo}")
-    with pytest.raises(ContentError, match=r"def_ping.*\{seudonimo\}"):
+    edit(folder / "cases.yaml", "Persona: {pseudonym}", "Persona: {seudonimo}")
+    with pytest.raises(ContentError, match=r"detail_person.*seudonimo"):
         load_content(folder)
 
 
