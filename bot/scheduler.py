@@ -41,7 +41,9 @@ LOCK_ID = 0x0DEF_E450  # PostgreSQL advisory lock: the scheduler leader
 def send_due_reminders(app: App) -> int:
     now = app.clock()
     created = 0
-    for due in due_reminders(app.content.episodes, now=now, since=now - REMINDER_WINDOW):
+    with unit_of_work(app.engine) as db:  # the panel's seasons remind as the file's do
+        schedule = app.service.seasons.schedule(db, app.content.episodes)
+    for due in due_reminders(schedule, now=now, since=now - REMINDER_WINDOW):
         if create_broadcast(app.engine, key=due.key, text=due.text, kind="reminder", now=now):
             created += 1
             log.info("reminder broadcast %s queued", due.key)

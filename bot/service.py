@@ -24,6 +24,8 @@ from bot.store.contacts import ContactBook
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox
 from bot.store.outbox import queue_message
+from bot.store.seasons import SeasonCache
+from bot.store.usage import record_turn
 from flows.effects import Forget
 from flows.engine import Content, step
 from flows.session import Session, Turn
@@ -68,6 +70,7 @@ class Service:
         self.core = core
         self.policy = policy or escalation.Policy()
         self.cases = escalation.CaseContext(content, self.policy)
+        self.seasons = SeasonCache()
 
     def handle(self, envelope: Envelope) -> Handled:
         """Accept and process one inbound message now (console, polling, tests)."""
@@ -176,7 +179,7 @@ class Service:
                 .where(col(InboundReceipt.id) == receipt_id)
                 .values(contact_id=contact.id, payload=None)
             )
-            contact.last_inbound_at = now
+            previous_inbound, contact.last_inbound_at = contact.last_inbound_at, now
             contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
             me = roster.member_for_contact(db, contact)
@@ -188,16 +191,25 @@ class Service:
                 )
                 rows = [queue_message(db, contact, reply, now=now) for reply in answers]
             else:
-                rows = self._turn(db, contact, envelope.inbound, now)
+                rows = self._turn(db, contact, envelope.inbound, now, previous_inbound)
             db.flush()
             handled.outbox_ids = [row.id for row in rows if row.id is not None]
         log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, len(rows))
         return handled
 
-    def _turn(self, db: DB, contact: Contact, inbound: Inbound, now: datetime) -> list[Outbox]:
+    def _turn(
+        self,
+        db: DB,
+        contact: Contact,
+        inbound: Inbound,
+        now: datetime,
+        previous_inbound: datetime | None = None,
+    ) -> list[Outbox]:
         session = Session.from_dict(json.loads(contact.session or "{}"))
         session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
-        turn = self.core(session, inbound, self.content, now)
+        # Seasons a coordinator added in the panel count as much as the content file's.
+        turn = self.core(session, inbound, self.seasons.content(db, self.content), now)
+        record_turn(db, contact.channel, session, turn.session, previous_inbound, now)
         told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
         # Who was told of her case comes right after her first answer, before any question.

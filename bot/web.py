@@ -32,6 +32,7 @@ from bot.channels.whatsapp import (
     record_status,
     verify_signature,
 )
+from bot.panel import install_panel
 from bot.service import Handled
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Case, Outbox, OutboxStatus
@@ -80,6 +81,7 @@ def build_web(
     web.include_router(telegram_routes(app, inbox))
     web.include_router(whatsapp_routes(app, inbox))
     web.include_router(operations_routes(app, _warn_misconfigured(app)))
+    install_panel(web, app)
     return web
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import broadcasts, cases, content, db, outbox, processes, roster
+from bot.cli import broadcasts, cases, content, db, outbox, panel, processes, roster
 
 cli = typer.Typer(
     help="Bot de Defensoras al Parlante.",
@@ -24,6 +24,7 @@ for name, group in (
     ("broadcast", broadcasts.broadcast_group),
     ("outbox", outbox.group),
     ("telegram", processes.telegram_group),
+    ("panel-user", panel.group),
 ):
     cli.add_typer(group, name=name)
 for command in (*processes.COMMANDS[:1], *content.COMMANDS, *processes.COMMANDS[1:]):

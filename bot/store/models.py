@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint
@@ -211,3 +211,69 @@ class DataKeyFingerprint(SQLModel, table=True):
     id: int = Field(default=1, primary_key=True)
     fingerprint: str = Field(max_length=64)
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class EpisodeSeason(SQLModel, table=True):
+    """A season added from the panel; merged with the YAML seasons when the bot answers."""
+
+    __tablename__ = "episode_season"
+
+    id: int | None = Field(default=None, primary_key=True)
+    season_id: str = Field(max_length=40, unique=True)
+    name: str = Field(max_length=120)
+    body: str = Field(default="[]")
+    """The episodes as JSON, validated by flows.episodes.Season before they are stored."""
+    revision: int = 0
+    """Raised on every change: processes re-read the seasons when it moves."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    updated_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class UsageEvent(SQLModel, table=True):
+    """One anonymous row per turn for the weekly figures: no contact, no text, only the week."""
+
+    __tablename__ = "usage_event"
+
+    id: int | None = Field(default=None, primary_key=True)
+    week: date = Field(index=True)
+    channel: str = Field(max_length=16)
+    topic: str = Field(max_length=40)
+    district: str | None = Field(default=None, max_length=80)
+    severity: str = Field(default="none", max_length=16)
+    new_person: bool = False
+    """Her first message this week: counting these counts people without naming anyone."""
+
+
+class PanelUser(SQLModel, table=True):
+    __tablename__ = "panel_user"
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=60, unique=True)
+    password_hash: str = Field(max_length=200)
+    role: str = Field(max_length=16)
+    defensora_id: int | None = Field(default=None, foreign_key="defensora.id", ondelete="SET NULL")
+    session_epoch: int = 0
+    """Raised on logout and password change: every cookie issued before stops working."""
+    created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+
+
+class LoginThrottle(SQLModel, table=True):
+    """Failed logins per user name (known or not), so guessing is slowed and then locked."""
+
+    __tablename__ = "panel_login_throttle"
+
+    username: str = Field(primary_key=True, max_length=60)
+    failures: int = 0
+    retry_at: datetime | None = Field(default=None, sa_column=_ts())
+
+
+class PanelAudit(SQLModel, table=True):
+    """Who did what in the panel; details name cases and shifts by id, never a number."""
+
+    __tablename__ = "panel_audit"
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    username: str = Field(max_length=60, index=True)
+    action: str = Field(max_length=40)
+    detail: str | None = Field(default=None, max_length=200)

@@ -29,7 +29,9 @@ Decisions (also documented in ``content/episodes.yaml``):
 """
 
 from flows.episodes.checks import REMINDER_FORBIDDEN_WORDS, TEXT_PLACEHOLDERS
+from flows.episodes.checks import _is_discreet as first_indiscreet_word
 from flows.episodes.listing import format_episode_list
+from flows.episodes.merge import with_seasons
 from flows.episodes.reminders import DueReminder, due_reminders, reminder_key
 from flows.episodes.schema import (
     Calendar,
@@ -65,6 +67,7 @@ __all__ = [
     "Season",
     "Venue",
     "due_reminders",
+    "first_indiscreet_word",
     "format_episode_list",
     "next_episode",
     "next_episode_answer",
@@ -73,4 +76,5 @@ __all__ = [
     "subscription_confirmation",
     "unsubscription_confirmation",
     "upcoming_episodes",
+    "with_seasons",
 ]
