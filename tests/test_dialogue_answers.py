@@ -41,6 +41,13 @@ TABLE: list[tuple[str, Reading]] = [
     ("👌", Y),
     ("✅", Y),
     ("creo que sí", Y),
+    ("claro q si", Y),
+    ("k si", Y),
+    ("bueno", Y),
+    ("está bien", Y),
+    ("ta bn", Y),
+    ("ahora sí", Y),
+    ("ok gracias", Y),
     # no
     ("no", N),
     ("NO", N),
@@ -61,6 +68,9 @@ TABLE: list[tuple[str, Reading]] = [
     ("nah", N),
     ("creo que no", N),
     ("seguro que no", N),
+    ("mmm no", N),
+    ("no gracias", N),
+    ("q no", N),
     # not now
     ("no, ahora no", LATER),
     ("ahora no", LATER),
@@ -90,6 +100,9 @@ TABLE: list[tuple[str, Reading]] = [
     ("he is here", HERE),
     ("he's here", HERE),
     ("no puedo, está en la casa", HERE),
+    ("ahorita no, está en casa", HERE),
+    ("mi esposo está aquí", HERE),
+    ("está durmiendo al lado", HERE),
     # safe at the moment
     ("estoy bien", FINE),
     ("no, estoy bien", FINE),
@@ -97,6 +110,11 @@ TABLE: list[tuple[str, Reading]] = [
     ("estoy sola", FINE),
     ("ya estoy bien", FINE),
     ("I'm fine", FINE),
+    ("ya se fue", FINE),  # he left: not 'ya' (yes) to "are you in danger now?"
+    ("se fue", FINE),
+    ("no hay nadie", FINE),
+    ("no está aquí", FINE),
+    ("estoy sola en casa", FINE),
     # asks for help rather than answering
     ("ayuda", HELP),
     ("tengo miedo", HELP),
@@ -114,7 +132,6 @@ TABLE: list[tuple[str, Reading]] = [
     ("dónde queda el cem de comas", UNKNOWN),
     ("cuando es el programa", UNKNOWN),
     ("😀", UNKNOWN),
-    ("no está aquí", N),
     (
         "no sé si contarte todo lo que pasó ayer en la casa con mis hermanos y mi mamá",
         UNKNOWN,

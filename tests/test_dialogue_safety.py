@@ -47,7 +47,9 @@ def test_yes_to_danger_now_pages_as_imminent_with_105_first(chat: Chat, yes: str
     assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
 
 
-@pytest.mark.parametrize("no", ["no", "nop", "no, ahora no", "estoy bien", "👎", "nada"])
+@pytest.mark.parametrize(
+    "no", ["no", "nop", "no, ahora no", "estoy bien", "👎", "nada", "ya se fue"]
+)
 def test_no_to_danger_now_is_heard_and_nothing_is_paged(chat: Chat, no: str) -> None:
     chat.say(CRY).say(no)
     assert chat.paged is None

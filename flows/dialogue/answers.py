@@ -91,6 +91,8 @@ def _leading(tokens: Sequence[str], words: Words) -> Reading | None:
     at = 0
     while at < len(tokens) and tokens[at] in words.fillers:
         at += 1
+    if at == len(tokens):  # only fillers: 'bueno' alone is itself the answer
+        at = 0
     best: tuple[int, Reading] | None = None
     for reading in (Reading.YES, Reading.NO):
         for phrase in words.phrases[reading]:
