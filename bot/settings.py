@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///defensoras.db"
+log = logging.getLogger("bot.settings")
 
 
 class Settings(BaseSettings):
@@ -75,6 +77,18 @@ class Settings(BaseSettings):
                 {"TWILIO_AUTH_TOKEN": self.twilio_auth_token},
             ),
         }
+
+
+def warn_misconfigured(settings: Settings) -> dict[str, str]:
+    """Each channel's state, said out loud at start-up (serve, worker) when a channel refuses
+    every webhook or cannot reply: otherwise the only sign is silence."""
+    problems = settings.channel_problems()
+    for channel, problem in problems.items():
+        if problem not in {"ok", "off"}:
+            log.warning("CHANNEL %s MISCONFIGURED: %s", channel.upper(), problem)
+    if set(problems.values()) == {"off"}:
+        log.warning("no channel configured: set TELEGRAM_* or TWILIO_* (see .env.example)")
+    return problems
 
 
 def _missing(to_send: dict[str, object], to_receive: dict[str, object]) -> str:

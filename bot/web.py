@@ -34,6 +34,7 @@ from bot.channels.whatsapp import (
 )
 from bot.panel import install_panel
 from bot.service import Handled
+from bot.settings import warn_misconfigured
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Case, Outbox, OutboxStatus
 
@@ -80,20 +81,9 @@ def build_web(
     inbox = Inbox(app, process_turns)
     web.include_router(telegram_routes(app, inbox))
     web.include_router(whatsapp_routes(app, inbox))
-    web.include_router(operations_routes(app, _warn_misconfigured(app)))
+    web.include_router(operations_routes(app, warn_misconfigured(app.settings)))
     install_panel(web, app)
     return web
-
-
-def _warn_misconfigured(app: App) -> dict[str, str]:
-    """Each channel's state; loud at start-up when a channel refuses webhooks or cannot reply."""
-    problems = app.settings.channel_problems()
-    for channel, problem in problems.items():
-        if problem not in {"ok", "off"}:
-            log.warning("CHANNEL %s MISCONFIGURED: %s", channel.upper(), problem)
-    if set(problems.values()) == {"off"}:
-        log.warning("no channel configured: set TELEGRAM_* or TWILIO_* (see .env.example)")
-    return problems
 
 
 def _lifespan(tasks: Sequence[Background]) -> Callable[[FastAPI], AsyncContextManager[None]]:

@@ -53,7 +53,7 @@ async def test_a_channel_that_refuses_every_webhook_is_named_at_start_and_in_hea
     named: str,
 ) -> None:
     app.settings = app.settings.model_copy(update=configured)
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    with caplog.at_level(logging.WARNING, logger="bot.settings"):
         async for client in _client(app):
             health = await client.get("/healthz")
     warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
@@ -75,7 +75,7 @@ async def test_a_fully_configured_channel_is_ok_and_raises_no_warning(
             "telegram_webhook_secret": SecretStr(SECRET),
         }
     )
-    with caplog.at_level(logging.WARNING, logger="bot.web"):
+    with caplog.at_level(logging.WARNING, logger="bot.settings"):
         async for client in _client(app):
             body = (await client.get("/healthz")).json()
     assert body["channels"] == {"telegram": "ok", "whatsapp": "off"}

@@ -44,9 +44,11 @@ def serve(
 
 def worker(ctx: typer.Context) -> None:
     """Despachador de mensajes y programador (recordatorios, re-escalamiento), sin web."""
+    from bot.settings import warn_misconfigured
     from bot.worker import run_worker
 
     app = app_for(ctx)
+    warn_misconfigured(app.settings)
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(run_worker(app))
 
