@@ -116,7 +116,7 @@ async def test_healthz_and_metrics_count_inbound_outbound_and_latency(
     duplicate = metric("defensoras_inbound_total", channel="telegram", outcome="duplicate")
     refused = metric("defensoras_inbound_total", channel="whatsapp", outcome="refused")
     turns = metric("defensoras_turn_seconds_count", channel="telegram")
-    update = make_message_update(501, 4242, "hola")
+    update = make_message_update(501, 918273645, "hola")
     assert (await post_telegram(client, update)).status_code == 200
     assert (await post_telegram(client, update)).status_code == 200
     form = make_whatsapp_inbound("hola", from_=NUMBER)
@@ -142,7 +142,7 @@ async def test_healthz_and_metrics_count_inbound_outbound_and_latency(
     )
     assert metric("defensoras_inbound_total", channel="whatsapp", outcome="refused") == refused + 1
     assert metric("defensoras_turn_seconds_count", channel="telegram") == turns + 1  # not the dup
-    assert "4242" not in body and NUMBER not in body
+    assert "918273645" not in body and NUMBER not in body
 
 
 # -- Telegram -------------------------------------------------------------------------------
@@ -171,7 +171,7 @@ async def test_telegram_without_a_configured_secret_refuses_everything(
 async def test_telegram_text_is_answered_once_and_redelivery_acknowledged(
     client: httpx.AsyncClient, web_app: App
 ) -> None:
-    update = make_message_update(10, 4242, "hola", message_id=55)
+    update = make_message_update(10, 918273645, "hola", message_id=55)
     first = await post_telegram(client, update)
     assert first.status_code == 200
     assert first.json() == {"ok": True, "duplicate": False}
@@ -186,7 +186,7 @@ async def test_telegram_text_is_answered_once_and_redelivery_acknowledged(
         receipt = db.exec(select(InboundReceipt)).one()
         assert (receipt.external_id, receipt.chat_message_id) == ("10", 55)
         contact = db.exec(select(Contact)).one()
-        assert "4242" not in contact.address_enc and "4242" not in contact.address_hash
+        assert "918273645" not in contact.address_enc and "918273645" not in contact.address_hash
 
 
 async def test_telegram_group_chats_are_ignored(client: httpx.AsyncClient, web_app: App) -> None:
