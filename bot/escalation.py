@@ -272,7 +272,8 @@ def reescalate_due(engine: Engine, now: datetime, ctx: CaseContext) -> int:
 def _reescalate(db: DB, case: Case, now: datetime, ctx: CaseContext) -> int:
     severity = Severity(case.severity)
     done = repages_done(db, case)
-    plan = flow.repage(staff(db, now), done, ctx.policy.ack_for(severity))
+    team = staff(db, now)
+    plan = flow.repage(team, done, ctx.policy.ack_for(severity))
     case.ack_deadline = now + plan.next_wait if plan.next_wait is not None else None
     if not plan.recipients:
         if plan.next_wait is not None:  # nobody registered: keep trying, quietly
@@ -280,7 +281,16 @@ def _reescalate(db: DB, case: Case, now: datetime, ctx: CaseContext) -> int:
         return 0
     told = tuple(m.name for m in paged_members(db, case))
     view = view_of(db, case)
-    message = flow.reping(ctx.words, ctx.content.texts, view, now, told, last=plan.last)
+    nobody_on_shift = not team.on_duty
+    message = flow.reping(
+        ctx.words,
+        ctx.content.texts,
+        view,
+        now,
+        told,
+        last=plan.last,
+        nobody_on_shift=nobody_on_shift,
+    )
     _page(db, case, plan.recipients, message, now)
     event(db, case, "reescalated", now, detail=plan.circle.value)
     if done == 0:

@@ -238,6 +238,9 @@ def test_repings_say_who_was_told_and_which_is_the_last(words: CaseWords, texts:
     text = reping(words, texts, view(), NOW, ("Ana", "Coco"), last=False).text
     assert "desde hace 12 min" in text and "Ana, Coco" in text
     assert "Último" not in text
+    assert words["no_shift_line"] not in text
+    unstaffed = reping(words, texts, view(), NOW, ("Coco",), last=False, nobody_on_shift=True)
+    assert words["no_shift_line"] in unstaffed.text
     last = reping(words, texts, view(safe_to_write=True), NOW, (), last=True).text
     assert words["nobody_told"] in last and "Último aviso" in last and words["safety_yes"] in last
 

@@ -473,6 +473,10 @@ async def test_nobody_on_duty_goes_straight_to_the_coordinators(lite: Pipeline) 
     lite.tg(ANA, "/turno")
     await lite.drain()
     assert lite.tg_texts(ANA) == [words["nobody_on_duty"]]
+    lite.clock.advance(minutes=5)
+    assert lite.reescalate() == 1
+    await lite.drain()
+    assert words["no_shift_line"] in lite.tg_texts(COORD)[-1]  # re-pages say it too
 
 
 async def test_nobody_registered_logs_loudly_and_the_case_waits(

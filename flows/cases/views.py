@@ -76,16 +76,16 @@ def reping(
     told: tuple[str, ...],
     *,
     last: bool,
+    nobody_on_shift: bool = False,
 ) -> Outbound:
-    """A page after the deadline: how long it waits, who already knows, whether it is the last."""
+    """A page after the deadline: how long it waits, who already knows, whether it is the last,
+    and that nobody is on shift when that is so."""
     minutes = int((now - view.opened_at).total_seconds() // 60)
     names = ", ".join(told) or words["nobody_told"]
-    body = words.text(
-        "reping_last" if last else "reping",
-        minutes=minutes,
-        told=names,
-        **_case_values(words, view, texts),
-    )
+    values = _case_values(words, view, texts)
+    if nobody_on_shift:
+        values["details"] = f"{words['no_shift_line']}\n{values['details']}"
+    body = words.text("reping_last" if last else "reping", minutes=minutes, told=names, **values)
     return Outbound(body, (take_button(words, view.id),))
 
 

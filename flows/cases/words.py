@@ -35,6 +35,7 @@ TEXT_FIELDS: dict[str, frozenset[str]] = {
     "take_button": frozenset({"id"}),
     "taken_button": frozenset({"name"}),
     "nobody_told": frozenset(),
+    "no_shift_line": frozenset(),
     "taken_ok": frozenset({"id", "pseudonym", "safety"}),
     "taken_already_yours": frozenset({"id"}),
     "taken_by": frozenset({"id", "name"}),
