@@ -24,11 +24,11 @@ from bot.casebook import (
     sent_statuses,
     view_of,
 )
+from bot.person import ask_safety_again
 from bot.store.engine import affected
 from bot.store.models import Case, Contact, Outbox, OutboxStatus
 from bot.store.outbox import outbox_values
 from flows import cases as flow
-from flows.session import Session
 from flows.types import Channel, Option, Outbound
 
 DRAFT_TTL = timedelta(minutes=30)
@@ -263,7 +263,5 @@ def _close(
     if contact is not None:
         if not quiet:
             queue(db, contact, Outbound(ctx.words["person_closed"]), "relay", now)
-        # A later case asks again whether it is safe to write (circumstances change).
-        session = Session.from_dict(json.loads(contact.session or "{}"))
-        contact.session = json.dumps(session.evolve(asked_safe=False, awaiting=None).to_dict())
+        ask_safety_again(contact)  # circumstances change: a later case asks again
     return [Outbound(ctx.words.text("closed_quietly" if quiet else "closed", id=case_id))]

@@ -1,4 +1,5 @@
-"""What a turn changes on the person's own record: her subscription, and BORRAR (forget)."""
+"""What changes on the person's own record besides the turn's session: her subscription, BORRAR
+(forget), and the safety question asked again once a case closes."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from bot.store.models import (
 )
 from bot.store.outbox import cancel_broadcasts, erase_case_texts, queue_message
 from flows.effects import Effect, SafeToContact, Subscribe, Unsubscribe
+from flows.session import Session
 from flows.types import Channel, Outbound
 
 log = logging.getLogger(__name__)
@@ -111,3 +113,9 @@ def _queue_chat_deletion(db: DB, contact: Contact, now: datetime) -> Outbox | No
     row = queue_message(db, contact, Outbound(json.dumps(sorted(ids))), kind="delete", now=now)
     db.flush()
     return row
+
+
+def ask_safety_again(contact: Contact) -> None:
+    """After a case closes, a later one asks again whether it is safe to write to her."""
+    session = Session.from_dict(json.loads(contact.session or "{}"))
+    contact.session = json.dumps(session.evolve(asked_safe=False, awaiting=None).to_dict())

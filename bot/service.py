@@ -51,7 +51,8 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 class Service:
-    """Runs turns. Channels call `handle`; nothing else writes conversations."""
+    """Runs turns. Channels call `handle`; a person's session is written here and, for the
+    safety question after a case closes, in `bot/person.py`; nowhere else."""
 
     def __init__(
         self,
