@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import re
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +69,7 @@ def _resolve(imported: str, modules: dict[str, Path]) -> str | None:
     return imported or None
 
 
+@cache
 def import_graph() -> Graph:
     modules = _modules()
     graph: Graph = {}
