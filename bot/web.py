@@ -15,11 +15,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, FastAPI, Request, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
-from sqlalchemy import func, text
-from sqlalchemy.exc import OperationalError
-from sqlmodel import col, select
+from fastapi.responses import JSONResponse
 
 from bot import metrics
 from bot.app import App
@@ -32,14 +28,13 @@ from bot.channels.whatsapp import (
     record_status,
     verify_signature,
 )
+from bot.operations import RETRY, operations_routes
 from bot.panel import install_panel
 from bot.service import Handled
 from bot.settings import warn_misconfigured
-from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
-from bot.store.models import Case, Outbox, OutboxStatus
+from bot.store.engine import StoreBusy
 
 log = logging.getLogger(__name__)
-RETRY = {"Retry-After": "5"}
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 Background = Callable[[], Coroutine[Any, Any, None]]
 
@@ -226,41 +221,6 @@ async def _twilio_form(app: App, request: Request, path: str) -> dict[str, str] 
     return form
 
 
-def operations_routes(app: App, channels: dict[str, str]) -> APIRouter:
-    """`GET /healthz` (database and channels) and `GET /metrics` (bearer METRICS_TOKEN)."""
-    router = APIRouter()
-
-    @router.get("/healthz")
-    async def healthz() -> Response:
-        """200 while the database answers and takes writes; each channel ok, off or what fails."""
-        body: dict[str, object] = {"status": "ok", "database": "ok", "channels": channels}
-        try:
-            await asyncio.to_thread(_ping_db, app)
-        except StoreBusy:
-            body.update(status="error", database="locked")
-            return JSONResponse(body, status_code=503, headers=RETRY)
-        except Exception as exc:
-            log.error("healthz: database unreachable: %s", type(exc).__name__)
-            body.update(status="error", database="unreachable")
-            return JSONResponse(body, status_code=503)
-        return JSONResponse(body)
-
-    @router.get("/metrics")
-    async def prometheus(request: Request) -> Response:
-        token = app.settings.metrics_token
-        if token is None:
-            return JSONResponse({"error": "metrics are off: set METRICS_TOKEN"}, status_code=403)
-        given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        if not hmac.compare_digest(given.encode(), token.get_secret_value().encode()):
-            return JSONResponse(
-                {"error": "unauthorized"}, status_code=401, headers={"WWW-Authenticate": "Bearer"}
-            )
-        await asyncio.to_thread(refresh_gauges, app)
-        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
-
-    return router
-
-
 async def _supervised(task: Background) -> None:
     """A background task (dispatcher, scheduler) that dies is logged and started again."""
     while True:
@@ -274,47 +234,9 @@ async def _supervised(task: Background) -> None:
             await asyncio.sleep(2)
 
 
-def _ping_db(app: App) -> None:
-    """A read everywhere; on SQLite also the write lock, taken and given back at once."""
-    if app.engine.dialect.name != "sqlite":
-        with app.engine.connect() as connection:
-            connection.execute(text("SELECT 1"))
-        return
-    with serialized(app.engine), app.engine.connect() as connection:
-        try:
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
-        except OperationalError as exc:
-            if is_lock_error(exc):
-                raise StoreBusy("the database is locked") from exc
-            raise
-        connection.exec_driver_sql("ROLLBACK")
-
-
 async def _answer_callback(app: App, query_id: str, text: str | None) -> None:
     try:
         assert app.telegram_bot is not None
         await app.telegram_bot.answer_callback_query(query_id, text=text)
     except Exception as exc:  # a spinner left turning is cosmetic; never fail the turn
         log.info("answerCallbackQuery failed: %s", type(exc).__name__)
-
-
-def refresh_gauges(app: App) -> None:
-    """Queue depth and open cases, read at scrape time."""
-    with unit_of_work(app.engine) as db:
-        waiting = (OutboxStatus.PENDING, OutboxStatus.SENDING)
-        rows = db.exec(
-            select(col(Outbox.channel), col(Outbox.status), func.count())
-            .where(col(Outbox.status).in_(waiting))
-            .group_by(col(Outbox.channel), col(Outbox.status))
-        ).all()
-        metrics.QUEUE_DEPTH.clear()
-        for channel, status, count in rows:
-            metrics.QUEUE_DEPTH.labels(channel, status).set(count)
-        cases = db.exec(
-            select(col(Case.status), func.count())
-            .where(col(Case.status) != "closed")
-            .group_by(col(Case.status))
-        ).all()
-        metrics.OPEN_CASES.clear()
-        for status, count in cases:
-            metrics.OPEN_CASES.labels(status).set(count)

@@ -141,7 +141,7 @@ def test_flows_never_imports_the_shell_or_io() -> None:
 
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("bot.cli", "bot.__main__", "bot.channels.console", "bot.channels.polling"),
-    ("bot.web", "bot.panel", "bot.worker", "bot.scheduler"),
+    ("bot.web", "bot.operations", "bot.panel", "bot.worker", "bot.scheduler"),
     ("bot.app",),
     ("bot.service", "bot.person", "bot.flood", "bot.escalation", "bot.defensora"),
     ("bot.casebook", "bot.case_upkeep", "bot.roster", "bot.broadcast", "bot.dispatcher"),
