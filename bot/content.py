@@ -16,6 +16,7 @@ from flows.engine import Content
 from flows.episodes import EpisodeSchedule
 from flows.helplines import load_helplines, load_texts
 from flows.intents import LinearModel, build_intent_matcher, load_intent_model
+from flows.languages import LanguagePack, Languages, Reference, check_pack, compile_languages
 from flows.menus import Menus, Texts, check_menu_texts
 from flows.places import Directory, build_place_index
 from flows.risk import RiskLexicon, RiskModel, compile_lexicon, parse_classifier
@@ -128,6 +129,34 @@ def load_learned_intents(path: Path) -> LinearModel:
         raise ContentError(f"{path}: invalid intent model: {exc}") from exc
 
 
+LANGUAGES_DIR = "lang"
+"""content/lang/<code>.yaml: one file per language (Spanish's holds only its switch and detection
+words; the others their translations by id)."""
+
+
+def load_language_packs(folder: Path) -> list[LanguagePack]:
+    """Every language file, validated (schema only)."""
+    packs = []
+    for path in sorted((folder / LANGUAGES_DIR).glob("*.yaml")):
+        pack = _validate(path, TypeAdapter(LanguagePack))
+        if pack.language != path.stem:
+            raise ContentError(f"invalid content: {path.name}: language {pack.language!r}")
+        packs.append(pack)
+    return packs
+
+
+def load_languages(folder: Path, reference: Reference) -> Languages:
+    """Language files checked against the Spanish reference: an unknown id, a placeholder
+    missing or unknown, or a required text missing refuses start-up naming the file and id."""
+    packs = load_language_packs(folder)
+    problems = [
+        p for pack in packs for p in check_pack(pack, reference, f"lang/{pack.language}.yaml")
+    ]
+    if problems:
+        raise ContentError("invalid content:\n  " + "\n  ".join(problems[:10]))
+    return compile_languages(packs, reference)
+
+
 def load_content(folder: Path | None = None) -> Content:
     """Read, validate and compile every content file."""
     folder = folder or DEFAULT_CONTENT_DIR
@@ -139,17 +168,25 @@ def load_content(folder: Path | None = None) -> Content:
     spelling = _checked(folder / "spelling.yaml", load_spelling)
     places = build_place_index(load_directory(folder), spelling)
     intents = _checked(folder / "intents.yaml", load_intent_model)
+    reference = Reference(
+        texts=texts,
+        menus=menus,
+        orientation=_checked(folder / "orientation.yaml", load_texts),
+        helplines=_checked(folder / "helplines.yaml", load_helplines),
+        episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
+    )
     return Content(
         texts=texts,
         menus=menus,
         risk=load_risk_model(folder, spelling),
         places=places,
-        orientation=_checked(folder / "orientation.yaml", load_texts),
+        orientation=reference.orientation,
         intents=build_intent_matcher(
             intents, places, load_learned_intents(folder / "intent_model.json")
         ),
-        helplines=_checked(folder / "helplines.yaml", load_helplines),
-        episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
+        helplines=reference.helplines,
+        episodes=reference.episodes,
         cases=_checked(folder / "cases.yaml", load_case_words),
         words=_checked(folder / "keywords.yaml", compile_words),
+        languages=load_languages(folder, reference),
     )

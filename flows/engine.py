@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 
 from flows.answers import intent_answer
@@ -28,7 +29,7 @@ from flows.places import (
     on_earth,
     resolve_district,
 )
-from flows.risk import assess_risk
+from flows.risk import Assessment, assess_risk
 from flows.session import Awaiting, Session, Turn
 from flows.text import clean, fold, menu_number
 from flows.types import Inbound, Option, Outbound, Severity
@@ -40,14 +41,22 @@ IN_CONTEXT = frozenset({*SAFETY_QUESTIONS, Awaiting.CONFIRM_DEFENSORA})
 
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
     """Risk first, then exact keywords, then the pending question, the menu, free text."""
+    text = clean(inbound.text)
+    chosen = content.languages.chosen(text) if text else None
+    if chosen is not None:
+        session = session.evolve(language=chosen, language_chosen=True, awaiting=None)
+    elif text and not session.language_chosen:
+        session = session.evolve(language=content.languages.detect(text) or session.language)
+    content = content.in_language(session.language)
     ctx = Ctx(content, now)
     if session.node not in content.menus.nodes:  # a node renamed or removed since her last visit
         session = session.evolve(node=content.menus.start, choices=())
-    text = clean(inbound.text)
+    if chosen is not None:
+        return _keyword(session, Keyword.MENU, ctx)
     keyword = content.words.keyword(text) if text else None
     if session.relay_case is not None and keyword is not Keyword.FORGET and text:
         return relay_turn(session, text, ctx)
-    risk = assess_risk(text, content.risk) if text else None
+    risk = _in_other_languages(assess_risk(text, content.risk), text, ctx) if text else None
     if session.awaiting in IN_CONTEXT and keyword is None and (text or inbound.payload):
         answered = _answer_in_context(session, inbound.payload or text, ctx)
         if answered is not None:  # "está aquí" answers the question; its risk is kept too
@@ -101,6 +110,20 @@ def _keyword(session: Session, keyword: Keyword, ctx: Ctx) -> Turn:
     if keyword is Keyword.DEFENSORA:
         return show(session.evolve(choices=()), ctx, Node.DEFENSORA)
     return act(session, keyword.value, ctx)
+
+
+def _in_other_languages(risk: Assessment, text: str, ctx: Ctx) -> Assessment:
+    """Danger words of other languages ('wañuchiwanqa') read through their Spanish glosses;
+    any of them at least asks whether she is in danger now."""
+    glosses = ctx.content.languages.glosses(text)
+    if not glosses:
+        return risk
+    found = assess_risk(". ".join(glosses), ctx.content.risk)
+    if not found.severity.at_least(Severity.HIGH) and not found.follow_up:
+        found = replace(found, follow_up=True)
+    if risk.severity.rank > found.severity.rank:
+        return risk
+    return replace(found, follow_up=found.follow_up or risk.follow_up)
 
 
 def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:

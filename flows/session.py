@@ -53,6 +53,10 @@ class Session:
     district: str | None = None
     relay_case: int | None = None
     """Set by the shell while a defensora holds this person's case: texts are relayed."""
+    language: str = "es"
+    """The conversation's language (content/lang/): detected, or chosen by her."""
+    language_chosen: bool = False
+    """She asked for a language ('english', 'runasimi'): detection no longer changes it."""
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -43,7 +43,7 @@ def test_a_menu_without_a_node_the_engine_needs_is_refused(folder: Path) -> None
 
 
 def test_a_keyword_under_two_actions_is_refused(folder: Path) -> None:
-    edit(folder / "keywords.yaml", "subscribe: [alta]", "subscribe: [alta, baja]")
+    edit(folder / "keywords.yaml", "subscribe: [alta", "subscribe: [alta, baja")
     with pytest.raises(ContentError, match=r"keywords\.yaml"):
         load_content(folder)
 

@@ -27,8 +27,8 @@ class Chat:
         return self
 
     def t(self, text_id: str) -> str:
-        """The content's wording of a text id."""
-        return self.content.texts[text_id]
+        """The content's wording of a text id, in the conversation's language."""
+        return self.content.in_language(self.session.language).texts[text_id]
 
     @property
     def text(self) -> str:

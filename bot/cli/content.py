@@ -51,11 +51,13 @@ def intent(as_json: JsonFlag = False) -> None:
     )
 
 
-def menus() -> None:
-    """Diagrama Mermaid de los menús, generado desde content/menus.yaml."""
+def menus(
+    language: Annotated[str, typer.Option("--language", help="es, en, qu (content/lang/).")] = "es",
+) -> None:
+    """Diagrama Mermaid de los menús, generado desde content/menus.yaml (y content/lang/)."""
     from flows.diagram import mermaid
 
-    typer.echo(mermaid(content_or_exit().menus))
+    typer.echo(mermaid(content_or_exit().in_language(language).menus))
 
 
 COMMANDS = (risk, cem, intent, menus)

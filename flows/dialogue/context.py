@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flows.cases.words import CaseWords
@@ -10,6 +10,7 @@ from flows.dialogue.words import Words
 from flows.episodes import EpisodeSchedule
 from flows.helplines import Helpline, OrientationTexts
 from flows.intents import IntentMatcher
+from flows.languages import Languages
 from flows.menus import Menus, Texts
 from flows.places import PlaceIndex
 from flows.risk import RiskModel
@@ -29,6 +30,21 @@ class Content:
     episodes: EpisodeSchedule
     cases: CaseWords
     words: Words
+    languages: Languages = field(default_factory=Languages)
+
+    def in_language(self, code: str) -> Content:
+        """The same content, its wording in language `code` (Spanish where not translated)."""
+        found = self.languages.localized.get(code)
+        if found is None:
+            return self
+        return replace(
+            self,
+            texts=found.texts,
+            menus=found.menus,
+            orientation=found.orientation,
+            helplines=found.helplines,
+            episodes=found.episodes,
+        )
 
 
 @dataclass(frozen=True, slots=True)
