@@ -18,6 +18,7 @@ from sqlmodel import col, select
 from bot import defensora, escalation, person, roster
 from bot.channels.envelope import Envelope, decode_envelope, encode_envelope
 from bot.clock import Clock
+from bot.compose import compose
 from bot.flood import unflooded
 from bot.privacy import Vault
 from bot.store.contacts import ContactBook
@@ -215,6 +216,8 @@ class Service:
         replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
         # Who was told of her case comes right after her first answer, before any question.
         replies = replies[:1] + told + replies[1:]
+        if not turn.effects:  # a plain answer; a case's texts keep the bubbles they were given
+            replies = compose(replies, contact.channel)
         rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(isinstance(effect, Forget) for effect in turn.effects)
         for effect in turn.effects:
