@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -127,10 +128,15 @@ class LoginResult:
     """Set when this user name must wait (slowed down or locked) before trying again."""
 
 
+def throttle_key(username: str) -> str:
+    """The throttle row's key: a digest, so a phone number typed as a user name is not kept."""
+    return hashlib.sha256(b"panel-login\x00" + normal_username(username).encode()).hexdigest()[:40]
+
+
 def login_allowed(db: DB, username: str, now: datetime) -> tuple[datetime | None, str | None]:
     """(when she may try again if she must wait, else None; the stored hash or None)."""
     name = normal_username(username)
-    throttle = db.get(LoginThrottle, name)
+    throttle = db.get(LoginThrottle, throttle_key(name))
     if throttle is not None and throttle.retry_at is not None and now < throttle.retry_at:
         return throttle.retry_at, None
     user = db.exec(select(PanelUser).where(col(PanelUser.username) == name)).first()
@@ -140,8 +146,8 @@ def login_allowed(db: DB, username: str, now: datetime) -> tuple[datetime | None
 def record_login(db: DB, username: str, ok: bool, now: datetime) -> LoginResult:
     """After the password was checked (outside any transaction: argon2 takes a while): reset
     the throttle on success; on failure make the next try for this name wait."""
-    name = normal_username(username)
-    throttle = db.get(LoginThrottle, name) or LoginThrottle(username=name)
+    name, key = normal_username(username), throttle_key(username)
+    throttle = db.get(LoginThrottle, key) or LoginThrottle(username=key)
     user = db.exec(select(PanelUser).where(col(PanelUser.username) == name)).first()
     if ok and user is not None:
         if throttle.failures:
@@ -152,8 +158,9 @@ def record_login(db: DB, username: str, ok: bool, now: datetime) -> LoginResult:
     throttle.failures += 1
     throttle.retry_at = retry_after_failure(throttle.failures, now)
     db.add(throttle)
-    if throttle.failures in (SLOW_AFTER, LOCK_AFTER):
-        audit(db, name, "login_failures", f"{throttle.failures} seguidos", now)
+    if throttle.failures in (SLOW_AFTER, LOCK_AFTER):  # an unknown name is not written down
+        who = name if user is not None else "(usuario desconocido)"
+        audit(db, who, "login_failures", f"{throttle.failures} seguidos", now)
     return LoginResult(retry_at=throttle.retry_at)
 
 
@@ -163,6 +170,10 @@ def end_sessions(db: DB, user_id: int, now: datetime) -> None:
     if user is not None:
         user.session_epoch += 1
         audit(db, user.username, "logout", None, now)
+
+
+def recent_audit(db: DB, limit: int = 100) -> list[PanelAudit]:
+    return list(db.exec(select(PanelAudit).order_by(col(PanelAudit.id).desc()).limit(limit)).all())
 
 
 def audit(db: DB, username: str, action: str, detail: str | None, now: datetime) -> None:

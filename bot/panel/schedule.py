@@ -11,7 +11,7 @@ from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot import roster
-from bot.panel.accounts import audit
+from bot.panel.accounts import audit, recent_audit
 from bot.panel.web import WEEKDAYS, Panel
 from bot.roster import LIMA, WEEK, RosterError
 from bot.store.models import Contact, Defensora, PanelUser, Shift
@@ -117,7 +117,8 @@ def routes(panel: Panel, router: APIRouter) -> None:
     async def roster_page(request: Request) -> Response:
         viewer = await panel.coordinator(request)
         rows = await panel.db(roster_rows)
-        return panel.render(request, "roster.html", viewer, rows=rows)
+        log = await panel.db(recent_audit)
+        return panel.render(request, "roster.html", viewer, rows=rows, log=log)
 
     @router.get("/shifts")
     async def shifts(request: Request, week: int = 0) -> Response:

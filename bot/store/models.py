@@ -258,7 +258,8 @@ class PanelUser(SQLModel, table=True):
 
 
 class LoginThrottle(SQLModel, table=True):
-    """Failed logins per user name (known or not), so guessing is slowed and then locked."""
+    """Failed logins per user name (known or not), so guessing is slowed and then locked.
+    Keyed by a digest of the name: whatever was typed there is not kept."""
 
     __tablename__ = "panel_login_throttle"
 

@@ -13,6 +13,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import App
+from bot.panel.accounts import throttle_key
 from bot.store.engine import unit_of_work
 from bot.store.models import Case, LoginThrottle, PanelAudit, Shift
 from bot.web import build_web
@@ -135,7 +136,7 @@ async def test_failed_logins_are_slowed_then_locked(
         assert await attempt("wrong-password") == 401
         clock.advance(seconds=61)
     with unit_of_work(app.engine) as db:
-        throttle = db.get(LoginThrottle, "carmen")
+        throttle = db.get(LoginThrottle, throttle_key("carmen"))
         assert throttle is not None and throttle.failures == 10
     clock.advance(minutes=10)
     assert await attempt(PASSWORD) == 401  # locked for 15 minutes
@@ -356,3 +357,22 @@ async def test_while_it_is_not_safe_an_answer_waits_for_confirmation(
     )
     assert words.text("sent", id=case_id) in sent.text
     assert len([t for t in outbox_texts(app) if "Hola" in t]) == relays + 1
+
+
+async def test_a_number_typed_as_a_user_name_is_not_kept_and_the_log_shows_who_did_what(
+    client: httpx.AsyncClient, app: App
+) -> None:
+    token = csrf_of((await client.get("/panel/login")).text)
+    for _ in range(3):
+        form = {"username": "+51 987 654 321", "password": "x" * 12, "csrf_token": token}
+        assert (await client.post("/panel/login", data=form)).status_code == 401
+    with unit_of_work(app.engine) as db:
+        kept = [t.username for t in db.exec(select(LoginThrottle)).all()]
+        kept += [f"{a.username} {a.detail}" for a in db.exec(select(PanelAudit)).all()]
+    assert kept and not any("987" in value for value in kept)
+    case_id = await open_case(client, app)
+    token = await log_in(client, "carmen")
+    await client.post(f"/panel/cases/{case_id}/take", data={"csrf_token": token})
+    log = (await client.get("/panel/roster")).text
+    assert re.search(rf"<td>carmen</td><td>case_tomar</td><td>{case_id}</td>", log)
+    assert "(usuario desconocido)" in log and not PHONE_OR_CHAT.search(log)
