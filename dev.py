@@ -8,7 +8,8 @@
     python3 dev.py lock     regenerate requirements.lock (hashes) after changing pyproject.toml;
                             `python3 dev.py lock --upgrade` moves every pin to the newest release
     python3 dev.py train-risk   retrain the risk classifier (content/risk_classifier.tsv) on the
-                            development sets; installs the pinned scikit-learn on first use
+                            development sets (scikit-learn comes with the dev extras)
+    python3 dev.py train-intents  retrain the intent classifier (content/intent_model.json)
 
 Every install comes from requirements.lock with hashes (`pip install --require-hashes`), so a fresh
 machine gets the versions that were tested; the project itself is then installed without deps.
@@ -32,8 +33,6 @@ BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PY = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / ".installed"
 LOCK = ROOT / "requirements.lock"
-SKLEARN = "scikit-learn==1.9.1"
-"""Offline training only (never served); pinned so a retrain gives the same weights file."""
 UV = "uv==0.13.9"  # the lock tool, pinned so every regeneration resolves the same way
 LOCK_COMMAND = [
     "pip", "compile", "pyproject.toml", "--extra", "dev", "--generate-hashes",
@@ -134,9 +133,10 @@ def main(argv: list[str]) -> int:
         return _run(PY, "-m", "benchmarks", *rest)
     if task == "train-risk":
         _ensure_venv()
-        if subprocess.run([PY, "-c", "import sklearn"], capture_output=True).returncode != 0:
-            subprocess.run([PY, "-m", "pip", "install", "-q", SKLEARN], check=True)
         return _run(PY, "-m", "benchmarks.train_risk", *rest)
+    if task == "train-intents":
+        _ensure_venv()
+        return _run(PY, "-m", "benchmarks.train_intents", *rest)
     print(__doc__)
     return 2
 
