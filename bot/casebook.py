@@ -143,10 +143,13 @@ def held_cases(db: DB, member_id: int) -> tuple[int, ...]:
     return tuple(sorted(i for i in ids if i is not None))
 
 
-def staff(db: DB, now: datetime) -> Staff:
+def staff(db: DB, now: datetime, language: str = "es") -> Staff:
+    """The roster at the moment of need; `language`: hers, whose speakers are paged first."""
     everyone = roster.members(db)
+    on_duty = roster.on_duty(db, now)
     return Staff(
-        on_duty=tuple(m.id for m in roster.on_duty(db, now)),
+        speakers=tuple(m.id for m in on_duty if language != "es" and language in m.speaks),
+        on_duty=tuple(m.id for m in on_duty),
         coordinators=tuple(m.id for m in everyone if m.coordinator),
         everyone=tuple(m.id for m in sorted(everyone, key=lambda m: m.name.casefold())),
     )

@@ -130,7 +130,7 @@ def _escalate(
     db.add(case)
     db.flush()
     event(db, case, "opened", now, detail=severity.value)
-    plan = flow.first_page(staff(db, now), ctx.policy.ack_for(severity))
+    plan = flow.first_page(staff(db, now, effect.language), ctx.policy.ack_for(severity))
     view = view_of(db, case)
     message = flow.ping(
         ctx.words, ctx.content.texts, view, nobody_on_shift=plan.circle is not flow.Circle.ON_DUTY

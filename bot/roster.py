@@ -22,12 +22,18 @@ class RosterError(ValueError):
     """A roster command that makes no sense; the message says why."""
 
 
+def languages(speaks: str) -> tuple[str, ...]:
+    """'es,qu' -> ('es', 'qu'); an empty column reads as Spanish."""
+    return tuple(code.strip() for code in speaks.split(",") if code.strip()) or ("es",)
+
+
 @dataclass(frozen=True, slots=True)
 class Member:
     id: int
     name: str
     coordinator: bool
     contact: Contact
+    speaks: tuple[str, ...] = ("es",)
 
 
 def add_defensora(
@@ -39,6 +45,7 @@ def add_defensora(
     *,
     coordinator: bool,
     now: datetime | None = None,
+    speaks: tuple[str, ...] = ("es",),
 ) -> Defensora:
     """Register a defensora (or coordinator) with the chat where she receives pings."""
     name = name.strip()
@@ -56,9 +63,12 @@ def add_defensora(
     assert contact.id is not None
     if existing is not None:  # she was removed before: registering her again reactivates her
         existing.active, existing.contact_id, existing.coordinator = True, contact.id, coordinator
+        existing.speaks = ",".join(speaks)
         db.flush()
         return existing
-    member = Defensora(name=name, contact_id=contact.id, coordinator=coordinator)
+    member = Defensora(
+        name=name, contact_id=contact.id, coordinator=coordinator, speaks=",".join(speaks)
+    )
     db.add(member)
     db.flush()
     return member
@@ -177,7 +187,9 @@ def on_duty(db: DB, now: datetime) -> list[Member]:
     seen: dict[int, Member] = {}
     for shift, member, contact in rows:
         if _covers(shift, now) and member.id is not None:
-            seen[member.id] = Member(member.id, member.name, member.coordinator, contact)
+            seen[member.id] = Member(
+                member.id, member.name, member.coordinator, contact, languages(member.speaks)
+            )
     return sorted(seen.values(), key=lambda m: m.name.casefold())
 
 
@@ -190,7 +202,9 @@ def members(db: DB, *, coordinators_only: bool = False) -> list[Member]:
     if coordinators_only:
         query = query.where(col(Defensora.coordinator) == True)
     return [
-        Member(d.id, d.name, d.coordinator, c) for d, c in db.exec(query).all() if d.id is not None
+        Member(d.id, d.name, d.coordinator, c, languages(d.speaks))
+        for d, c in db.exec(query).all()
+        if d.id is not None
     ]
 
 
@@ -202,7 +216,7 @@ def member_for_contact(db: DB, contact: Contact) -> Member | None:
     ).first()
     if found is None or found.id is None:
         return None
-    return Member(found.id, found.name, found.coordinator, contact)
+    return Member(found.id, found.name, found.coordinator, contact, languages(found.speaks))
 
 
 def list_shifts(db: DB) -> list[tuple[Shift, str]]:

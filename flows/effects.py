@@ -19,6 +19,8 @@ class Escalate:
     evidence: tuple[str, ...] = ()
     excerpt: str | None = None
     requested: bool = False
+    language: str = "es"
+    """The conversation's language: defensoras who speak it are paged first."""
 
 
 @dataclass(frozen=True, slots=True)

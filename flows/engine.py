@@ -19,7 +19,9 @@ from flows.dialogue.safety import (
     with_risk,
 )
 from flows.dialogue.words import Keyword, Mood, Reading
+from flows.effects import Escalate
 from flows.intents import FALLBACK, match_intent
+from flows.languages import REFERENCE
 from flows.menus import Node
 from flows.places import (
     centers_for_district,
@@ -40,6 +42,18 @@ IN_CONTEXT = frozenset({*SAFETY_QUESTIONS, Awaiting.CONFIRM_DEFENSORA})
 
 
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
+    """One turn; a case it opens carries the conversation's language."""
+    turn = _step(session, inbound, content, now)
+    language = turn.session.language
+    if language == REFERENCE or not any(isinstance(e, Escalate) for e in turn.effects):
+        return turn
+    effects = tuple(
+        replace(e, language=language) if isinstance(e, Escalate) else e for e in turn.effects
+    )
+    return replace(turn, effects=effects)
+
+
+def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
     """Risk first, then exact keywords, then the pending question, the menu, free text."""
     text = clean(inbound.text)
     chosen = content.languages.chosen(text) if text else None

@@ -24,9 +24,12 @@ def defensora_add(
     telegram: Annotated[str | None, typer.Option("--telegram", help="chat id de Telegram")] = None,
     whatsapp: Annotated[str | None, typer.Option("--whatsapp", help="+51...")] = None,
     coordinator: Annotated[bool, typer.Option("--coordinator")] = False,
+    speaks: Annotated[
+        str, typer.Option("--speaks", help="idiomas que habla: es, qu, en (p. ej. es,qu)")
+    ] = "es",
 ) -> None:
     """Registra a una defensora con el chat donde recibe alertas."""
-    from bot.roster import add_defensora
+    from bot.roster import add_defensora, languages
 
     if (telegram is None) == (whatsapp is None):
         raise fail("indica exactamente uno: --telegram CHAT_ID o --whatsapp +51...")
@@ -34,13 +37,27 @@ def defensora_add(
         raise fail("--telegram espera el chat id numérico")
     if whatsapp is not None and not re.fullmatch(r"\+[0-9]{6,15}", whatsapp):
         raise fail("--whatsapp espera un número en formato internacional, p. ej. +51987654321")
+    if not re.fullmatch(r"[a-z]{2,3}(,[a-z]{2,3})*", speaks.replace(" ", "")):
+        raise fail("--speaks espera códigos de idioma separados por comas, p. ej. es,qu")
     app = app_for(ctx)
+    known = set(app.content.languages.names) or {"es"}
+    unknown = sorted(set(languages(speaks.replace(" ", ""))) - known)
+    if unknown:
+        names = ", ".join(sorted(known))
+        raise fail(f"--speaks: idioma desconocido {', '.join(unknown)}; conocidos: {names}")
     channel, address = ("telegram", telegram) if telegram else ("whatsapp", whatsapp)
     assert address is not None
     try:
         with unit_of_work(app.engine) as db:
             member = add_defensora(
-                db, app.vault, name, channel, address, coordinator=coordinator, now=app.clock()
+                db,
+                app.vault,
+                name,
+                channel,
+                address,
+                coordinator=coordinator,
+                now=app.clock(),
+                speaks=languages(speaks.replace(" ", "")),
             )
             role = "coordinadora" if member.coordinator else "defensora"
             typer.echo(f"{role} {member.name} registrada ({channel})")
@@ -59,7 +76,10 @@ def defensora_list(ctx: typer.Context) -> None:
         for member, contact in rows:
             flags = " coordinadora" if member.coordinator else ""
             state = "" if member.active else " (baja)"
-            typer.echo(f"{member.name}: {contact.channel} {contact.pseudonym}{flags}{state}")
+            spoken = f" habla {member.speaks}"
+            typer.echo(
+                f"{member.name}: {contact.channel} {contact.pseudonym}{spoken}{flags}{state}"
+            )
 
 
 @defensora_group.command("remove")

@@ -152,6 +152,8 @@ class Defensora(SQLModel, table=True):
     coordinator: bool = False
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
+    speaks: str = Field(default="es", max_length=40)
+    """Languages she speaks, comma-separated codes of content/lang/ ('es,qu')."""
 
 
 class Shift(SQLModel, table=True):

@@ -1,6 +1,7 @@
 """Who is paged, when, and what the person hears about it: the re-escalation ladder.
 
-First page: the defensoras on shift; nobody on shift -> the coordinators (told so); no
+First page: the defensoras on shift (only those who speak her language, when she writes in
+English or Quechua and one of them is on shift); nobody on shift -> the coordinators (told so); no
 coordinator -> everyone registered. After each deadline the circle widens (on shift and
 coordinators, then everyone) and the wait doubles; after MAX_REPAGES the bot stops paging
 and the case waits in /casos, so nobody gets a message at every scan."""
@@ -33,6 +34,8 @@ class Staff:
     on_duty: tuple[int, ...] = ()
     coordinators: tuple[int, ...] = ()
     everyone: tuple[int, ...] = ()
+    speakers: tuple[int, ...] = ()
+    """On shift and speaking her language, when it is not Spanish: they are paged first."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,8 +55,10 @@ def _union(*groups: tuple[int, ...]) -> tuple[int, ...]:
 
 
 def first_page(staff: Staff, ack: timedelta) -> Page:
-    """On shift; else coordinators; else everyone; else nobody (the case waits, loudly)."""
+    """On shift (those who speak her language first); else coordinators; else everyone; else
+    nobody (the case waits, loudly). The first re-page reaches everyone on shift."""
     for circle, ids in (
+        (Circle.ON_DUTY, staff.speakers),
         (Circle.ON_DUTY, staff.on_duty),
         (Circle.COORDINATORS, staff.coordinators),
         (Circle.EVERYONE, staff.everyone),
