@@ -39,6 +39,8 @@ from flows.types import Inbound, Option, Outbound, Severity
 __all__ = ["Content", "step"]
 IN_CONTEXT = frozenset({*SAFETY_QUESTIONS, Awaiting.CONFIRM_DEFENSORA})
 """Questions about her safety: her answer is read before the risk words it may contain."""
+REQUESTS = frozenset({"forget_me", "unsubscribe", "subscribe"})
+"""Requests the intents reader recognises: they win over the classifier alone."""
 
 
 def step(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
@@ -71,6 +73,8 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
     if session.relay_case is not None and keyword is not Keyword.FORGET and text:
         return relay_turn(session, text, ctx)
     risk = _in_other_languages(assess_risk(text, content.risk), text, ctx) if text else None
+    if risk is not None and risk.learned_only and _intent(text, ctx) in REQUESTS:
+        risk = None  # 'ya no quiero recibir mensajes': her request, not a guess of danger
     if session.awaiting in IN_CONTEXT and keyword is None and (text or inbound.payload):
         answered = _answer_in_context(session, inbound.payload or text, ctx)
         if answered is not None:  # "está aquí" answers the question; its risk is kept too

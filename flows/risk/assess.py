@@ -35,6 +35,9 @@ class Assessment:
     pregnancy: bool = False
     classifier: Scores | None = None
     """The learned second opinion's probabilities (None when no classifier is loaded)."""
+    learned_only: bool = False
+    """No rule, cry or testimony spoke: the severity or the follow-up come from the classifier
+    alone (a request she makes in the same words wins over it; never in ``to_json``)."""
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = {
@@ -230,14 +233,45 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
     if not follow_up and not severity.at_least(Severity.HIGH) and _found(model.follow_up, read):
         follow_up = True
     scores = None
+    learned_only = False
     if model.classifier is not None:
         scores = model.classifier.scores(read.keyed)
-        severity, follow_up = _second_opinion(model, scores, severity, follow_up, evidence)
+        alone = severity is Severity.NONE and not follow_up
+        if alone and _content_words(read.shown) < MIN_WORDS_ALONE:
+            evidence.append(_note(scores) + " (too short to act alone)")
+        else:
+            severity, follow_up = _second_opinion(model, scores, severity, follow_up, evidence)
+            learned_only = alone and (follow_up or severity is not Severity.NONE)
     order = {c: i for i, c in enumerate(CATEGORIES)}
     categories = tuple(
         sorted(severities, key=lambda c: (-severities[c].rank, order.get(c, len(order))))
     )
-    return Assessment(severity, categories, tuple(evidence), follow_up, pregnancy, scores)
+    return Assessment(
+        severity, categories, tuple(evidence), follow_up, pregnancy, scores, learned_only
+    )
+
+
+MIN_WORDS_ALONE = 4
+"""The classifier acts alone (no rule evidence) only on messages with this many content words:
+'ya', 'ya no', 'borra todo lo que te escribí' are answers and requests, not reports."""
+_FUNCTION = (
+    "a al ante con de del desde el en entre es esa ese eso esta este esto hacia la las le les lo "
+    "los me mi mis muy nada ni no nos o ok oe pe pues para por porfa que se si su sus te ti todo "
+    "toda todos tu tus un una uno y ya yo bueno gracias hola pls plis x q"
+)
+FUNCTION_WORDS = frozenset(_FUNCTION.split())
+
+
+def _content_words(shown: list[str]) -> int:
+    """Words that carry meaning (not articles, pronouns, 'ya', 'no', 'porfa')."""
+    return sum(1 for w in shown if w.isalpha() and w not in FUNCTION_WORDS)
+
+
+def _note(scores: Scores) -> str:
+    return (
+        f"classifier: imminent {scores.imminent:.2f}, high {scores.high:.2f}, "
+        f"flag {scores.flag:.2f}"
+    )
 
 
 def _cries(
@@ -277,11 +311,8 @@ def _second_opinion(
     elif scores.flag >= t_flag and severity is Severity.NONE:
         raised = Severity.MODERATE
         follow_up = True
-    note = (
-        f"classifier: imminent {scores.imminent:.2f}, high {scores.high:.2f}, "
-        f"flag {scores.flag:.2f}"
-    )
-    evidence.append(note + (f" (raised to {raised.value})" if raised is not severity else ""))
+    raised_note = f" (raised to {raised.value})" if raised is not severity else ""
+    evidence.append(_note(scores) + raised_note)
     return raised, follow_up
 
 
