@@ -80,3 +80,39 @@ def test_a_short_no_to_the_programme_is_not_danger(chat: Chat) -> None:
         chat.say(text)
         assert chat.paged is None
         assert chat.session.awaiting is not Awaiting.DANGER_NOW
+
+
+# ------------------------------------------------------------------- 3. missed danger now
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["me encerre en el cuarto, el esta rompiendo la puerta",
+     "me encerre en el baño con mis hijos, mi esposo quiere tumbar la puerta",
+     "nos metimos al cuarto con los niños y el esta forzando la chapa",
+     "estoy escondida en el baño, mi marido tiene un cuchillo",
+     "me escondi debajo de la cama, el tiene un machete",
+     "mi marido esta borracho y esta buscando el cuchillo",
+     "mi pareja se fue a buscar la pistola, tengo miedo",
+     "mi ex esta sacando el cuchillo de la cocina"],
+)  # fmt: skip
+def test_breaking_in_hiding_from_a_weapon_and_fetching_one_are_imminent(
+    content: Content, text: str
+) -> None:
+    assert assess_risk(text, content.risk).severity is Severity.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["me encerre en mi cuarto a estudiar toda la tarde", "me encerre afuera sin llaves jaja",
+     "mi mama esta buscando el cuchillo para cortar el pollo",
+     "el carpintero esta arreglando la puerta", "el viento golpea la ventana toda la noche"],
+)  # fmt: skip
+def test_doors_knives_and_shutting_oneself_in_without_danger(content: Content, text: str) -> None:
+    assert not assess_risk(text, content.risk).severity.at_least(Severity.HIGH)
+
+
+def test_hiding_from_him_with_a_knife_pages_and_is_not_a_privacy_question(chat: Chat) -> None:
+    chat.say("estoy escondida en el baño, mi marido tiene un cuchillo")
+    assert chat.paged is Severity.IMMINENT
+    assert chat.said("risk_imminent")
