@@ -116,3 +116,37 @@ def test_hiding_from_him_with_a_knife_pages_and_is_not_a_privacy_question(chat: 
     chat.say("estoy escondida en el baño, mi marido tiene un cuchillo")
     assert chat.paged is Severity.IMMINENT
     assert chat.said("risk_imminent")
+
+
+# ----------------------------------------------- 4. football, balls, coughs, her own purse
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["vamos alianza!! hoy los matamos a la U 3-0", "este domingo matamos a cristal en el clasico",
+     "hoy vamos a matar a chile, vamos peru", "mi hermano le pego al balon con fuerza",
+     "el chico le pateo fuerte a la pelota y rompio la ventana",
+     "mi hijito tiene una tos que le pega fuerte en las noches", "la tos le pega fuerte al bebe",
+     "mi bebe tiene fiebre y tos fuerte, le pega en el pecho",
+     "a mi hijita le dio una fiebre fuerte anoche", "no tengo plata para el pasaje",
+     "no me alcanza el dinero para el pasaje de mis hijos"],
+)  # fmt: skip
+def test_sport_play_illness_and_her_own_lack_of_money_are_not_risk(
+    content: Content, text: str
+) -> None:
+    assert assess_risk(text, content.risk).severity is Severity.NONE
+
+
+@pytest.mark.parametrize(
+    ("text", "least"),
+    [("mi esposo me va a matar, es hincha de alianza", Severity.IMMINENT),
+     ("el hincha de la u me dijo que me va a matar", Severity.IMMINENT),
+     ("mi bebe tiene fiebre porque su papa le pega", Severity.HIGH),
+     ("mi hijito tiene tos y su padrastro le pega", Severity.HIGH),
+     ("mi hermano le pego a mi hijo con la correa", Severity.HIGH),
+     ("mi esposo no me da plata y no tengo ni para el pasaje", Severity.MODERATE)],
+)  # fmt: skip
+def test_the_same_words_next_to_real_harm_still_count(
+    content: Content, text: str, least: Severity
+) -> None:
+    assert assess_risk(text, content.risk).severity.at_least(least)
