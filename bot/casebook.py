@@ -58,6 +58,14 @@ class CaseContext:
     def words(self) -> CaseWords:
         return self.content.cases
 
+    def words_for(self, contact: Contact) -> CaseWords:
+        """The case texts in her conversation's language (content/lang/)."""
+        try:
+            language = json.loads(contact.session or "{}").get("language")
+        except (ValueError, AttributeError):
+            language = None
+        return self.content.in_language(str(language or "es")).cases
+
 
 def mask_numbers(text: str) -> str:
     """Phone-like digit runs never reach a defensora's screen."""

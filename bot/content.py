@@ -174,6 +174,7 @@ def load_content(folder: Path | None = None) -> Content:
         orientation=_checked(folder / "orientation.yaml", load_texts),
         helplines=_checked(folder / "helplines.yaml", load_helplines),
         episodes=_validate(folder / "episodes.yaml", TypeAdapter(EpisodeSchedule)),
+        cases=_checked(folder / "cases.yaml", load_case_words),
     )
     return Content(
         texts=texts,
@@ -186,7 +187,7 @@ def load_content(folder: Path | None = None) -> Content:
         ),
         helplines=reference.helplines,
         episodes=reference.episodes,
-        cases=_checked(folder / "cases.yaml", load_case_words),
+        cases=reference.cases,
         words=_checked(folder / "keywords.yaml", compile_words),
         languages=load_languages(folder, reference),
     )

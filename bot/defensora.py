@@ -146,7 +146,8 @@ def _take(
     _settle_buttons(db, case_id, me.name, now, ctx)
     contact = person(db, case)
     if contact is not None and case.safe_to_write is not False:
-        queue(db, contact, Outbound(flow.taken_notice(words, contact.channel)), "relay", now)
+        told = flow.taken_notice(ctx.words_for(contact), contact.channel)
+        queue(db, contact, Outbound(told), "relay", now)
         event(db, case, "told_person", now, detail="taken")
     safety = flow.safety_line(words, case.safe_to_write)
     taken = words.text("taken_ok", id=case_id, pseudonym=case.pseudonym, safety=safety)
@@ -262,6 +263,6 @@ def _close(
     quiet = case.safe_to_write is False  # nothing automatic reaches her when it is not safe
     if contact is not None:
         if not quiet:
-            queue(db, contact, Outbound(ctx.words["person_closed"]), "relay", now)
+            queue(db, contact, Outbound(ctx.words_for(contact)["person_closed"]), "relay", now)
         ask_safety_again(contact)  # circumstances change: a later case asks again
     return [Outbound(ctx.words.text("closed_quietly" if quiet else "closed", id=case_id))]

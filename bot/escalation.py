@@ -136,18 +136,20 @@ def _escalate(
         ctx.words, ctx.content.texts, view, nobody_on_shift=plan.circle is not flow.Circle.ON_DUTY
     )
     _page(db, case, plan.recipients, message, now)
-    return [_tell_person(db, case, plan.circle, now, ctx)]
+    return [
+        _tell_person(db, case, plan.circle, now, ctx.content.in_language(effect.language).cases)
+    ]
 
 
 def _tell_person(
-    db: DB, case: Case, circle: flow.Circle, now: datetime, ctx: CaseContext
+    db: DB, case: Case, circle: flow.Circle, now: datetime, words: flow.CaseWords
 ) -> Outbound:
     """The staffing truth after her first page: who was told, or that nobody could be."""
     local_now = now.astimezone(roster.LIMA)
     next_shift = roster.next_shift_start(db, now)
     local_next = next_shift.astimezone(roster.LIMA) if next_shift is not None else None
     event(db, case, "told_person", now, detail=circle.value)
-    return Outbound(flow.staffing_notice(ctx.words, circle, local_next, local_now))
+    return Outbound(flow.staffing_notice(words, circle, local_next, local_now))
 
 
 def _join(
@@ -313,6 +315,6 @@ def _tell_person_waiting(db: DB, case: Case, now: datetime, ctx: CaseContext) ->
         return
     next_shift = roster.next_shift_start(db, now)
     local_next = next_shift.astimezone(roster.LIMA) if next_shift is not None else None
-    text = flow.waiting_notice(ctx.words, local_next, now.astimezone(roster.LIMA))
+    text = flow.waiting_notice(ctx.words_for(contact), local_next, now.astimezone(roster.LIMA))
     queue(db, contact, Outbound(text), "reply", now)
     event(db, case, "told_person", now, detail="waiting")

@@ -5,7 +5,8 @@ content/lang/<code>.yaml, holding only translations by id; an id it lacks falls 
 and the file declares which ids it must cover (``coverage``). Ids are namespaced:
 ``texts.welcome``, ``menus.main.1`` (option labels, 1-based), ``orientation.header_district``,
 ``helplines.linea_100`` (the line's short text), ``episodes.next_episode``, ``reminders.<id>``
-(how a reminder is named when she subscribes).
+(how a reminder is named when she subscribes), ``cases.person_taken`` (what she hears about
+the people of her case).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from flows.cases.words import CaseWords
 from flows.episodes import EpisodeSchedule
 from flows.helplines import Helpline, OrientationTexts
 from flows.menus import MenuNode, Menus, Texts
@@ -26,6 +28,8 @@ from flows.text import fold
 REFERENCE = "es"
 STAFF_TEXTS = re.compile(r"^texts\.(sev_|cat_|console_banner$)")
 """Texts only defensoras or operators read: no translation is required for them."""
+PERSON_CASE_TEXTS = re.compile(r"^(person_|stop_|when_|next_shift$)")
+"""The case texts the person herself receives (content/cases.yaml); the rest are for defensoras."""
 PUBLIC_EPISODE_TEXTS = re.compile(r"^episodes\.(?!list_|reminder_)")
 """Episode wording a person reads in a reply (the CLI listing and reminders are not replies)."""
 
@@ -74,12 +78,13 @@ class LanguagePack(BaseModel):
     helplines: dict[str, Entry] = Field(default_factory=dict)
     episodes: dict[str, Entry] = Field(default_factory=dict)
     reminders: dict[str, Entry] = Field(default_factory=dict)
+    cases: dict[str, Entry] = Field(default_factory=dict)
     calendar: CalendarWords | None = None
 
     def entries(self) -> dict[str, Translation]:
         """Every translation by namespaced id."""
         found: dict[str, Translation] = {}
-        for space in ("texts", "orientation", "helplines", "episodes", "reminders"):
+        for space in ("texts", "orientation", "helplines", "episodes", "reminders", "cases"):
             for key, entry in getattr(self, space).items():
                 found[f"{space}.{key}"] = _entry(entry)
         for node, labels in self.menus.items():
@@ -105,6 +110,7 @@ class Reference:
     orientation: OrientationTexts
     helplines: tuple[Helpline, ...]
     episodes: EpisodeSchedule
+    cases: CaseWords
 
     def entries(self) -> dict[str, str]:
         """Every Spanish text a language file may translate, by namespaced id."""
@@ -117,6 +123,9 @@ class Reference:
                 found[f"helplines.{line.id}"] = line.short
         found |= {f"episodes.{k}": v for k, v in self.episodes.texts.items()}
         found |= {f"reminders.{o.id}": o.label for o in self.episodes.reminder_offsets}
+        found |= {
+            f"cases.{k}": v for k, v in self.cases.texts.items() if PERSON_CASE_TEXTS.match(k)
+        }
         for name, node in self.menus.nodes.items():
             for index, option in enumerate(node.options, 1):
                 found[f"menus.{name}.{index}"] = option.label
@@ -173,6 +182,7 @@ class Localized:
     orientation: OrientationTexts
     helplines: tuple[Helpline, ...]
     episodes: EpisodeSchedule
+    cases: CaseWords
 
 
 def localize(pack: LanguagePack, ref: Reference) -> Localized:
@@ -200,7 +210,9 @@ def localize(pack: LanguagePack, ref: Reference) -> Localized:
         "texts": {**ref.episodes.texts, **space("episodes")},
         "reminder_offsets": offsets,
     }
+    cases_update: dict[str, object] = {"texts": {**ref.cases.texts, **space("cases")}}
     if pack.calendar is not None:
+        cases_update["weekdays"] = pack.calendar.weekdays
         episodes_update["calendar"] = ref.episodes.calendar.model_copy(
             update=pack.calendar.model_dump()
         )
@@ -213,6 +225,7 @@ def localize(pack: LanguagePack, ref: Reference) -> Localized:
             for h in ref.helplines
         ),
         episodes=ref.episodes.model_copy(update=episodes_update),
+        cases=ref.cases.model_copy(update=cases_update),
     )
 
 

@@ -81,6 +81,28 @@ async def test_an_english_case_goes_to_the_english_speaker_first(lite: Pipeline)
     assert lite.tg_texts(ANA) == [] and lite.tg_texts(BETY) == []
 
 
+async def test_she_hears_about_the_people_of_her_case_in_english(lite: Pipeline) -> None:
+    team(lite.app)
+    english = lite.app.content.in_language("en").cases
+    lite.whatsapp("my husband said he will kill me")
+    lite.whatsapp("yes")  # safe to write here
+    await lite.drain()
+    assert english["person_on_duty"] in lite.wa_texts()
+    lite.tg(ANA, "/tomar 1")
+    await lite.drain()
+    assert english.text("person_taken", stop=english["stop_whatsapp"]) in lite.wa_texts()
+    lite.tg(ANA, "/cerrar 1")
+    await lite.drain()
+    assert english["person_closed"] in lite.wa_texts()
+
+
+async def test_quechua_case_notices_fall_back_to_spanish(lite: Pipeline) -> None:
+    team(lite.app)
+    lite.whatsapp("qusaymi wañuchiwanqa")
+    await lite.drain()
+    assert lite.app.content.cases["person_on_duty"] in lite.wa_texts()
+
+
 @pytest.fixture
 def run(sqlite_app: App) -> Callable[..., Result]:
     runner = CliRunner()

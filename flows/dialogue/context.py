@@ -44,6 +44,7 @@ class Content:
             orientation=found.orientation,
             helplines=found.helplines,
             episodes=found.episodes,
+            cases=found.cases,
         )
 
 
