@@ -150,3 +150,25 @@ def test_the_same_words_next_to_real_harm_still_count(
     content: Content, text: str, least: Severity
 ) -> None:
     assert assess_risk(text, content.risk).severity.at_least(least)
+
+
+# ------------------------------------------------------------- 5. severity by the taxonomy
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("mi ex me amenaza con quitarme a mis hijos", Severity.HIGH),
+     ("mi expareja dice que se va a llevar a mis hijas", Severity.HIGH),
+     ("mi esposo me controla la plata y no me deja salir", Severity.HIGH),
+     ("mi novio no me deja salir", Severity.HIGH),
+     ("no me deja salir con mis amigas", Severity.MODERATE),
+     ("chamo mi marido me cayo a coñazos anoche", Severity.HIGH),
+     ("ayer mi esposo me pego en la cara", Severity.HIGH),
+     # still imminent: locked in now, two dangers, happening now
+     ("no me deja salir de la casa desde hace una semana", Severity.IMMINENT),
+     ("ahorita no me deja salir, tiene las llaves", Severity.IMMINENT),
+     ("mi ex me amenaza con matarme y quitarme a mis hijos", Severity.IMMINENT),
+     ("anoche me pego y ahorita esta afuera gritando", Severity.IMMINENT)],
+)  # fmt: skip
+def test_severity_follows_the_taxonomy(content: Content, text: str, expected: Severity) -> None:
+    assert assess_risk(text, content.risk).severity is expected

@@ -240,7 +240,14 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
         if alone and _content_words(read.shown) < MIN_WORDS_ALONE:
             evidence.append(_note(scores) + " (too short to act alone)")
         else:
-            severity, follow_up = _second_opinion(model, scores, severity, follow_up, evidence)
+            before = (  # 'me cayó a coñazos anoche': one event told after it, not now
+                len(read.shown) <= AFTER_THE_FACT_WORDS
+                and not _found(model.now, read)
+                and (_found(model.recent, read) or _found(model.past, read))
+            )
+            severity, follow_up = _second_opinion(
+                model, scores, severity, follow_up, evidence, told_before=before
+            )
             learned_only = alone and (follow_up or severity is not Severity.NONE)
     order = {c: i for i, c in enumerate(CATEGORIES)}
     categories = tuple(
@@ -252,6 +259,8 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
 
 
 MIN_WORDS_ALONE = 4
+AFTER_THE_FACT_WORDS = 15
+"""Up to this many words, 'anoche'/'hace años' without 'ahorita' is one past event (no raise)."""
 """The classifier acts alone (no rule evidence) only on messages with this many content words:
 'ya', 'ya no', 'borra todo lo que te escribí' are answers and requests, not reports."""
 _FUNCTION = (
@@ -298,13 +307,20 @@ def _cries(
 
 
 def _second_opinion(
-    model: RiskModel, scores: Scores, severity: Severity, follow_up: bool, evidence: list[str]
+    model: RiskModel,
+    scores: Scores,
+    severity: Severity,
+    follow_up: bool,
+    evidence: list[str],
+    *,
+    told_before: bool = False,
 ) -> tuple[Severity, bool]:
-    """Raise (never lower) the verdict where a head passes its threshold."""
+    """Raise (never lower) the verdict where a head passes its threshold; a message told after
+    the fact (anoche, hace años, no 'ahorita') is never raised to imminent by the classifier."""
     assert model.classifier is not None
     t_imm, t_high, t_flag = model.classifier.thresholds
     raised = severity
-    if scores.imminent >= t_imm and severity.at_least(Severity.HIGH):
+    if scores.imminent >= t_imm and severity.at_least(Severity.HIGH) and not told_before:
         raised = Severity.IMMINENT
     elif scores.high >= t_high and not severity.at_least(Severity.HIGH):
         raised = Severity.HIGH
