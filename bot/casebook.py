@@ -20,6 +20,14 @@ from flows.types import Outbound, Severity
 
 OPEN_STATES = ("open", "taken")
 _LONG_NUMBER = re.compile(r"\+?\d[\d\s.-]{5,}\d")
+_EMAIL = re.compile(
+    r"(?:[\w+-]+\s*(?:\.|\bpunto\b)\s*)*[\w+-]+\s*(?:@|\(at\)|\barroba\b)\s*"
+    r"[\w-]+(?:\s*(?:\.|\bpunto\b)\s*[\w-]+)+",
+    re.IGNORECASE,
+)
+_DIGIT = r"(?:cero|uno|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|\d+)"
+_SPELLED_NUMBER = re.compile(rf"\b{_DIGIT}(?:[\s,.-]+{_DIGIT}){{3,}}\b", re.I)
+"""Four or more digits as words or figures ('nueve ocho siete seis'): a phone number spelled."""
 
 
 DEFAULT_ACK = {
@@ -68,8 +76,10 @@ class CaseContext:
 
 
 def mask_numbers(text: str) -> str:
-    """Phone-like digit runs never reach a defensora's screen."""
-    return _LONG_NUMBER.sub("[número]", text)
+    """Phone-like digit runs, digits spelled out and e-mail addresses never reach a defensora's
+    screen."""
+    text = _EMAIL.sub("[correo]", text)
+    return _SPELLED_NUMBER.sub("[número]", _LONG_NUMBER.sub("[número]", text))
 
 
 def event(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pytest
 
+from bot.casebook import mask_numbers
 from flows.effects import Forget, Subscribe, Unsubscribe
 from flows.engine import Content
 from flows.risk import assess_risk
@@ -172,3 +173,25 @@ def test_the_same_words_next_to_real_harm_still_count(
 )  # fmt: skip
 def test_severity_follows_the_taxonomy(content: Content, text: str, expected: Severity) -> None:
     assert assess_risk(text, content.risk).severity is expected
+
+
+# ------------------------------------------------- 6. e-mails and spelled numbers masked
+
+
+@pytest.mark.parametrize(
+    ("text", "leak", "mark"),
+    [("me pega, mi correo ana.perez@gmail.com", "ana.perez@gmail.com", "[correo]"),
+     ("escribeme a ana_p+1@hotmail.com.pe porfa", "hotmail", "[correo]"),
+     ("mi correo es ana.perez @ gmail . com, me pega", "gmail", "[correo]"),
+     ("ana punto perez arroba gmail punto com", "perez", "[correo]"),
+     ("llamame al nueve ocho siete seis cinco cuatro tres dos uno", "siete seis", "[número]"),
+     ("mi cel es 9 ocho 7 seis 5 cuatro 3 dos 1", "seis 5", "[número]")],
+)  # fmt: skip
+def test_the_ping_excerpt_masks_emails_and_spelled_numbers(text: str, leak: str, mark: str) -> None:
+    masked = mask_numbers(text)
+    assert leak not in masked and mark in masked
+
+
+def test_small_numbers_in_words_are_kept() -> None:
+    text = "tengo dos hijos de tres y cinco años, me pega"
+    assert mask_numbers(text) == text
