@@ -152,6 +152,9 @@ def test_co_occurrence_and_pregnancy(model: RiskModel) -> None:
         ("AUXILIOOO", HIGH),
         ("socorro socorro!!", HIGH),
         ("s o c o r r o", NONE),  # spelled out letter by letter: not a word we read
+        ("ayuda por favor señorita", MODERATE),
+        ("numero de la linea de ayuda", NONE),  # a question about help lines, not a cry
+        ("gracias por la ayuda", NONE),
     ],
 )
 def test_bare_cries_ask_the_danger_question(

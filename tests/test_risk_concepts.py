@@ -126,6 +126,8 @@ def test_moderate_concepts(rules: RiskModel, text: str, category: str | None) ->
         "como puedo denunciar si mi vecina no quiere?",
         "la profe dice que la violencia no es normal, buen taller",
         "tengo pastillas para la presion, me las tomo con el desayuno?",
+        "como subo las fotos del cumpleaños a mi facebook?",
+        "numeros de ayuda para mujeres",
     ],
 )
 def test_hard_negatives_stay_none(rules: RiskModel, text: str) -> None:

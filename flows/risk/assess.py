@@ -299,11 +299,20 @@ def _cries(
     if present or (strong and severity.at_least(Severity.HIGH)):
         evidence.append("cry with presence" if present else "cry with danger")
         return Severity.IMMINENT, False
-    if len(read.shown) > model.cry_max_words:
+    if len(read.shown) > model.cry_max_words or not _bare(read, model):
         return severity, False
     evidence.append("cry")
     bare = Severity.HIGH if strong else Severity.MODERATE
     return Severity.highest(severity, bare), True
+
+
+def _bare(read: _Read, model: RiskModel) -> bool:
+    """Nothing but cries and fillers: every letter is inside one of their matches."""
+    covered = [False] * len(read.blanked)
+    for matcher in (model.cries, model.weak_cries, model.cry_fillers):
+        for start, end in _spans(matcher, read):
+            covered[start:end] = [True] * (end - start)
+    return all(done or ch in " #~" for done, ch in zip(covered, read.blanked, strict=True))
 
 
 def _second_opinion(

@@ -104,6 +104,9 @@ class Context(_Strict):
     """Strong cries (socorro, auxilio, help): bare -> high with a follow-up question."""
     weak_cries: tuple[str, ...] = ()
     """Weak cries (ayuda): bare -> moderate with a follow-up question."""
+    cry_fillers: tuple[str, ...] = ()
+    """Words that leave a cry bare ("ayuda por favor", "socorro señorita"); any other word
+    ("numero de ayuda", "gracias por la ayuda") means it is not a bare cry."""
     presence: tuple[str, ...] = ()
     """He is here / it is happening now: any cry with one of these is imminent."""
     narrative: tuple[str, ...] = ()

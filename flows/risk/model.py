@@ -128,6 +128,7 @@ class RiskModel:
     cries: _Matcher | None
     weak_cries: _Matcher | None
     presence: _Matcher | None
+    cry_fillers: _Matcher | None
     narrative: _Matcher | None
     follow_up: _Matcher | None
     cry_max_words: int
@@ -231,6 +232,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         cries=_optional(compiler, ctx.cries),
         weak_cries=_optional(compiler, ctx.weak_cries),
         presence=_optional(compiler, ctx.presence),
+        cry_fillers=_optional(compiler, ctx.cry_fillers),
         narrative=_optional(compiler, ctx.narrative),
         follow_up=_optional(compiler, ctx.follow_up),
         cry_max_words=lexicon.cry_max_words,
