@@ -24,6 +24,7 @@ from flows.intents import FALLBACK, match_intent
 from flows.languages import REFERENCE
 from flows.menus import Node
 from flows.places import (
+    beyond_lima,
     centers_for_district,
     format_centers_answer,
     format_resolution_prompt,
@@ -105,6 +106,10 @@ def _menus_and_free_text(session: Session, inbound: Inbound, text: str, ctx: Ctx
     if location is not None and on_earth(location.latitude, location.longitude):
         hits = nearest_centers(ctx.content.places, location.latitude, location.longitude)
         answer = format_centers_answer(hits, ctx.content.orientation, district=None)
+        if beyond_lima(hits):  # Arequipa is not helped by a list of Lima's CEMs
+            c = ctx.content
+            far = intent_answer("outside_lima", ctx.texts, c.episodes, ctx.now, c.orientation)
+            answer = far or answer
         return show(session.evolve(choices=()), ctx, Node.MAIN, prefix=answer)
     choice = inbound.payload or (folded if folded.isdigit() else None)
     if choice is not None:

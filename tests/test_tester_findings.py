@@ -12,7 +12,7 @@ from flows.effects import Forget, Subscribe, Unsubscribe
 from flows.engine import Content
 from flows.risk import assess_risk
 from flows.session import Awaiting
-from flows.types import Severity
+from flows.types import Location, Severity
 from tests.transcript import Chat
 
 
@@ -195,3 +195,25 @@ def test_the_ping_excerpt_masks_emails_and_spelled_numbers(text: str, leak: str,
 def test_small_numbers_in_words_are_kept() -> None:
     text = "tengo dos hijos de tres y cinco años, me pega"
     assert mask_numbers(text) == text
+
+
+# ------------------------------------------------------------------------ 7. wording
+
+
+@pytest.mark.parametrize(("lat", "lon"), [(-16.39, -71.53), (-8.11, -79.03), (-3.74, -73.25)])
+def test_a_location_far_from_lima_gets_the_outside_lima_answer(
+    chat: Chat, lat: float, lon: float
+) -> None:
+    chat.say(location=Location(lat, lon))
+    assert chat.said("outside_lima_help")
+    assert "CEM Regular" not in chat.text
+
+
+def test_a_location_in_lima_still_lists_its_cems(chat: Chat) -> None:
+    chat.say(location=Location(-12.05, -77.03))
+    assert "CEM" in chat.text and not chat.said("outside_lima_help")
+
+
+def test_unknown_hours_are_said_once_under_the_list(chat: Chat) -> None:
+    chat.say(location=Location(-12.05, -77.03))
+    assert chat.text.count(chat.content.orientation.hours_unknown) == 1

@@ -7,7 +7,9 @@ the file and the key.
 
 from flows.places.answer import (
     FAR_KM,
+    OUTSIDE_KM,
     answer_for_text,
+    beyond_lima,
     cem_json,
     center_json,
     district_answer,
@@ -58,6 +60,7 @@ __all__ = [
     "MARKET",
     "MAX_TOKENS",
     "OUTSIDE",
+    "OUTSIDE_KM",
     "UNPLACEABLE",
     "AmbiguousName",
     "Center",
@@ -68,6 +71,7 @@ __all__ = [
     "Landmark",
     "PlaceIndex",
     "answer_for_text",
+    "beyond_lima",
     "build_place_index",
     "cem_json",
     "center_json",

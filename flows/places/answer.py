@@ -22,6 +22,13 @@ from flows.places.resolve import DistrictResolution, resolve_district
 _REF_PREFIX = re.compile(r"^\s*(ref(erencia)?\s*[.:]*)\s*", re.IGNORECASE)
 FAR_KM = 40.0
 """A location pin farther than this from every CEM is treated as outside Lima/Callao."""
+OUTSIDE_KM = 100.0
+"""Farther than this, listing Lima's CEMs does not help: she gets the outside-Lima answer."""
+
+
+def beyond_lima(hits: Sequence[CenterHit]) -> bool:
+    """A shared location so far from every CEM that it is elsewhere in Peru (or abroad)."""
+    return bool(hits) and (hits[0].distance_km or 0.0) > OUTSIDE_KM
 
 
 def _km(value: float) -> str:
@@ -57,7 +64,8 @@ def _center_lines(
         tidy = readable_address(reference, texts.address_words)
         lines.append(texts.reference.format(reference=tidy))
     lines.append(texts.phones.format(phones=" / ".join(c.phones)))
-    lines.append(texts.hours.format(hours=c.hours) if c.hours else texts.hours_unknown)
+    if c.hours:  # unknown hours are said once, under the list
+        lines.append(texts.hours.format(hours=c.hours))
     return lines
 
 
@@ -88,6 +96,8 @@ def format_centers_answer(
     blocks = ["\n".join(_center_lines(n, h, texts, district)) for n, h in enumerate(hits, 1)]
     tail = []
     if any(not h.center.hours for h in hits):
+        if not any(h.center.hours for h in hits):
+            tail.append(texts.hours_unknown)
         tail.append(texts.hours_unknown_note)
     tail.append(texts.emergency.format(police="105", line100="Línea 100"))
     dates = sorted({h.center.verified_on for h in hits if h.center.verified_on})
