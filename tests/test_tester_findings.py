@@ -217,3 +217,14 @@ def test_a_location_in_lima_still_lists_its_cems(chat: Chat) -> None:
 def test_unknown_hours_are_said_once_under_the_list(chat: Chat) -> None:
     chat.say(location=Location(-12.05, -77.03))
     assert chat.text.count(chat.content.orientation.hours_unknown) == 1
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["hay vacantes para defensora?", "estan contratando defensoras?",
+     "hay plazas para ser defensora", "quiero trabajar con ustedes"],
+)  # fmt: skip
+def test_asking_for_a_job_as_defensora_explains_what_a_defensora_is(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.said("defensora_info")
+    assert chat.paged is None and chat.session.awaiting is None
