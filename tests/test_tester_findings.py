@@ -8,10 +8,12 @@ from __future__ import annotations
 import pytest
 
 from bot.casebook import mask_numbers
+from flows.cases import indiscreet_word
 from flows.effects import Forget, Subscribe, Unsubscribe
 from flows.engine import Content
 from flows.risk import assess_risk
 from flows.session import Awaiting
+from flows.text import fold
 from flows.types import Location, Severity
 from tests.transcript import Chat
 
@@ -228,3 +230,14 @@ def test_asking_for_a_job_as_defensora_explains_what_a_defensora_is(chat: Chat, 
     chat.say(text)
     assert chat.said("defensora_info")
     assert chat.paged is None and chat.session.awaiting is None
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+@pytest.mark.parametrize("text_id", ["person_on_duty", "person_no_shift", "person_nobody"])
+def test_the_staffing_notice_mid_conversation_does_not_greet_again(
+    content: Content, language: str, text_id: str
+) -> None:
+    """It follows the bot's own risk reply: a neutral, discreet first line, no 'Hola'."""
+    first = content.in_language(language).cases[text_id].split("\n")[0]
+    assert not fold(first).lstrip("💜 ").startswith(("hola", "hi ", "buenas"))
+    assert first and indiscreet_word(first) is None
