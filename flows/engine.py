@@ -61,14 +61,16 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
     text = clean(inbound.text)
     chosen = content.languages.chosen(text) if text else None
     if chosen is not None:
-        session = session.evolve(language=chosen, language_chosen=True, awaiting=None)
+        session = session.evolve(language=chosen, language_chosen=True)
     elif text and not session.language_chosen:
         session = session.evolve(language=content.languages.detect(text) or session.language)
     content = content.in_language(session.language)
     ctx = Ctx(content, now)
     if session.node not in content.menus.nodes:  # a node renamed or removed since her last visit
         session = session.evolve(node=content.menus.start, choices=())
-    if chosen is not None:
+    if chosen is not None:  # a safety question still open is asked again, in her language
+        if session.awaiting in SAFETY_QUESTIONS:
+            return ask_again(session, ctx)
         return _keyword(session, Keyword.MENU, ctx)
     keyword = content.words.keyword(text) if text else None
     if session.relay_case is not None and keyword is not Keyword.FORGET and text:

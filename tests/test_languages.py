@@ -72,8 +72,20 @@ def test_she_changes_the_language_at_any_time(chat: Chat) -> None:
     assert chat.session.language == "qu" and chat.first("welcome") and chat.shows_menu
     chat.say("my husband hits me")  # chosen: detection no longer changes it
     assert chat.session.language == "qu" and chat.said("risk_high")
+    chat.say("1")  # safe to write here
     chat.say("Español")
     assert chat.session.language == "es" and chat.replies[0] == chat.content.texts["welcome"]
+
+
+@pytest.mark.parametrize("report", ["me pega mi esposo", "ayuda"])
+def test_changing_language_asks_an_open_safety_question_again(chat: Chat, report: str) -> None:
+    chat.say(report)
+    asked = chat.session.awaiting
+    assert asked is not None
+    chat.say("runasimi")
+    assert chat.session.awaiting is asked and chat.session.language == "qu"
+    assert chat.replies[-1] in {chat.t("ask_safe"), chat.t("ask_danger_now")}
+    assert chat.labels == [chat.t("option_yes"), chat.t("option_no")]
 
 
 def test_the_language_is_kept_in_the_stored_session(chat: Chat) -> None:
