@@ -110,6 +110,8 @@ REQUIRED_TEXTS = (
     "bye",
     "risk_imminent",
     "risk_high",
+    "risk_other_imminent",
+    "risk_other_high",
     "self_harm_imminent",
     "self_harm_high",
     "risk_moderate",

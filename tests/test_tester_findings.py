@@ -241,3 +241,26 @@ def test_the_staffing_notice_mid_conversation_does_not_greet_again(
     first = content.in_language(language).cases[text_id].split("\n")[0]
     assert not fold(first).lstrip("💜 ").startswith(("hola", "hi ", "buenas"))
     assert first and indiscreet_word(first) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["la vecina de al lado le pega a su hijito con la correa todos los dias",
+     "el esposo de mi prima la golpea",
+     "su padrastro le pega a la niña del tercer piso"],
+)  # fmt: skip
+def test_a_report_about_someone_else_is_answered_in_the_third_person(chat: Chat, text: str) -> None:
+    chat.say(text)
+    assert chat.paged is not None
+    assert chat.said("risk_other_high") or chat.said("risk_other_imminent")
+    assert not chat.said("risk_high") and not chat.said("risk_imminent")
+
+
+@pytest.mark.parametrize(
+    ("text", "text_id"),
+    [("mi esposo me pega", "risk_high"), ("me va a matar", "risk_imminent"),
+     ("ya entro con un cuchillo", "risk_imminent")],
+)  # fmt: skip
+def test_her_own_danger_keeps_the_second_person(chat: Chat, text: str, text_id: str) -> None:
+    chat.say(text)
+    assert chat.first(text_id)

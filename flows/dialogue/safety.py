@@ -20,10 +20,12 @@ from flows.effects import Effect, Escalate, Relay, SafeToContact
 from flows.menus import Node
 from flows.risk import Assessment, assess_risk
 from flows.session import Awaiting, Session, Turn
+from flows.text import fold
 from flows.types import Outbound, Severity
 
 MAX_EXCERPT = 280
 SELF_HARM = "self_harm"
+CHILD = "child_dependant"
 SAFETY_QUESTIONS = frozenset({Awaiting.DANGER_NOW, Awaiting.SAFE_TO_WRITE})
 
 
@@ -45,11 +47,24 @@ def escalation(
     )
 
 
-def risk_text_id(severity: Severity, risk: Assessment) -> str:
-    """Self-harm has its own wording (106/105 for an attempt, 113 for thoughts)."""
+FIRST_PERSON = frozenset(
+    {"me", "yo", "conmigo", "nos", "nosotras", "nosotros", "i", "im", "myself", "ayudame"}
+)
+"""Words that put the writer in the story ('mi' alone may be 'mi vecina': not enough)."""
+FIRST_PERSON_LANGUAGES = frozenset({"es", "en"})
+
+
+def risk_text_id(severity: Severity, risk: Assessment, text: str = "") -> str:
+    """Self-harm has its own wording (106/105 for an attempt, 113 for thoughts); a report about
+    someone else ('la vecina le pega a su hijito') is answered in the third person."""
     if risk.categories and risk.categories[0] == SELF_HARM:
         return "self_harm_imminent" if risk.severity is Severity.IMMINENT else "self_harm_high"
-    return "risk_imminent" if severity is Severity.IMMINENT else "risk_high"
+    about_others = severity is Severity.HIGH or risk.categories[:1] == (CHILD,)
+    if not about_others or not text or not FIRST_PERSON.isdisjoint(fold(text).split()):
+        other = ""  # 'ya entró con un cuchillo' names nobody: she may be the one in danger
+    else:
+        other = "_other"
+    return f"risk{other}_imminent" if severity is Severity.IMMINENT else f"risk{other}_high"
 
 
 def risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
@@ -59,7 +74,8 @@ def risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     new = session.evolve(severity=severity, choices=())
     if risk.follow_up and severity is not Severity.IMMINENT:  # a bare cry: is it happening now?
         return ask(new, ctx, "ask_danger_now", Awaiting.DANGER_NOW, effects=(effect,))
-    return danger_reply(new, ctx, risk_text_id(severity, risk), (effect,))
+    read = text if session.language in FIRST_PERSON_LANGUAGES else ""  # Quechua: by suffix
+    return danger_reply(new, ctx, risk_text_id(severity, risk, read), (effect,))
 
 
 def with_risk(turn: Turn, risk: Assessment | None, text: str) -> Turn:
