@@ -184,7 +184,8 @@ class Service:
             previous_inbound, contact.last_inbound_at = contact.last_inbound_at, now
             contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
-            me = roster.member_for_contact(db, contact)
+            with db.no_autoflush:  # her row is written once, at the end, not also here
+                me = roster.member_for_contact(db, contact)
             if me is not None:  # a registered defensora's chat is never the public flow
                 inbound = envelope.inbound
                 quoted = envelope.quoted or defensora.quoted_case(db, me, envelope.replied_to)
@@ -208,12 +209,15 @@ class Service:
         previous_inbound: datetime | None = None,
     ) -> list[Outbox]:
         session = Session.from_dict(json.loads(contact.session or "{}"))
-        session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
-        # Seasons a coordinator added in the panel count as much as the content file's.
-        turn = self.core(session, inbound, self.seasons.content(db, self.content), now)
+        with db.no_autoflush:  # reads that need nothing pending: her row is written once
+            session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
+            # Seasons a coordinator added in the panel count as much as the content file's.
+            content = self.seasons.content(db, self.content)
+        turn = self.core(session, inbound, content, now)
         record_turn(db, contact.channel, session, turn.session, previous_inbound, now)
         told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
-        replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
+        with db.no_autoflush:
+            replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
         # Who was told of her case comes right after her first answer, before any question.
         replies = replies[:1] + told + replies[1:]
         if not turn.effects:  # a plain answer; a case's texts keep the bubbles they were given
