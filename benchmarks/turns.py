@@ -28,7 +28,7 @@ import tempfile
 import time
 from argparse import Namespace
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from benchmarks.inbound import postgres_database
@@ -57,6 +57,7 @@ class Figures:
     ingest: float = float("nan")
     floor: float = float("nan")
     rss: tuple[int, int] = (0, 0)
+    log_errors: list[str] = field(default_factory=list)
 
 
 def turns(fig: Figures, bases: list[str], telegram: FakeTelegram, args: Namespace) -> None:
@@ -66,6 +67,17 @@ def turns(fig: Figures, bases: list[str], telegram: FakeTelegram, args: Namespac
     fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), 600)
     chats = range(3_000_000, 3_000_000 + args.paced)
     fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), 600)
+
+
+def server_errors(workdir: Path) -> list[str]:
+    """The servers' own error lines (logs carry no number or message text), for a run in
+    which some chat got no reply: the logs go with the temporary folder."""
+    lines = []
+    for log in sorted(workdir.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if ("ERROR" in line or "Error" in line) and "ESCALATION WAITING" not in line:
+                lines.append(f"{log.name}: {line[:200]}")
+    return lines[-20:]
 
 
 def ingest_rate(fig: Figures, env: dict[str, str], workdir: Path, args: Namespace) -> None:
@@ -90,6 +102,7 @@ def sqlite(workdir: Path, args: Namespace) -> Figures:
             turns(fig, [server.base], telegram, args)
             fig.rss = rss_mib(server.proc.pid)
         ingest_rate(fig, env, workdir, args)
+    fig.log_errors = server_errors(workdir)
     return fig
 
 
@@ -115,6 +128,7 @@ def postgresql(url: str, workdir: Path, args: Namespace) -> Figures:
                 )
             turns(fig, [w.base for w in webs], telegram, args)
         ingest_rate(fig, env, workdir, args)
+    fig.log_errors = server_errors(workdir)
     return fig
 
 
@@ -190,6 +204,8 @@ def report(figures: list[Figures], held: Held | None, args: Namespace) -> None:
             print(
                 f"{'':<4}errors: {b.errors + p.errors} POSTs failed, {missing} chats got no reply"
             )
+            for line in fig.log_errors:
+                print(f"{'':<8}{line}")
     for fig in figures:
         if fig.rss[0]:
             now, peak = fig.rss
