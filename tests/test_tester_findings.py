@@ -264,3 +264,27 @@ def test_a_report_about_someone_else_is_answered_in_the_third_person(chat: Chat,
 def test_her_own_danger_keeps_the_second_person(chat: Chat, text: str, text_id: str) -> None:
     chat.say(text)
     assert chat.first(text_id)
+
+
+# ------------------------------------------- noticed on the way: 'me mató a golpes', 'partido'
+
+
+@pytest.mark.parametrize(
+    ("text", "least"),
+    [("mi esposo me mato a golpes", Severity.HIGH),
+     ("anoche me mato a patadas", Severity.HIGH),
+     ("mi esposo me dijo que me va a matar a la salida del partido", Severity.IMMINENT)],
+)  # fmt: skip
+def test_beaten_half_to_death_and_a_threat_near_a_trivial_word_count(
+    content: Content, text: str, least: Severity
+) -> None:
+    assert assess_risk(text, content.risk).severity.at_least(least)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["me va a matar el examen de mañana", "me mata el dolor de cabeza", "me mata tanto calor",
+     "mañana me mato estudiando para el parcial", "me mataron a preguntas en la entrevista"],
+)  # fmt: skip
+def test_hyperbole_about_trivial_things_stays_silent(content: Content, text: str) -> None:
+    assert assess_risk(text, content.risk).severity is Severity.NONE
