@@ -129,7 +129,10 @@ def test_any_coordinates_get_an_answer_without_nan(latitude: float, longitude: f
     text = "\n".join(reply.text for reply in turn.replies)
     finite = math.isfinite(latitude) and math.isfinite(longitude)
     assert turn.replies
-    assert ("km" in text) == (finite and abs(latitude) <= 90 and abs(longitude) <= 180)
+    if finite and abs(latitude) <= 90 and abs(longitude) <= 180:  # near: km; far: Línea 100
+        assert "km" in text or CONTENT.texts["outside_lima_help"] in text
+    else:
+        assert "km" not in text
 
 
 NOON = datetime(2026, 6, 17, 17, 0, tzinfo=UTC)
