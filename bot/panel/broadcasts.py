@@ -47,6 +47,8 @@ def recent(db: DB) -> list[Broadcast]:
 
 
 def routes(panel: Panel, router: APIRouter) -> None:
+    # Long by layout only: each page handler is a short closure over the app, registered here
+    # together so the module reads as the page's routes; none holds logic worth its own name.
     app = panel.app
 
     async def page(request: Request, text: str = "", checked: bool = False) -> Response:

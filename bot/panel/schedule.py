@@ -113,6 +113,8 @@ def _parse_shift(form: dict[str, str]) -> tuple[datetime, datetime]:
 
 
 def routes(panel: Panel, router: APIRouter) -> None:
+    # Long by layout only: each page handler is a short closure over the app, registered here
+    # together so the module reads as the page's routes; none holds logic worth its own name.
     @router.get("/roster")
     async def roster_page(request: Request) -> Response:
         viewer = await panel.coordinator(request)

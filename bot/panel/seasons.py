@@ -58,6 +58,8 @@ def _episode(form: dict[str, str], number: int, day: date, at: time | None) -> E
 
 
 def routes(panel: Panel, router: APIRouter) -> None:
+    # Long by layout only: each page handler is a short closure over the app, registered here
+    # together so the module reads as the page's routes; none holds logic worth its own name.
     app = panel.app
 
     @router.get("/episodes")

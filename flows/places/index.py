@@ -38,6 +38,8 @@ class PlaceIndex:
     """Alias table (key spelling, spaces removed) built once from a Directory."""
 
     def __init__(self, directory: Directory, spelling: Spelling | None = None) -> None:
+        # Slightly over ~50 lines: one pass that builds the alias tables together, so each
+        # table is filled in the order the resolver consults them.
         self.directory = directory
         self.spelling = spelling or Spelling()
         self.districts: dict[str, District] = {d.name: d for d in directory.districts}

@@ -205,6 +205,8 @@ def _grade(
 
 def assess_risk(text: str, model: RiskModel) -> Assessment:
     """Assess one message. Never raises on odd input; empty or emoji-only text is ``none``."""
+    # Slightly over ~50 lines: the assessment's steps in their one fixed order (clean, read,
+    # rules, cries, testimony, second opinion); each step is its own function.
     read, follow_up = _read(text, model)
     if not read.keyed:
         return NOTHING

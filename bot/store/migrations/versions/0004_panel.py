@@ -23,6 +23,7 @@ def _ts(name: str, nullable: bool = False) -> sa.Column:  # type: ignore[type-ar
 
 
 def upgrade() -> None:
+    # A migration is a declarative list of tables; splitting it would only hide the schema.
     op.create_table(
         "episode_season",
         sa.Column("id", sa.Integer(), nullable=False),
