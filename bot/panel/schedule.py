@@ -96,6 +96,7 @@ def roster_rows(db: DB) -> list[dict[str, object]]:
             "name": d.name,
             "coordinator": d.coordinator,
             "channel": c.channel,
+            "languages": ", ".join(roster.languages(d.speaks)),
             "active": d.active,
             "account": users.get(d.id),
         }

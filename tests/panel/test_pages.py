@@ -12,6 +12,7 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import App
+from bot.roster import add_defensora
 from bot.store.engine import unit_of_work
 from bot.store.models import Case, Shift
 from tests.conftest import FakeClock
@@ -217,3 +218,16 @@ async def test_while_it_is_not_safe_an_answer_waits_for_confirmation(
     )
     assert words.text("sent", id=case_id) in sent.text
     assert len([t for t in outbox_texts(app) if "Hola" in t]) == relays + 1
+
+
+async def test_the_roster_shows_each_ones_languages(client: httpx.AsyncClient, app: App) -> None:
+    with unit_of_work(app.engine) as db:
+        add_defensora(
+            db, app.vault, "Quispe", "telegram", "6101", coordinator=False, speaks=("es", "qu")
+        )
+    await log_in(client, "carmen")
+    page = (await client.get("/panel/roster")).text
+    assert '<th scope="col">Idiomas</th>' in page
+    row = re.search(r"<th scope=\"row\">Quispe</th>(.*?)</tr>", page, re.S)
+    assert row is not None and "<td>es, qu</td>" in row.group(1)
+    assert "6101" not in page
