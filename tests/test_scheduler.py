@@ -15,7 +15,13 @@ from sqlmodel import select
 
 from bot.app import App, build_app
 from bot.roster import add_defensora
-from bot.scheduler import RECEIPT_TTL, build_scheduler, run_elected_scheduler, try_leadership
+from bot.scheduler import (
+    RECEIPT_TTL,
+    Leadership,
+    build_scheduler,
+    run_elected_scheduler,
+    try_leadership,
+)
 from bot.store import unit_of_work
 from bot.store.models import Case, CaseEvent, InboundReceipt
 from flows.engine import Content
@@ -41,6 +47,16 @@ async def _until(event: asyncio.Event, timeout: float = 10) -> bool:
     return True
 
 
+async def _lead_when_free(app: App, timeout: float = 10) -> Leadership | None:
+    """Take the lock once it is free: PostgreSQL frees a closed session's advisory lock when its
+    server process ends, a moment after the client has gone."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while (got := try_leadership(app)) is None and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    return got
+
+
 async def test_one_leader_and_a_hot_standby_that_takes_over(two_workers: tuple[App, App]) -> None:
     first, second = two_workers
     stop_first, stop_second = asyncio.Event(), asyncio.Event()
@@ -57,7 +73,7 @@ async def test_one_leader_and_a_hot_standby_that_takes_over(two_workers: tuple[A
     assert try_leadership(first) is None  # the old leader is now the standby
     stop_second.set()
     await task_second
-    again = try_leadership(first)  # a stopped leader leaves the lock free
+    again = await _lead_when_free(first)  # a stopped leader leaves the lock free
     assert again is not None
     again.release()
 
