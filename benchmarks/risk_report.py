@@ -6,7 +6,7 @@ above), false escalations (none assessed high or above), false flags (none asses
 and microseconds per message (mean, p99; the learned second opinion included). Then the misses
 (expected vs got) of the development sets; a blind set's misses only with ``--misses-blind``.
 
-Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final.tsv``) are scored by the lead
+Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final2*.tsv``) are scored by the lead
 engineer only: nobody tunes on them.
 """
 
@@ -30,16 +30,26 @@ DEV = DATA / "risk_dev.tsv"
 HELDOUT = DATA / "risk_heldout.tsv"
 DEV2 = DATA / "risk_dev2.tsv"
 PROBE = DATA / "risk_probe.tsv"
-DEVELOPMENT = {"dev": (DEV,), "heldout": (HELDOUT,), "dev2": (DEV2,), "probe": (PROBE,)}
+SPENT1 = DATA / "risk_spent1.tsv"
+DEV3 = DATA / "risk_dev3.tsv"
+DEVELOPMENT = {
+    "dev": (DEV,),
+    "heldout": (HELDOUT,),
+    "dev2": (DEV2,),
+    "probe": (PROBE,),
+    "spent1": (SPENT1,),
+    **({"dev3": (DEV3,)} if DEV3.exists() else {}),
+}
 """Development sets: read, tuned on, misses listed. dev2 was written blind by an independent
-writer (tests/data/briefs/risk_brief.md); dev, heldout and probe by the lexicon's own hands."""
+writer (tests/data/briefs/risk_brief.md); dev, heldout and probe by the lexicon's own hands;
+spent1 is the first final blind set (writer F), scored once at stop 19 and development since."""
 
 
 def blind_sets() -> dict[str, tuple[Path, ...]]:
     """The blind sets (several files of the first one are scored as one set)."""
     return {
         "blind1": tuple(sorted(DATA.glob("risk_blind1*.tsv"))),
-        "final": tuple(sorted(DATA.glob("risk_final*.tsv"))),
+        "final": tuple(sorted(DATA.glob("risk_final2*.tsv"))),
     }
 
 

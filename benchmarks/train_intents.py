@@ -19,7 +19,7 @@ from pathlib import Path
 
 from benchmarks.intent_report import DATA, DEV_SETS, ROOT, load_matcher, read_rows
 
-TRAIN_SETS = DEV_SETS
+TRAIN_SETS = tuple(name for name in DEV_SETS if (DATA / name).exists())
 NGRAMS = (2, 5)
 C = 10.0
 PRUNE = 0.02
