@@ -19,7 +19,7 @@ from flows.dialogue.safety import (
     with_risk,
 )
 from flows.dialogue.words import Keyword, Mood, Reading
-from flows.effects import Escalate
+from flows.effects import Escalate, Relay
 from flows.intents import FALLBACK, match_intent
 from flows.languages import REFERENCE
 from flows.menus import Node
@@ -69,6 +69,8 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
     if session.node not in content.menus.nodes:  # a node renamed or removed since her last visit
         session = session.evolve(node=content.menus.start, choices=())
     if chosen is not None:  # a safety question still open is asked again, in her language
+        if session.relay_case is not None:  # a defensora holds her case: the relay goes on
+            return _switched_in_relay(session, text, ctx)
         if session.awaiting in SAFETY_QUESTIONS:
             return ask_again(session, ctx)
         return _keyword(session, Keyword.MENU, ctx)
@@ -135,6 +137,14 @@ def _keyword(session: Session, keyword: Keyword, ctx: Ctx) -> Turn:
     if keyword is Keyword.DEFENSORA:
         return show(session.evolve(choices=()), ctx, Node.DEFENSORA)
     return act(session, keyword.value, ctx)
+
+
+def _switched_in_relay(session: Session, text: str, ctx: Ctx) -> Turn:
+    """'english' while a defensora talks with her: a short acknowledgement, no menu, and the
+    word still reaches the defensora (it tells her which language to write in)."""
+    assert session.relay_case is not None
+    relay = Relay(case_id=session.relay_case, text=text)
+    return Turn(session, (Outbound(ctx.texts["language_switched"]),), (relay,))
 
 
 def _in_other_languages(risk: Assessment, text: str, ctx: Ctx) -> Assessment:

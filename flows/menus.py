@@ -132,6 +132,7 @@ REQUIRED_TEXTS = (
     "throttled",
     "option_yes",
     "option_no",
+    "language_switched",
     # answers to free-text questions (flows/answers.py)
     "privacy_answer",
     "defensora_info",

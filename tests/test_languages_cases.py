@@ -96,6 +96,36 @@ async def test_she_hears_about_the_people_of_her_case_in_english(lite: Pipeline)
     assert english["person_closed"] in lite.wa_texts()
 
 
+async def test_a_language_switch_during_the_relay_is_acknowledged_and_relayed(
+    lite: Pipeline,
+) -> None:
+    """While Ana holds her case, 'english' changes the language quietly: a short answer in
+    English, no menu, the word still reaches Ana, and what she writes next is relayed too."""
+    team(lite.app)
+    lite.whatsapp("mi esposo me dijo que me va a matar")
+    lite.whatsapp("1")  # safe to write here
+    lite.tg(ANA, "/tomar 1")
+    await lite.drain()
+    before, pages = len(lite.wa_texts()), len(lite.tg_texts(ANA))
+
+    lite.whatsapp("english")
+    await lite.drain()
+    english = lite.app.content.in_language("en")
+    assert lite.wa_texts()[before:] == [english.texts["language_switched"]]
+    relayed = lite.tg_texts(ANA)[pages:]
+    assert len(relayed) == 1 and relayed[0].startswith("💬 #1 ")
+    assert relayed[0].endswith(": english")
+
+    lite.whatsapp("thank you, I can talk now")
+    lite.whatsapp("runasimi")
+    await lite.drain()
+    quechua = lite.app.content.in_language("qu")
+    assert lite.wa_texts()[before + 1 :] == [quechua.texts["language_switched"]]
+    relayed = lite.tg_texts(ANA)[pages + 1 :]
+    assert [line.split(": ", 1)[1] for line in relayed] == ["thank you, I can talk now", "runasimi"]
+    assert lite.case().status == "taken"
+
+
 async def test_quechua_case_notices_fall_back_to_spanish(lite: Pipeline) -> None:
     team(lite.app)
     lite.whatsapp("qusaymi wañuchiwanqa")
