@@ -10,7 +10,7 @@ from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES
 from flows.risk.model import RiskModel, _CompiledRule, _Matcher
-from flows.risk.prepare import SENTENCE, Chunk, chunks, prepare
+from flows.risk.prepare import SENTENCE, TextIndex, index, prepare
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -74,31 +74,21 @@ class _Read:
     shown: list[str]
     keyed: str
     blanked: str
-    prefixes: frozenset[str]
+    words: TextIndex
     bounds: list[int]
-    chunks: list[Chunk]
 
 
 def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
     """Where a context matcher matches, looking only in sentences holding its words."""
-    if matcher is None or not matcher.may_match(read.prefixes):
+    if matcher is None or not matcher.may_match(read.words.prefixes):
         return []
-    found: list[tuple[int, int]] = []
-    for lo, hi, pre in read.chunks:
-        if matcher.may_match(pre):
-            found.extend([m.span() for m in matcher.pattern.finditer(read.blanked, lo, hi)])
-    return found
+    return [m.span() for m in read.words.scan(matcher.pattern, matcher.starts, read.blanked)]
 
 
 def _found(matcher: _Matcher | None, read: _Read) -> bool:
-    if matcher is None or not matcher.may_match(read.prefixes):
+    if matcher is None or not matcher.may_match(read.words.prefixes):
         return False
-    search = matcher.pattern.search
-    return any(
-        search(read.blanked, lo, hi) is not None
-        for lo, hi, pre in read.chunks
-        if matcher.may_match(pre)
-    )
+    return next(read.words.scan(matcher.pattern, matcher.starts, read.blanked), None) is not None
 
 
 def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -108,15 +98,14 @@ def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
 def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     """Prepare the text and blank out false friends; True when one asks for a follow-up."""
     shown, keyed = prepare(text, model)
-    pre, parts = chunks(keyed)
+    words = index(keyed)
     follow_up = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
-    for lo, hi, chunk_pre in parts:
-        for i in ff_index.candidates(chunk_pre):
-            for m in ff_index.patterns[i].finditer(keyed, lo, hi):
-                blanks.append(m.span())
-                follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
+    for i in ff_index.candidates(words.prefixes):
+        for m in words.scan(ff_index.patterns[i], ff_index.starts[i], keyed):
+            blanks.append(m.span())
+            follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
     blanked = keyed
     if blanks:
         letters = list(keyed)
@@ -124,7 +113,7 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
             letters[start:end] = BLANK * (end - start)
         blanked = "".join(letters)
     bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
-    return _Read(shown, keyed, blanked, pre, bounds, parts), follow_up
+    return _Read(shown, keyed, blanked, words, bounds), follow_up
 
 
 def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
@@ -132,13 +121,15 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
     hits: list[_Hit] = []
     rule_index = model.rule_index
     blanked = read.blanked
-    for lo, hi, pre in read.chunks:
-        for i in rule_index.candidates(pre):
-            rule = model.rules[rule_index.owners[i]]
-            for m in rule_index.patterns[i].finditer(blanked, lo, hi):
-                if m.end() > m.start():
-                    hits.append(_Hit(rule, m.start(), m.end()))
-    for number, start, end, parts in find_combos(model, blanked, read.chunks):
+    words = read.words
+    for i in rule_index.candidates(words.prefixes):
+        rule = model.rules[rule_index.owners[i]]
+        for m in words.scan(rule_index.patterns[i], rule_index.starts[i], blanked):
+            if m.end() > m.start():
+                hits.append(_Hit(rule, m.start(), m.end()))
+    if len(words.chunks) > 1:  # sentence by sentence, as they are read (evidence order)
+        hits.sort(key=lambda h: bisect_right(read.bounds, h.start))
+    for number, start, end, parts in find_combos(model, blanked, words):
         hits.append(_Hit(model.rules[number], start, end, parts))
     if not hits:
         return hits

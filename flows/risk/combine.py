@@ -11,48 +11,49 @@ from bisect import bisect_right
 from itertools import product
 
 from flows.risk.model import RiskModel
-from flows.risk.prepare import Chunk
+from flows.risk.prepare import TextIndex
 
 MAX_SPANS = 400
-"""Per concept and message: a bound for pathological input only."""
+"""Per concept and sentence: a bound for pathological input only."""
 
 Span = tuple[int, int]
 
 
 def find_combos(
-    model: RiskModel, blanked: str, chunks: list[Chunk]
+    model: RiskModel, blanked: str, words: TextIndex
 ) -> list[tuple[int, int, int, tuple[int, ...]]]:
     """(rule number, start, end, start of every part) for each combination that matches.
 
-    A group never spans two sentences, so each combination is looked for sentence by sentence
-    (``chunks``), only in sentences holding the words of all its parts, scanning the rarest
-    part first: most combinations are ruled out by one cheap scan."""
+    Each concept is found once in the whole text (only at the word starts it may begin with),
+    its spans grouped by sentence; a combination is looked for in the first sentence holding
+    all its parts where a close enough group exists."""
     index = model.concepts
     if index is None:
         return []
-    per_chunk = [index.candidate_set(pre) for _, _, pre in chunks]
-    possible = set().union(*per_chunk)
-    rarity = {part: sum(part in p for p in per_chunk) for part in possible}
+    possible = index.candidate_set(words.prefixes)
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
-    cache: dict[tuple[int, int], list[Span]] = {}
-    bounds = [lo for lo, _, _ in chunks[1:]]
+    cache: dict[int, dict[int, list[Span]]] = {}
+    starts = [lo for lo, _ in words.chunks[1:]]
+    bounds = starts
     for combo in model.combos:
         if not possible.issuperset(combo.parts):
             continue
-        order = sorted(combo.parts, key=rarity.__getitem__)
-        for number, (lo, hi, _) in enumerate(chunks):
-            if not per_chunk[number].issuperset(combo.parts):
-                continue
-            spans: list[list[Span]] = []
-            for part in order:
-                key = (part, number)
-                if key not in cache:
-                    cache[key] = [m.span() for m in index.patterns[part].finditer(blanked, lo, hi)]
-                if not cache[key]:
-                    break
-                spans.append(cache[key][:MAX_SPANS])
-            else:
-                group = _closest(spans, combo.within, bounds)
+        per_part: list[dict[int, list[Span]]] = []
+        for part in combo.parts:
+            if part not in cache:
+                by_chunk: dict[int, list[Span]] = {}
+                for m in words.scan(index.patterns[part], index.starts[part], blanked):
+                    spans = by_chunk.setdefault(bisect_right(starts, m.start()), [])
+                    if len(spans) < MAX_SPANS:
+                        spans.append(m.span())
+                cache[part] = by_chunk
+            if not cache[part]:
+                break
+            per_part.append(cache[part])
+        else:
+            common = set(per_part[0]).intersection(*per_part[1:])
+            for number in sorted(common):
+                group = _closest([p[number] for p in per_part], combo.within, bounds)
                 if group is not None:
                     start = min(group)[0]
                     end = max(e for _, e in group)

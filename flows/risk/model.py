@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import RiskLexicon, combo_parts
-from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored
+from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, starts
 from flows.spelling import key
 from flows.text import fold
 from flows.types import Severity
@@ -26,6 +26,8 @@ class _Matcher:
 
     pattern: re.Pattern[str]
     anchors: _Anchors
+    starts: _Anchors = None
+    """First letters of the words a match may begin with (None: try everywhere)."""
 
     def may_match(self, prefixes: frozenset[str]) -> bool:
         return self.anchors is None or not self.anchors.isdisjoint(prefixes)
@@ -36,6 +38,8 @@ class _Index:
     """Phrase regexes of many owners (rules or false friends), reachable by anchor word."""
 
     patterns: tuple[re.Pattern[str], ...]
+    starts: tuple[_Anchors, ...]
+    """Per pattern: first letters of the words a match may begin with (None: anywhere)."""
     owners: tuple[int, ...]
     always: frozenset[int]
     by_anchor: dict[str, tuple[int, ...]]
@@ -56,6 +60,7 @@ def _index(
     compiler: _PhraseCompiler, owners: list[tuple[tuple[str, ...], tuple[str, ...]]]
 ) -> _Index:
     patterns: list[re.Pattern[str]] = []
+    first: list[_Anchors] = []
     owner_of: list[int] = []
     always: set[int] = set()
     by_anchor: dict[str, list[int]] = {}
@@ -64,6 +69,7 @@ def _index(
             seq = compiler.parse(phrase)
             i = len(patterns)
             patterns.append(re.compile(anchored(seq)))
+            first.append(starts(seq))
             owner_of.append(owner)
             anchors = _anchors(seq)
             if anchors is None:
@@ -74,9 +80,11 @@ def _index(
         for rx in regex:
             always.add(len(patterns))
             patterns.append(re.compile(rx))
+            first.append(None)
             owner_of.append(owner)
     return _Index(
         tuple(patterns),
+        tuple(first),
         tuple(owner_of),
         frozenset(always),
         {anchor: tuple(ids) for anchor, ids in by_anchor.items()},
@@ -153,6 +161,12 @@ def _matcher(
 ) -> _Matcher:
     parsed = [compiler.parse(p) for p in phrases]
     parts = [anchored(seq) for seq in parsed] + list(regex)
+    first: set[str] | None = set()
+    for seq in parsed:
+        found_first = starts(seq)
+        first = None if found_first is None or first is None else first | found_first
+    if regex:
+        first = None
     anchors: set[str] | None = set()
     for seq in parsed:
         found = _anchors(seq)
@@ -165,6 +179,7 @@ def _matcher(
     return _Matcher(
         re.compile("|".join(f"(?:{p})" for p in parts)),
         None if anchors is None else frozenset(anchors),
+        None if first is None else frozenset(first),
     )
 
 

@@ -167,12 +167,39 @@ def _regex(seq: _Seq) -> str:
         if isinstance(node, _Word):
             rx = re.escape(node.text) + (r"\w*+" if node.stem else "")
         elif isinstance(node, _Alt):
-            rx = "(?:" + "|".join(_regex(opt) for opt in node.options) + ")"
+            rx = "(?:" + _factored([_regex(opt) for opt in node.options]) + ")"
         else:
             rx = r"(?:\s\w++){0,6}"
         sep = "" if i == 0 or isinstance(node, _Gap) else r"\s?"
         out += f"(?:{sep}{rx})?" if optional else f"{sep}{rx}"
     return out
+
+
+def _factored(options: list[str]) -> str:
+    """The alternation of ``options`` with shared first letters factored out, recursively
+    (``ba|ban|bino`` -> ``b(?:a(?:|n)|ino)``): Python's engine tries every branch of a flat
+    alternation at each word, a trie only the branches of one letter. Exact: order is kept
+    within a letter, and branches that start with different letters cannot both match."""
+    out: list[str] = []
+    i = 0
+    while i < len(options):
+        if not _literal_start(options[i]):
+            out.append(options[i])
+            i += 1
+            continue
+        groups: dict[str, list[str]] = {}
+        while i < len(options) and _literal_start(options[i]):
+            groups.setdefault(options[i][0], []).append(options[i][1:])
+            i += 1
+        for first, rests in groups.items():
+            out.append(first + rests[0] if len(rests) == 1 else f"{first}(?:{_factored(rests)})")
+    return "|".join(out)
+
+
+def _literal_start(rx: str) -> bool:
+    """Starts with a plain letter or digit (word text is [a-z0-9] in key spelling; quantifiers
+    only ever follow a group or an escape, never a bare letter)."""
+    return bool(rx) and rx[0].isascii() and rx[0].isalnum()
 
 
 def anchored(seq: _Seq) -> str:
@@ -206,6 +233,39 @@ def _node_first_chars(node: _Word | _Alt | _Gap) -> frozenset[str] | None:
             if chars is None:
                 return None
             found |= chars
+        return frozenset(found)
+    return None
+
+
+START_CHARS = 5
+"""A match's first word is known by its first (up to) this many letters."""
+
+
+def starts(seq: _Seq) -> _Anchors:
+    """The first letters (cut at ``START_CHARS``) of the words a match may begin with; None
+    when unknown (a leading gap). Matches begin at a word start, so they are only tried where
+    a word of the text begins with one of these."""
+    found: set[str] = set()
+    for node, optional in seq.items:
+        chars = _node_starts(node)
+        if chars is None:
+            return None
+        found |= chars
+        if not optional:
+            return frozenset(found)
+    return None
+
+
+def _node_starts(node: _Word | _Alt | _Gap) -> _Anchors:
+    if isinstance(node, _Word):
+        return frozenset({node.text[:START_CHARS]}) if node.text else None
+    if isinstance(node, _Alt):
+        found: set[str] = set()
+        for option in node.options:
+            sub = starts(option)
+            if sub is None:
+                return None
+            found |= sub
         return frozenset(found)
     return None
 

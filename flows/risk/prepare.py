@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 
 from flows.risk.model import RiskModel
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
@@ -40,9 +43,10 @@ GLUED_WORD = 12
 start anchors, so the phrases they hold are tried."""
 
 
-def prefixes(keyed: str) -> frozenset[str]:
-    """Starts of every word (and of words glued after a clitic: 'mequiere')."""
-    words = set(keyed.split())
+def prefixes(distinct: Iterable[str]) -> frozenset[str]:
+    """Starts of every word (and of words glued after a clitic: 'mequiere'); first letters
+    too, since a one-letter phrase word may start a glued text word ('a mi' in 'ami')."""
+    words = set(distinct)
     glued = [
         w[3:] if w.startswith("nos") else w[2:]
         for w in words
@@ -50,26 +54,107 @@ def prefixes(keyed: str) -> frozenset[str]:
     ]
     glued += [w[i:] for w in words if len(w) >= GLUED_WORD for i in range(3, len(w) - 3)]
     words.update(glued)
-    return frozenset([w[:n] for w in words for n in _PREFIX_LENGTHS])
+    return frozenset([w[:n] for w in words for n in _PREFIX_LENGTHS] + [w[:1] for w in words])
 
 
-Chunk = tuple[int, int, frozenset[str]]
-"""A sentence of the key text (start, end) with the word starts it holds."""
 LONG_TEXT = 300
-"""Longer texts are matched sentence by sentence, each phrase only where its words occur."""
+"""Longer texts are matched sentence by sentence (no match runs past a sentence's end)."""
 
 
-def chunks(keyed: str) -> tuple[frozenset[str], list[Chunk]]:
-    """Word starts of the whole text and the sentences to match (one when the text is short)."""
+@dataclass(frozen=True, slots=True)
+class TextIndex:
+    """Where the words of a key text begin, and its sentences.
+
+    A phrase's regex can only match at a word start whose first letters are those of one of its
+    first words (:func:`flows.risk.phrases.starts`), so it is tried there alone, never scanned
+    over the whole text: a long testimony costs its words, not its phrases times its letters."""
+
+    prefixes: frozenset[str]
+    """Word starts (and starts inside glued words) for the anchor prefilter."""
+    words: list[str]
+    """The distinct words, sorted: the words that start with some letters are a slice."""
+    at: dict[str, list[int]]
+    """Word -> where it begins, ascending."""
+    end_of: dict[int, int]
+    """Word start -> end of its sentence (of the text when it is short)."""
+    chunks: tuple[tuple[int, int], ...]
+    """The sentences (start, end) of a long text; the whole text when short."""
+    found: dict[frozenset[str], list[int]] = field(default_factory=dict)
+    """Word starts already looked up (many phrases begin with the same words: me, la, le)."""
+    by_letters: dict[str, list[int]] = field(default_factory=dict)
+
+    def scan(
+        self, pattern: re.Pattern[str], first: frozenset[str] | None, text: str
+    ) -> Iterator[re.Match[str]]:
+        """What ``pattern.finditer`` finds sentence by sentence (leftmost, non-overlapping),
+        trying only the word starts ``first`` allows (every position when it is None)."""
+        if first is None:
+            for lo, hi in self.chunks:
+                yield from pattern.finditer(text, lo, hi)
+            return
+        positions = self.found.get(first)
+        if positions is None:
+            positions = self._positions(first)
+            self.found[first] = positions
+        done = -1
+        match = pattern.match
+        end_of = self.end_of
+        for pos in positions:
+            if pos < done:
+                continue
+            found = match(text, pos, end_of[pos])
+            if found is not None:
+                done = max(found.end(), pos + 1)
+                yield found
+
+    def _positions(self, first: frozenset[str]) -> list[int]:
+        """Ascending starts of the words that begin with one of ``first``."""
+        keys = first & self.prefixes
+        if not keys:
+            return []
+        lists = [self._starting(k) for k in keys]
+        if len(lists) == 1:
+            return lists[0]
+        return sorted({p for positions in lists for p in positions})
+
+    def _starting(self, letters: str) -> list[int]:
+        """Ascending starts of the words that begin with ``letters`` (remembered)."""
+        found = self.by_letters.get(letters)
+        if found is None:
+            words, at = self.words, self.at
+            i = bisect_left(words, letters)
+            found = []
+            while i < len(words) and words[i].startswith(letters):
+                found += at[words[i]]
+                i += 1
+            found.sort()
+            self.by_letters[letters] = found
+        return found
+
+
+def index(keyed: str) -> TextIndex:
+    """Word starts of the whole text and its sentences (one when the text is short)."""
+    at: dict[str, list[int]] = {}
+    pos = 0
+    for word in keyed.split(" "):
+        if word:
+            at.setdefault(word, []).append(pos)
+        pos += len(word) + 1
+    starts = [p for positions in at.values() for p in positions]
     if len(keyed) < LONG_TEXT or SENTENCE not in keyed:
-        whole = prefixes(keyed)
-        return whole, [(0, len(keyed), whole)]
-    found: list[Chunk] = []
-    start = 0
-    while start < len(keyed):
-        end = keyed.find(SENTENCE, start)
-        end = len(keyed) if end < 0 else end
-        if end > start:
-            found.append((start, end, prefixes(keyed[start:end])))
-        start = end + 1
-    return frozenset().union(*(pre for _, _, pre in found)), found
+        chunks: tuple[tuple[int, int], ...] = ((0, len(keyed)),)
+        end_of = dict.fromkeys(starts, len(keyed))
+    else:
+        found = []
+        lo = 0
+        while lo < len(keyed):
+            hi = keyed.find(SENTENCE, lo)
+            hi = len(keyed) if hi < 0 else hi
+            if hi > lo:
+                found.append((lo, hi))
+            lo = hi + 1
+        chunks = tuple(found)
+        ends = [hi for _, hi in chunks]
+        last = ends[-1]
+        end_of = {p: ends[bisect_left(ends, p)] if p < last else len(keyed) for p in starts}
+    return TextIndex(prefixes(at), sorted(at), at, end_of, chunks)
