@@ -197,3 +197,31 @@ def test_a_long_testimony_of_past_control_is_never_silence(rules: RiskModel) -> 
 )
 def test_a_strong_cry_with_danger_is_imminent(rules: RiskModel, text: str) -> None:
     assert assess_risk(text, rules).severity is IMMINENT
+
+
+_SCAN_TEXTS = [
+    "mi ex me dijo que esta noche me mata. yo tengo miedo, esta afuera con un cuchillo",
+    "mequiere matar ami y ami hija! la vecina dice q lo vio con la pistola; ya viene",
+    "hace años me pegaba. hoy me amenazo con quitarme a mis hijos y me encerro en el cuarto",
+    " ".join(["el sabado fui a la fiesta con mis amigas y tome dos vasos nomas."] * 12)
+    + " despues me jalo del pelo y me dijo que me va a matar si lo denuncio",
+]
+
+
+@pytest.mark.parametrize("text", _SCAN_TEXTS)
+def test_word_start_scan_finds_what_a_full_scan_finds(rules: RiskModel, text: str) -> None:
+    """Trying a phrase only at the word starts its first words allow finds exactly what a
+    regex scan of every sentence finds, for every phrase, concept and context of the lexicon."""
+    from flows.risk.prepare import index, prepare
+
+    keyed = prepare(text, rules)[1]
+    words = index(keyed)
+    tables = [rules.rule_index, rules.false_friend_index]
+    tables += [rules.concepts] if rules.concepts is not None else []
+    checked = 0
+    for table in tables:
+        for pattern, first in zip(table.patterns, table.starts, strict=True):
+            full = [m.span() for lo, hi in words.chunks for m in pattern.finditer(keyed, lo, hi)]
+            assert [m.span() for m in words.scan(pattern, first, keyed)] == full, pattern.pattern
+            checked += bool(full)
+    assert checked >= 5  # the texts do hold phrases of the lexicon
