@@ -225,3 +225,69 @@ def test_word_start_scan_finds_what_a_full_scan_finds(rules: RiskModel, text: st
             assert [m.span() for m in words.scan(pattern, first, keyed)] == full, pattern.pattern
             checked += bool(full)
     assert checked >= 5  # the texts do hold phrases of the lexicon
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # someone else being hurt right now; blows told with emoji and 'now'
+        ("el borracho de mi tio esta golpeando a mi abuela", IMMINENT, "physical"),
+        ("👊👊 en este momento", IMMINENT, "physical"),
+        # he is near and has just seen or found her
+        ("ya me encontraron, esta afuera del colegio", IMMINENT, "physical"),
+        # a weapon kept 'for her'
+        ("tiene un machete debajo de la cama y dice que es para mi", IMMINENT, None),
+        # a service weapon pointed at her (not only carried)
+        ("cuando se emborracha me apunta con su arma de servicio", IMMINENT, None),
+        # writing from the bathroom, pushed around just now
+        ("les escribo del baño porque empezo a empujarme", IMMINENT, None),
+        # taking a child away, with the child after the act
+        ("quiere ir a la escuela a sacar a mis hijas sin mi permiso", HIGH, "child_dependant"),
+        # intimate images being sent out
+        ("alguien esta pasando mis fotos intimas a mi familia", HIGH, "sexual"),
+        # a stranger rubbing against her in transport
+        ("en el bus un tipo se me arrimaba por detras", HIGH, "sexual"),
+        # a broken wrist, a child with old fractures, documents taken (English)
+        ("mi pareja me fracturo la muneca el mes pasado", HIGH, "physical"),
+        ("the boss took her passport and does not let her go out", IMMINENT, "confinement"),
+        # the partner threatens to kill himself if she ends it
+        ("si termino con el dice que se tira del puente", HIGH, "self_harm"),
+        # soft wishes and a farewell letter with an act
+        ("pienso que si me muero nadie me va a extrañar", HIGH, "self_harm"),
+        ("para que sirve seguir viviendo asi", HIGH, "self_harm"),
+        ("ya deje mi carta, al amanecer me voy a tirar", IMMINENT, "self_harm"),
+    ],
+)
+def test_concepts_of_stop_20(
+    rules: RiskModel, text: str, expected: Severity, category: str
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # cooking and slaughtering animals (boiling water, 'mañana matamos')
+        "el domingo matan al cuy y lo pelan con agua hirviendo",
+        "para el caldo hay que hervir la gallina en agua caliente",
+        # she hurt herself, a thing broke or burst
+        "me queme el brazo con la plancha, que me pongo?",
+        "se me revento la llanta de la moto en la pista",
+        # children fighting among themselves, a child hitting classmates
+        "los mellizos se pelean todo el dia y uno le mordio la mano al otro",
+        "mi hijito le pega a sus compañeritos del nido, que hago",
+        # games, exams and work as hyperbole
+        "en el ludo mi suegra casi me mata de la colera jaja",
+        "que paliza nos dio la profesora con ese parcial",
+        "me mato la jornada de hoy, estoy muerta",
+        # a hypothetical witness question
+        "si alguien ve que un hombre le pega a su pareja en la calle, que hace?",
+        # a show where someone is hit, with the child watching it
+        "en la telenovela el esposo la golpea, mi hija de 10 la mira conmigo",
+        # taking a child to the doctor, a child who took something
+        "mi bebe tiene tos, a que posta lo llevo?",
+        "mi hija se llevo mi cargador al colegio",
+    ],
+)
+def test_hard_negatives_of_stop_20(rules: RiskModel, text: str) -> None:
+    _check(rules, text, NONE, None)

@@ -18,7 +18,8 @@ EVIDENCE_CHARS = 60
 CONTEXT_CHARS = 70
 """How far (in key characters, same sentence only) a context marker may sit from a hit."""
 PERSONAL_CHARS = 30
-"""How far before a hit a first-person word anchors it when the message talks *about* violence."""
+"""How far before a hit a first-person word anchors it when the message talks *about* violence
+(before it or at its first word: 'mi hija' after 'el novio la golpea' is not its victim)."""
 BLANK = "~"
 """False friends are overwritten with this (not a word character, not a sentence break)."""
 
@@ -155,7 +156,7 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
         ]
     if hits and _found(model.topic, read):
         personal = _spans(model.personal, read)
-        hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.end)]
+        hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.start + 1)]
     return hits
 
 
