@@ -108,6 +108,38 @@ def test_tricky_neighbours(matcher: IntentMatcher, text: str, intent: str) -> No
     assert match_intent(text, matcher).intent == intent
 
 
+CONFUSION_CLASSES = [
+    # a market + the programme coming, playing, being heard -> venues, even when it is a place
+    ("cuándo traen el parlante al mercado de zárate", "venues"),
+    ("en el mercado de santa anita lo pasan los sabados?", "venues"),
+    ("y a mi mercado cuando vienen", "venues"),
+    ("which market does it play in on fridays", "venues"),
+    ("estoy en el mercado de caqueta, donde denuncio?", "find_cem"),  # a request beats the market
+    # stop / no more messages -> unsubscribe, never subscribe
+    ("no me mandes ningun recordatorio", "unsubscribe"),
+    ("suspendan las alertas por favor", "unsubscribe"),
+    ("ya no me envíen avisos del programa", "unsubscribe"),
+    ("no more reminders please", "unsubscribe"),
+    ("mandenme avisos de los programas", "subscribe"),
+    # a person + talk / attend / call -> talk_to_defensora
+    ("quisiera hablar con la chica del audio", "talk_to_defensora"),
+    ("que me atienda una persona por favor", "talk_to_defensora"),
+    ("alguien me puede llamar mas tarde?", "talk_to_defensora"),
+    ("can someone call me tonight", "talk_to_defensora"),
+    ("pónganme en contacto con una defensora", "talk_to_defensora"),
+    # my data / name / messages + passed on, seen -> privacy (a question, never an erasure)
+    ("a quien le pasan mis datos?", "privacy"),
+    ("mi nombre va a salir en la radio?", "privacy"),
+    ("mi suegra puede ver mis mensajes aqui?", "privacy"),
+]
+
+
+@pytest.mark.parametrize(("text", "intent"), CONFUSION_CLASSES)
+def test_confusion_classes(matcher: IntentMatcher, text: str, intent: str) -> None:
+    """The confusions the first final set showed, as concepts in wordings of our own."""
+    assert match_intent(text, matcher).intent == intent
+
+
 def test_place_goes_to_find_cem_unless_something_else_is_asked(matcher: IntentMatcher) -> None:
     m = match_intent("hola buenas, vivo en sjl", matcher)
     assert (m.intent, m.district) == ("find_cem", "San Juan de Lurigancho")

@@ -1,8 +1,10 @@
-"""A linear model over character n-grams: the second opinion when no keyword fits.
+"""A linear model over character and word n-grams: the second opinion beside the keywords.
 
 Trained offline with scikit-learn (`python -m benchmarks.train_intents`, dev extra) as TF-IDF of
-`char_wb` n-grams + multinomial logistic regression, exported to content/intent_model.json and
-applied here in pure Python, so the bot itself needs no scikit-learn.
+`char_wb` n-grams plus word n-grams (one analyzer, `features` below) + multinomial logistic
+regression, exported to content/intent_model.json and applied here in pure Python, so the bot
+itself needs no scikit-learn. Character n-grams carry spelling variants; word n-grams carry the
+structure ('no|me', 'me|llamen') a bag of letters blurs.
 """
 
 from __future__ import annotations
@@ -27,6 +29,21 @@ def char_wb_ngrams(text: str, low: int, high: int) -> Iterator[str]:
                 yield padded[start : start + n]
 
 
+WORD = "|"
+"""Prefix of a word n-gram feature ('|no|me'); the key spelling never holds it."""
+
+
+def features(text: str, chars: tuple[int, int], words: tuple[int, int] | None) -> Iterator[str]:
+    """Every feature of one text: its `char_wb` n-grams, then its word n-grams, if any."""
+    yield from char_wb_ngrams(text, *chars)
+    if words is None:
+        return
+    tokens = text.split()
+    for n in range(words[0], words[1] + 1):
+        for start in range(len(tokens) - n + 1):
+            yield WORD + WORD.join(tokens[start : start + n])
+
+
 @dataclass(frozen=True)
 class LinearModel:
     classes: tuple[str, ...]
@@ -39,6 +56,8 @@ class LinearModel:
     """Least probability at which the model alone names an intent."""
     blend: float
     """Weight of a probability against keyword scores (a key term weighs 5)."""
+    word_ngrams: tuple[int, int] | None = None
+    """Word n-gram sizes beside the character n-grams; None: characters only."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -54,12 +73,17 @@ class LinearModel:
         if any(i >= len(classes) for ws in weights.values() for i in ws):
             raise ValueError("intent_model.json: a weight names an unknown class")
         threshold, blend = float(data["threshold"]), float(data["blend"])
-        return cls(classes, (low, high), idf, weights, intercept, threshold, blend)
+        words = data.get("word_ngrams")
+        word_range = (int(words[0]), int(words[1])) if words else None
+        if word_range is not None and not 0 < word_range[0] <= word_range[1]:
+            raise ValueError("intent_model.json: word_ngrams does not fit")
+        return cls(classes, (low, high), idf, weights, intercept, threshold, blend, word_range)
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Softmax over the classes for one (already normalised) text."""
-        counts = Counter(g for g in char_wb_ngrams(text, *self.ngram_range) if g in self.idf)
-        values = {g: (1.0 + math.log(c)) * self.idf[g] for g, c in counts.items()}
+        idf = self.idf
+        counts = Counter(g for g in features(text, self.ngram_range, self.word_ngrams) if g in idf)
+        values = {g: (1.0 + math.log(c)) * idf[g] for g, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         logits = list(self.intercept)
         for g, v in values.items():
