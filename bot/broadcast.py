@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from datetime import datetime
 
 from sqlalchemy import Engine, func, insert
@@ -35,16 +36,32 @@ def audience(engine: Engine) -> Counter[str]:
 
 
 def create_broadcast(
-    engine: Engine, *, key: str, text: str, kind: str, now: datetime
+    engine: Engine,
+    *,
+    key: str,
+    text: str,
+    kind: str,
+    now: datetime,
+    translations: Mapping[str, str] | None = None,
 ) -> int | None:
-    """Queue `text` for every reachable subscriber; None when `key` was already broadcast."""
+    """Queue `text` for every reachable subscriber; None when `key` was already broadcast.
+
+    `translations` (language code -> text) go to the subscribers whose conversation is in that
+    language (the contact row's `language`); everyone else gets `text`, the Spanish. Reminders
+    pass them; a coordinator's broadcast is her own words and goes out as she wrote them."""
+    translated = translations or {}
     try:
         with unit_of_work(engine) as db:
             record = Broadcast(key=key, kind=kind, text=text, created_at=now)
             db.add(record)
             db.flush()
             recipients = db.exec(
-                select(col(Contact.id), col(Contact.channel), col(Contact.address_enc)).where(
+                select(
+                    col(Contact.id),
+                    col(Contact.channel),
+                    col(Contact.address_enc),
+                    col(Contact.language),
+                ).where(
                     col(Contact.subscribed) == True,
                     col(Contact.unreachable) == False,
                 )
@@ -54,14 +71,14 @@ def create_broadcast(
                     contact_id,
                     channel,
                     address_enc,
-                    Outbound(text),
+                    Outbound(translated.get(language, text)),
                     kind=kind,
                     priority=PRIORITY_BROADCAST,
                     now=now,
                     dedupe_key=f"{key}:{contact_id}",
                     broadcast_id=record.id,
                 )
-                for contact_id, channel, address_enc in recipients
+                for contact_id, channel, address_enc, language in recipients
             ]
             for start in range(0, len(rows), 1000):
                 db.execute(insert(Outbox), rows[start : start + 1000])

@@ -39,12 +39,27 @@ LOCK_ID = 0x0DEF_E450  # PostgreSQL advisory lock: the scheduler leader
 
 
 def send_due_reminders(app: App) -> int:
+    """Each due reminder is one broadcast, worded in every language the bot speaks: each
+    subscriber gets it in her conversation's language (Spanish where it has no wording)."""
     now = app.clock()
+    since = now - REMINDER_WINDOW
     created = 0
+    languages = app.content.languages.localized
     with unit_of_work(app.engine) as db:  # the panel's seasons remind as the file's do
         schedule = app.service.seasons.schedule(db, app.content.episodes)
-    for due in due_reminders(schedule, now=now, since=now - REMINDER_WINDOW):
-        if create_broadcast(app.engine, key=due.key, text=due.text, kind="reminder", now=now):
+        worded = {
+            code: app.service.seasons.schedule(db, app.content.in_language(code).episodes)
+            for code in languages
+        }
+    translated = {
+        code: {due.key: due.text for due in due_reminders(other, now=now, since=since)}
+        for code, other in worded.items()
+    }
+    for due in due_reminders(schedule, now=now, since=since):
+        texts = {code: found[due.key] for code, found in translated.items() if due.key in found}
+        if create_broadcast(
+            app.engine, key=due.key, text=due.text, kind="reminder", now=now, translations=texts
+        ):
             created += 1
             log.info("reminder broadcast %s queued", due.key)
     return created

@@ -230,4 +230,6 @@ class Service:
             person.forget(db, contact, now, rows, self.cases)
         else:
             contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
+            if contact.language != turn.session.language:
+                contact.language = turn.session.language
         return rows

@@ -20,7 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from flows.cases.words import CaseWords
-from flows.episodes import EpisodeSchedule
+from flows.episodes import EpisodeSchedule, first_indiscreet_word
 from flows.helplines import Helpline, OrientationTexts
 from flows.menus import MenuNode, Menus, Texts
 from flows.text import fold
@@ -30,8 +30,10 @@ STAFF_TEXTS = re.compile(r"^texts\.(sev_|cat_|console_banner$)")
 """Texts only defensoras or operators read: no translation is required for them."""
 PERSON_CASE_TEXTS = re.compile(r"^(person_|stop_|when_|next_shift$)")
 """The case texts the person herself receives (content/cases.yaml); the rest are for defensoras."""
-PUBLIC_EPISODE_TEXTS = re.compile(r"^episodes\.(?!list_|reminder_)")
-"""Episode wording a person reads in a reply (the CLI listing and reminders are not replies)."""
+PUBLIC_EPISODE_TEXTS = re.compile(r"^episodes\.(?!list_)")
+"""Episode wording a person reads, in a reply or a reminder (the CLI listing is for staff)."""
+LOCK_SCREEN_TEXTS = re.compile(r"^episodes\.reminder_")
+"""Reminders are read on a lock screen: their words are checked as the Spanish ones are."""
 
 
 class Translation(BaseModel):
@@ -95,6 +97,14 @@ class LanguagePack(BaseModel):
     def unreviewed(self) -> list[str]:
         """Ids whose text still awaits a native speaker's review."""
         return [key for key, entry in self.entries().items() if not entry.reviewed]
+
+    def review_list(self) -> str:
+        """The README's list of texts awaiting review: one line per namespace, in file order."""
+        spaces: dict[str, list[str]] = {}
+        for key in self.unreviewed():
+            space, rest = key.split(".", 1)
+            spaces.setdefault(space, []).append(f"`{rest}`")
+        return "".join(f"- `{space}`: {', '.join(ids)}\n" for space, ids in spaces.items())
 
 
 def _entry(entry: Entry) -> Translation:
@@ -160,6 +170,9 @@ def check_pack(pack: LanguagePack, reference: Reference, where: str) -> list[str
             continue
         problems += [f"{where}: {key}: placeholder {{{f}}} missing" for f in sorted(theirs - mine)]
         problems += [f"{where}: {key}: placeholder {{{f}}} unknown" for f in sorted(mine - theirs)]
+        word = first_indiscreet_word(entry.text) if LOCK_SCREEN_TEXTS.match(key) else None
+        if word is not None:
+            problems.append(f"{where}: {key}: {word!r} must not appear in a lock-screen text")
     covered = set(pack.entries())
     for key in sorted(_required(pack, reference) - covered):
         problems.append(f"{where}: {key}: missing (required for {pack.language!r})")

@@ -254,6 +254,16 @@ def test_quechua_falls_back_to_spanish_where_not_translated(chat: Chat) -> None:
             r"lang/qu\.yaml: texts\.danger_no: missing",
         ),
         ('  ask_safe: "Is it', '  # ask_safe: "Is it', r"lang/en\.yaml: texts\.ask_safe: missing"),
+        (
+            "the programme starts in one hour",
+            "the programme on violence starts in one hour",
+            r"lang/en\.yaml: episodes\.reminder_before_start: 'violence' must not appear",
+        ),
+        (
+            "  reminder_evening_before: ",
+            "  # reminder_evening_before: ",
+            r"lang/en\.yaml: episodes\.reminder_evening_before: missing",
+        ),
     ],
 )
 def test_a_bad_language_file_refuses_start_up(
@@ -272,18 +282,15 @@ def test_a_language_file_named_for_another_language_is_refused(folder: Path) -> 
 
 
 def test_readme_lists_the_quechua_texts_awaiting_review() -> None:
+    """The README's list is generated from content/lang/qu.yaml: on a change, paste the
+    assertion message's list in the README."""
     readme = README.read_text(encoding="utf-8")
     section = readme.split("Quechua texts awaiting review")[1].split("```")[0]
     (qu,) = [p for p in load_language_packs(DEFAULT_CONTENT_DIR) if p.language == "qu"]
-    waiting = qu.unreviewed()
-    assert waiting
-    listed = {
-        f"{line[3:].split('`')[0]}.{item}"
-        for line in section.splitlines()
-        if line.startswith("- `")
-        for item in line.split(": ", 1)[1].replace("`", "").split(", ")
-    }
-    assert listed == set(waiting)
+    expected = qu.review_list()
+    assert expected.count("\n") >= 4 and "`texts`: `welcome`" in expected
+    listed = "".join(line + "\n" for line in section.splitlines() if line.startswith("- `"))
+    assert listed == expected, f"the README's list should read:\n{expected}"
 
 
 def test_readme_menu_diagrams_per_language(content: Content) -> None:

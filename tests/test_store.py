@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import inspect, text
@@ -19,6 +20,7 @@ from bot.store import (
     head_revision,
     make_engine,
     unit_of_work,
+    upgrade,
 )
 from bot.store.models import Contact, InboundReceipt, Outbox
 from flows.session import Turn
@@ -184,3 +186,32 @@ def test_key_file_is_created_once_and_reused(tmp_path, capsys) -> None:  # type:
 def test_a_wrong_key_is_refused() -> None:
     with pytest.raises(DataKeyError):
         Vault(b"not a key")
+
+
+def test_migration_0006_copies_her_language_from_the_session(database_url: str) -> None:
+    """Subscribers who chose English or Quechua before the upgrade get reminders in it."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0005_languages")
+    sessions = ['{"node": "main", "language": "en"}', "{}", '{"language": "qu"}']
+    with engine.begin() as connection:
+        for number, session in enumerate(sessions):
+            connection.execute(
+                text(
+                    "INSERT INTO contact (channel, address_hash, address_enc, pseudonym, session,"
+                    " created_at, unreachable, subscribed) VALUES ('whatsapp', :hash, 'x', :name,"
+                    " :session, :now, :no, :yes)"
+                ),
+                {
+                    "hash": f"h{number}",
+                    "name": f"C-{number}",
+                    "session": session,
+                    "now": datetime(2026, 6, 1, tzinfo=UTC),
+                    "no": False,
+                    "yes": True,
+                },
+            )
+    upgrade(engine)
+    with engine.connect() as connection:
+        found = connection.execute(text("SELECT language FROM contact ORDER BY id")).scalars()
+        assert list(found) == ["en", "es", "qu"]
+    engine.dispose()

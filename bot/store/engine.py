@@ -94,12 +94,12 @@ def current_revision(engine: Engine) -> str | None:
         return MigrationContext.configure(connection).get_current_revision()
 
 
-def upgrade(engine: Engine) -> None:
-    """Apply every pending migration."""
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Apply every pending migration (up to `revision`: tests of one migration's data)."""
     config = _alembic_config()
     with engine.begin() as connection:
         config.attributes["connection"] = connection
-        command.upgrade(config, "head")
+        command.upgrade(config, revision)
 
 
 def ensure_schema(engine: Engine, *, migrate: bool) -> None:

@@ -50,6 +50,8 @@ class Contact(SQLModel, table=True):
     address_enc: str
     pseudonym: str = Field(max_length=16)
     session: str = Field(default="{}")
+    language: str = Field(default="es", max_length=8)
+    """The conversation's language, copied from the session at each turn: reminders read it."""
     created_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     last_inbound_at: datetime | None = Field(default=None, sa_column=_ts())
     unreachable: bool = False

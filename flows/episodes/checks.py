@@ -41,6 +41,19 @@ REMINDER_FORBIDDEN_WORDS: tuple[str, ...] = (
     "socorro",
     "cem",
     "linea 100",
+    # the same in English (reminders go out in each subscriber's language)
+    "violence",
+    "violent",
+    "abuse",
+    "abuser",
+    "assault",
+    "rape",
+    "victim",
+    "harassment",
+    "femicide",
+    "emergency",
+    "danger",
+    "complaint",
 )
 """Folded words/phrases that must never appear in texts visible on a lock screen."""
 
