@@ -26,9 +26,8 @@ from benchmarks.risk_report import DATA, DEVELOPMENT, Row, load_rows
 from benchmarks.risk_variants import variants
 from bot.content import DEFAULT_CONTENT_DIR, RISK_CLASSIFIER, load_risk_model
 from flows.risk import RiskModel, assess_risk
-from flows.risk.assess import MIN_WORDS_ALONE
-from flows.risk.assess import _content_words as content_words
-from flows.risk.classifier import HEADS, features
+from flows.risk.assess import Guards, rules_verdict, second_opinion
+from flows.risk.classifier import HEADS, Scores, features
 from flows.risk.prepare import prepare
 from flows.types import Severity
 
@@ -154,14 +153,15 @@ def out_of_fold(rows: Sequence[Row], model: RiskModel, folds: int = 5, seed: int
     return [probs[g] for g in range(len(rows))]
 
 
-def _combined(rule: Severity, p: tuple[float, float, float], t: Sequence[float]) -> Severity:
-    if p[0] >= t[0] and rule.at_least(Severity.HIGH):
-        return Severity.IMMINENT
-    if p[1] >= t[1] and not rule.at_least(Severity.HIGH):
-        return Severity.HIGH
-    if p[2] >= t[2] and rule is Severity.NONE:
-        return Severity.MODERATE
-    return rule
+Stage = tuple[Severity, bool, Guards]
+"""The rules' verdict of a message, its follow-up and the second opinion's guards
+(:func:`flows.risk.assess.rules_verdict`)."""
+
+
+def _combined(rule: Stage, p: tuple[float, float, float], t: Sequence[float]) -> Severity:
+    """The assessor's final verdict: the very function serving uses (guards included)."""
+    severity, follow_up, guards = rule
+    return second_opinion(severity, follow_up, Scores(*p), (t[0], t[1], t[2]), guards)[0]
 
 
 _HIGH, _IMM, _MOD, _NONE = Severity.HIGH, Severity.IMMINENT, Severity.MODERATE, Severity.NONE
@@ -185,12 +185,12 @@ def figures(expected: Sequence[Severity], got: Sequence[Severity]) -> dict[str, 
 
 
 def choose_thresholds(
-    rows: Sequence[Row], rules: Sequence[Severity], probs: Sequence[tuple[float, float, float]]
+    rows: Sequence[Row], rules: Sequence[Stage], probs: Sequence[tuple[float, float, float]]
 ) -> tuple[tuple[float, float, float], dict[str, float]]:
     """Lowest thresholds that keep false escalations and flags within a small margin of the
     rules' own (each head chosen in turn: high, then flag, then imminent)."""
     expected = [r.severity for r in rows]
-    base = figures(expected, rules)
+    base = figures(expected, [r[0] for r in rules])
     grid = [x / 100 for x in range(30, 100, 2)] + [1.01]
     t = [1.01, 1.01, 1.01]
 
@@ -262,28 +262,20 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     model = load_risk_model(DEFAULT_CONTENT_DIR).without_classifier()
     rows = development_rows() + service_rows(model)
-    verdicts = [assess_risk(row.text, model) for row in rows]
-    rules = [v.severity for v in verdicts]
-    probs = [  # the assessor lets the classifier act alone only on longer messages
-        (0.0, 0.0, 0.0)
-        if v.severity is Severity.NONE
-        and not v.follow_up
-        and content_words(prepare(row.text, model)[0]) < MIN_WORDS_ALONE
-        else p
-        for row, v, p in zip(rows, verdicts, out_of_fold(rows, model, args.folds), strict=True)
-    ]
+    rules = [rules_verdict(row.text, model) for row in rows]  # guards as serving reads them
+    probs = out_of_fold(rows, model, args.folds)
     risk = [i for i, row in enumerate(rows) if row.source not in SERVICE_SETS]
     thresholds, cv = choose_thresholds(  # on the risk sets: easy service questions would
         [rows[i] for i in risk], [rules[i] for i in risk], [probs[i] for i in risk]
     )  # dilute the false-escalation margin
-    base = figures([r.severity for r in rows], rules)
+    base = figures([r.severity for r in rows], [r[0] for r in rules])
     print(f"rows {len(rows)} (+{VARIANTS} variants each); thresholds {thresholds}")
     for name in base:
         print(f"  {name:<12} rules {base[name]:.1%}  rules+classifier (out of fold) {cv[name]:.1%}")
     for source in sorted({row.source for row in rows}):
         chosen = [i for i, row in enumerate(rows) if row.source == source]
         expected = [rows[i].severity for i in chosen]
-        alone = figures(expected, [rules[i] for i in chosen])
+        alone = figures(expected, [rules[i][0] for i in chosen])
         both = figures(expected, [_combined(rules[i], probs[i], thresholds) for i in chosen])
         print(f"  {source}: " + ", ".join(f"{k} {alone[k]:.1%}->{both[k]:.1%}" for k in alone))
     text = train(rows, model, thresholds=thresholds)

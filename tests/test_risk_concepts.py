@@ -256,6 +256,16 @@ def test_word_start_scan_finds_what_a_full_scan_finds(rules: RiskModel, text: st
         ("pienso que si me muero nadie me va a extrañar", HIGH, "self_harm"),
         ("para que sirve seguir viviendo asi", HIGH, "self_harm"),
         ("ya deje mi carta, al amanecer me voy a tirar", IMMINENT, "self_harm"),
+        # out of prison and coming for her; belief that she will not come out alive
+        ("lo soltaron ayer de la carcel y me escribio que me va a buscar", IMMINENT, None),
+        ("si me separo de el no salgo viva de esta casa", IMMINENT, "threat_to_life"),
+        ("he told me tonight is your last night", IMMINENT, "threat_to_life"),
+        # a blade put to her neck (the weapon named earlier), hands around the throat
+        ("agarro la navaja y me la puso en el cuello", IMMINENT, "weapon_strangulation"),
+        ("he put his hands around my neck and squeezed", IMMINENT, "weapon_strangulation"),
+        # sexual assault within 72 hours, a threat to hang or burn her
+        ("el viernes en la noche me drogaron y hoy recien me doy cuenta", IMMINENT, "sexual"),
+        ("dice que un dia de estos me va a colgar del techo", IMMINENT, "threat_to_life"),
     ],
 )
 def test_concepts_of_stop_20(

@@ -195,13 +195,70 @@ def _grade(
     return severities, evidence, joked
 
 
+@dataclass(frozen=True, slots=True)
+class Guards:
+    """When the learned second opinion may not act, read from the rules' verdict and the text.
+    Serving and training (``benchmarks/train_risk.py``) take them from :func:`rules_verdict`."""
+
+    alone: bool
+    """No rule, cry or testimony spoke and no follow-up is asked: the classifier would act alone."""
+    too_short: bool
+    """Fewer than ``MIN_WORDS_ALONE`` content words ('ya', 'borra todo'): it may not act alone."""
+    told_before: bool
+    """One short event told after it ('anoche', 'hace años', no 'ahorita'): never raised to
+    imminent by the classifier."""
+    laughing: bool = False
+    """The message laughs (jaja, 😂): a joke or hyperbole; the classifier does not act alone."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Verdict:
+    severity: Severity
+    severities: dict[str, Severity]
+    evidence: list[str]
+    follow_up: bool
+    pregnancy: bool
+    guards: Guards
+
+
 def assess_risk(text: str, model: RiskModel) -> Assessment:
     """Assess one message. Never raises on odd input; empty or emoji-only text is ``none``."""
-    # Slightly over ~50 lines: the assessment's steps in their one fixed order (clean, read,
-    # rules, cries, testimony, second opinion); each step is its own function.
     read, follow_up = _read(text, model)
     if not read.keyed:
         return NOTHING
+    verdict = _rules(read, model, follow_up)
+    severity, follow_up, evidence = verdict.severity, verdict.follow_up, verdict.evidence
+    scores = None
+    learned_only = False
+    if model.classifier is not None:
+        scores = model.classifier.scores(read.keyed)
+        severity, follow_up, note = second_opinion(
+            severity, follow_up, scores, model.classifier.thresholds, verdict.guards
+        )
+        evidence.append(note)
+        learned_only = verdict.guards.alone and (follow_up or severity is not Severity.NONE)
+    order = {c: i for i, c in enumerate(CATEGORIES)}
+    severities = verdict.severities
+    categories = tuple(
+        sorted(severities, key=lambda c: (-severities[c].rank, order.get(c, len(order))))
+    )
+    return Assessment(
+        severity, categories, tuple(evidence), follow_up, verdict.pregnancy, scores, learned_only
+    )
+
+
+def rules_verdict(text: str, model: RiskModel) -> tuple[Severity, bool, Guards]:
+    """The rules' own severity and follow-up, and the guards of the second opinion: what
+    :func:`second_opinion` combines with the classifier's scores (training mirrors serving)."""
+    read, follow_up = _read(text, model)
+    if not read.keyed:
+        return Severity.NONE, False, Guards(alone=True, too_short=True, told_before=False)
+    verdict = _rules(read, model, follow_up)
+    return verdict.severity, verdict.follow_up, verdict.guards
+
+
+def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
+    """Rules, pregnancy, testimony and cries: the verdict before the second opinion."""
     hits = _hits(read, model)
     severities, evidence, joked = _grade(hits, read, model) if hits else ({}, [], False)
     follow_up = follow_up or joked
@@ -226,30 +283,17 @@ def assess_risk(text: str, model: RiskModel) -> Assessment:
     follow_up = follow_up or cried
     if not follow_up and not severity.at_least(Severity.HIGH) and _found(model.follow_up, read):
         follow_up = True
-    scores = None
-    learned_only = False
-    if model.classifier is not None:
-        scores = model.classifier.scores(read.keyed)
-        alone = severity is Severity.NONE and not follow_up
-        if alone and _content_words(read.shown) < MIN_WORDS_ALONE:
-            evidence.append(_note(scores) + " (too short to act alone)")
-        else:
-            before = (  # 'me cayó a coñazos anoche': one event told after it, not now
-                len(read.shown) <= AFTER_THE_FACT_WORDS
-                and not _found(model.now, read)
-                and (_found(model.recent, read) or _found(model.past, read))
-            )
-            severity, follow_up = _second_opinion(
-                model, scores, severity, follow_up, evidence, told_before=before
-            )
-            learned_only = alone and (follow_up or severity is not Severity.NONE)
-    order = {c: i for i, c in enumerate(CATEGORIES)}
-    categories = tuple(
-        sorted(severities, key=lambda c: (-severities[c].rank, order.get(c, len(order))))
+    guards = Guards(
+        alone=severity is Severity.NONE and not follow_up,
+        too_short=_content_words(read.shown) < MIN_WORDS_ALONE,
+        laughing=_found(model.laughter, read),
+        told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
+            len(read.shown) <= AFTER_THE_FACT_WORDS
+            and not _found(model.now, read)
+            and (_found(model.recent, read) or _found(model.past, read))
+        ),
     )
-    return Assessment(
-        severity, categories, tuple(evidence), follow_up, pregnancy, scores, learned_only
-    )
+    return _Verdict(severity, severities, evidence, follow_up, pregnancy, guards)
 
 
 MIN_WORDS_ALONE = 4
@@ -309,30 +353,33 @@ def _bare(read: _Read, model: RiskModel) -> bool:
     return all(done or ch in " #~" for done, ch in zip(covered, read.blanked, strict=True))
 
 
-def _second_opinion(
-    model: RiskModel,
-    scores: Scores,
+def second_opinion(
     severity: Severity,
     follow_up: bool,
-    evidence: list[str],
-    *,
-    told_before: bool = False,
-) -> tuple[Severity, bool]:
-    """Raise (never lower) the verdict where a head passes its threshold; a message told after
-    the fact (anoche, hace años, no 'ahorita') is never raised to imminent by the classifier."""
-    assert model.classifier is not None
-    t_imm, t_high, t_flag = model.classifier.thresholds
+    scores: Scores,
+    thresholds: tuple[float, float, float],
+    guards: Guards,
+) -> tuple[Severity, bool, str]:
+    """Raise (never lower) the rules' verdict where a head passes its threshold; the evidence
+    note. Acting alone it needs ``MIN_WORDS_ALONE`` content words; the imminent head raises a
+    verdict that is high (by the rules or by the high head), never one told after the fact."""
+    note = _note(scores)
+    if guards.alone and guards.too_short:
+        return severity, follow_up, note + " (too short to act alone)"
+    if guards.alone and guards.laughing:
+        return severity, follow_up, note + " (laughing: not alone)"
+    t_imm, t_high, t_flag = thresholds
     raised = severity
-    if scores.imminent >= t_imm and severity.at_least(Severity.HIGH) and not told_before:
-        raised = Severity.IMMINENT
-    elif scores.high >= t_high and not severity.at_least(Severity.HIGH):
+    if scores.high >= t_high and not severity.at_least(Severity.HIGH):
         raised = Severity.HIGH
     elif scores.flag >= t_flag and severity is Severity.NONE:
         raised = Severity.MODERATE
         follow_up = True
-    raised_note = f" (raised to {raised.value})" if raised is not severity else ""
-    evidence.append(_note(scores) + raised_note)
-    return raised, follow_up
+    if scores.imminent >= t_imm and raised is Severity.HIGH and not guards.told_before:
+        raised = Severity.IMMINENT
+    if raised is not severity:
+        note += f" (raised to {raised.value})"
+    return raised, follow_up, note
 
 
 _SENTENCE_MARK = re.compile(re.escape(SENTENCE))
