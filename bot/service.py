@@ -194,7 +194,8 @@ class Service:
                 )
                 rows = [queue_message(db, contact, reply, now=now) for reply in answers]
             else:
-                rows = self._turn(db, contact, envelope.inbound, now, previous_inbound)
+                hint = envelope.language_hint
+                rows = self._turn(db, contact, envelope.inbound, now, previous_inbound, hint)
             db.flush()
             handled.outbox_ids = [row.id for row in rows if row.id is not None]
         log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, len(rows))
@@ -207,8 +208,13 @@ class Service:
         inbound: Inbound,
         now: datetime,
         previous_inbound: datetime | None = None,
+        language_hint: str | None = None,
     ) -> list[Outbox]:
-        session = Session.from_dict(json.loads(contact.session or "{}"))
+        stored = json.loads(contact.session or "{}")
+        session = Session.from_dict(stored)
+        hinted = self.content.languages.hinted(language_hint)
+        if not stored and hinted is not None:  # a new conversation: her app's language first;
+            session = session.evolve(language=hinted)  # what she writes still decides
         with db.no_autoflush:  # reads that need nothing pending: her row is written once
             session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
             # Seasons a coordinator added in the panel count as much as the content file's.

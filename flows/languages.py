@@ -283,6 +283,12 @@ class Languages:
             return None
         return scores[0][1]
 
+    def hinted(self, tag: str | None) -> str | None:
+        """The language a channel's hint names ('en-US' -> 'en', 'qu' -> 'qu'), if the bot
+        speaks it; a first guess for a new conversation, never over her own words."""
+        code = (tag or "").strip().lower().replace("_", "-").split("-")[0]
+        return code if code in self.localized else None
+
     def glosses(self, text: str) -> list[str]:
         """Spanish glosses of the danger words of other languages found in a message."""
         return [self.danger_glosses[t] for t in fold(text).split() if t in self.danger_glosses]

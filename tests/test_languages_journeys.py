@@ -10,7 +10,10 @@ from __future__ import annotations
 from datetime import date, time
 
 from bot import scheduler
+from bot.app import App
 from bot.broadcast import create_broadcast
+from bot.channels.polling import run_polling
+from bot.channels.telegram import make_bot
 from bot.store import unit_of_work
 from bot.store.seasons import add_episode, add_season
 from flows.episodes import Episode, Venue
@@ -22,6 +25,7 @@ from tests.case_pipeline import (
     lite,  # noqa: F401  (a fixture)
     pipe,  # noqa: F401  (a fixture)
 )
+from tests.fakes import FakeTelegram, make_message_update
 
 QUECHUA = "+51955444333"
 EPISODE_DAY = date(2026, 6, 19)  # a Friday; the pipeline's clock starts Wednesday 17, 10:00
@@ -95,3 +99,45 @@ async def test_her_contact_row_follows_her_language_at_every_turn(lite: Pipeline
     )
     assert lite.wa_texts()[-1] == unknown_time
     assert PERSON not in unknown_time
+
+
+async def test_her_telegram_app_language_is_a_first_hint(
+    sqlite_app: App, fake_telegram: FakeTelegram
+) -> None:
+    """Telegram's language_code (python-telegram-bot polling the fake Bot API) starts a new
+    conversation in English or Quechua; what she writes, or asks for, always wins over it."""
+    conversations = {
+        93101: [("/start", "en"), ("1", "en")],  # English app: English from the first reply
+        93102: [("hola", "en")],  # her Spanish words win over the app's language
+        93103: [("/start", "qu")],  # Quechua app
+        93104: [("/start", "fr")],  # a language the bot does not speak: Spanish, as before
+        93105: [("/start", "en-GB"), ("español", "en-GB"), ("1", "en-GB")],  # her switch wins
+        93106: [("hola", "es"), ("1", "en")],  # not a new conversation any more: no hint
+        93107: [("/start", None)],  # no language_code at all
+    }
+    for chat, messages in conversations.items():
+        for text, code in messages:
+            update_id = fake_telegram.next_update_id()
+            fake_telegram.queue_update(
+                make_message_update(update_id, chat, text, language_code=code)
+            )
+    sqlite_app.telegram_bot = make_bot(fake_telegram.token, fake_telegram.base_url)
+    await run_polling(sqlite_app, limit_seconds=2.5)
+
+    def welcome(language: str) -> str:
+        return sqlite_app.content.in_language(language).texts["welcome"]
+
+    def cem_ask(language: str) -> str:
+        return sqlite_app.content.in_language(language).texts["cem_ask"]
+
+    def read(chat: int) -> list[str]:
+        return [call.text or "" for call in fake_telegram.sent_to(chat)]
+
+    assert read(93101)[0].startswith(welcome("en")) and read(93101)[-1].startswith(cem_ask("en"))
+    assert read(93102)[0].startswith(welcome("es"))
+    assert read(93103)[0].startswith(welcome("qu"))
+    assert read(93104)[0].startswith(welcome("es"))
+    assert read(93105)[0].startswith(welcome("en"))
+    assert read(93105)[-1].startswith(cem_ask("es"))
+    assert read(93106)[-1].startswith(cem_ask("es"))
+    assert read(93107)[0].startswith(welcome("es"))

@@ -45,6 +45,9 @@ class Envelope:
     """The text of the message she replied to (a defensora replying to a relayed message)."""
     replied_to: str | None = None
     """The provider's id of that message (Telegram message_id, Twilio MessageSid)."""
+    language_hint: str | None = None
+    """Her app's language (Telegram's language_code, an IETF tag): a first hint for a new
+    conversation's language, which her own words always override."""
 
 
 def encode_envelope(envelope: Envelope) -> str:
@@ -62,6 +65,7 @@ def encode_envelope(envelope: Envelope) -> str:
             "i": envelope.chat_message_id,
             "q": envelope.quoted,
             "r": envelope.replied_to,
+            "h": envelope.language_hint,
         },
         ensure_ascii=False,
     )
@@ -71,7 +75,7 @@ def decode_envelope(data: str) -> Envelope:
     raw = json.loads(data)
     location = Location(*raw["l"]) if raw["l"] else None
     inbound = Inbound(Channel(raw["c"]), raw["t"], location, raw["p"], raw["m"])
-    return Envelope(inbound, raw["a"], raw["x"], raw["i"], raw.get("q"), raw.get("r"))
+    return Envelope(inbound, raw["a"], raw["x"], raw["i"], raw.get("q"), raw.get("r"), raw.get("h"))
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
@@ -97,7 +97,9 @@ def _parse(update: Update) -> Parsed:
             return Parsed(None, "callback outside a private chat", query.id)
         _require_types(query.data, str | None, chat.id, int)
         inbound = Inbound(Channel.TELEGRAM, payload=storable_text(query.data or ""))
-        return Parsed(Envelope(inbound, str(chat.id), external_id), callback_query_id=query.id)
+        hint = _language_code(query.from_user)
+        envelope = Envelope(inbound, str(chat.id), external_id, language_hint=hint)
+        return Parsed(envelope, callback_query_id=query.id)
     if update.edited_message is not None:  # an edit is not a new message: no second turn
         return Parsed(None, "edited message")
     message = update.message
@@ -116,9 +118,22 @@ def _parse(update: Update) -> Parsed:
     replied = message.reply_to_message
     replied_to = str(replied.message_id) if replied is not None else None
     envelope = Envelope(
-        received, str(message.chat.id), external_id, message.message_id, quoted, replied_to
+        received,
+        str(message.chat.id),
+        external_id,
+        message.message_id,
+        quoted,
+        replied_to,
+        _language_code(message.from_user),
     )
     return Parsed(envelope)
+
+
+def _language_code(user: User | None) -> str | None:
+    """The language of her Telegram app ('en', 'es-419'), when the update says it."""
+    code = user.language_code if user is not None else None
+    _require_types(code, str | None)
+    return code[:16] if code else None
 
 
 def _require_types(*pairs: Any) -> None:

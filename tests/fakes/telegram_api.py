@@ -125,13 +125,12 @@ def _chat(chat_id: int | str, *, first_name: str = "Ana", chat_type: str | None 
     return chat
 
 
-def _user(user_id: int, first_name: str, username: str | None = None) -> dict[str, Any]:
-    user: dict[str, Any] = {
-        "id": user_id,
-        "is_bot": False,
-        "first_name": first_name,
-        "language_code": "es",
-    }
+def _user(
+    user_id: int, first_name: str, username: str | None = None, language_code: str | None = "es"
+) -> dict[str, Any]:
+    user: dict[str, Any] = {"id": user_id, "is_bot": False, "first_name": first_name}
+    if language_code is not None:  # the user's app language (IETF tag); optional in the API
+        user["language_code"] = language_code
     if username:
         user["username"] = username
     return user
@@ -635,6 +634,7 @@ def make_message_update(
     user_id: int | None = None,
     username: str | None = None,
     date: int | None = None,
+    language_code: str | None = "es",
 ) -> dict[str, Any]:
     """A text-message update (``Update.de_json(d, bot)`` compatible)."""
     return _message_update(
@@ -647,6 +647,7 @@ def make_message_update(
         user_id=user_id,
         username=username,
         date=date,
+        language_code=language_code,
     )
 
 
@@ -774,6 +775,7 @@ def _message_update(
     user_id: int | None = None,
     username: str | None = None,
     date: int | None = None,
+    language_code: str | None = "es",
 ) -> dict[str, Any]:
     if user_id is None:
         user_id = chat_id if chat_type == "private" else 1000 + update_id
@@ -781,7 +783,7 @@ def _message_update(
         "update_id": update_id,
         "message": {
             "message_id": message_id if message_id is not None else 10_000 + update_id,
-            "from": _user(user_id, first_name, username),
+            "from": _user(user_id, first_name, username, language_code),
             "chat": _chat(chat_id, first_name=first_name, chat_type=chat_type),
             "date": date if date is not None else int(time.time()),
             **content,
