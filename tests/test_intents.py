@@ -131,6 +131,24 @@ CONFUSION_CLASSES = [
     ("a quien le pasan mis datos?", "privacy"),
     ("mi nombre va a salir en la radio?", "privacy"),
     ("mi suegra puede ver mis mensajes aqui?", "privacy"),
+    # the development set of writer N showed these concepts missing
+    ("me pueden enviar un avisito cuando empiece?", "subscribe"),  # a send-me verb + a message
+    ("escríbanme un recordatorio el viernes", "subscribe"),
+    ("no quiero seguir recibiendo esos avisos", "unsubscribe"),  # negation 4 words back
+    ("cómo desactivo las alertas", "unsubscribe"),
+    ("si mi pareja agarra el celular se da cuenta?", "privacy"),
+    ("lo que escribo queda grabado en algún lado?", "privacy"),
+    ("eres una maquina o una persona de verdad?", "about"),
+    ("qué hacen las defensoras en el barrio?", "defensora_info"),
+    ("a las defensoras les pagan?", "defensora_info"),
+    ("saludos desde villa el salvador", "greeting_menu"),  # a greeting from a place
+    ("qué puedo preguntar por aquí", "greeting_menu"),
+    ("me llaman por favor?", "talk_to_defensora"),
+    ("extraño mucho a mi mamá que está en cusco", "feelings"),  # feelings, wherever she is
+    ("se malogró mi celular, cómo lo arreglo", "out_of_scope"),
+    ("qué tiempo hará mañana en lima", "out_of_scope"),
+    ("a qué hora juega perú", "out_of_scope"),
+    ("no puedo hablar en voz alta, hay chat?", "helplines"),  # 'alta' alone is no sign-up
 ]
 
 
@@ -209,6 +227,8 @@ def _rows(name: str) -> list[tuple[str, str]]:
     ("name", "least"),
     [
         ("intents_dev2.tsv", 0.95),
+        ("intents_spent1.tsv", 0.93),
+        ("intents_dev3.tsv", 0.95),
         ("intents_dev.tsv", 0.95),
         ("intents_heldout.tsv", 0.95),
         ("intents_probe.tsv", 0.93),

@@ -150,8 +150,8 @@ def _find(seq: list[str], keys: tuple[str, ...]) -> int:
     return -1
 
 
-def _negated(seq: list[str], at: int, negators: list[tuple[str, ...]]) -> bool:
-    window = seq[max(0, at - 3) : at]
+def _negated(seq: list[str], at: int, negators: list[tuple[str, ...]], size: int) -> bool:
+    window = seq[max(0, at - size) : at]
     return any(_find(window, neg) >= 0 for neg in negators)
 
 
@@ -173,7 +173,7 @@ def keyword_scores(seq: list[str], matcher: IntentMatcher) -> dict[str, float]:
             if (
                 neg is not None
                 and intent == neg.source
-                and _negated(seq, spots[0], matcher.negators)
+                and _negated(seq, spots[0], matcher.negators, neg.window)
             ):
                 intent = neg.target
             found.setdefault(intent, []).append(term.weight)

@@ -47,6 +47,8 @@ class Negation(BaseModel):
     negators: tuple[str, ...]
     source: str = Field(alias="from")
     target: str = Field(alias="to")
+    window: int = Field(default=3, ge=1, le=10)
+    """How many words before a term a negator may stand."""
 
 
 class IntentModel(BaseModel):
