@@ -1,4 +1,5 @@
-"""Intent accuracy per labelled set, per intent, a confusion table and the misses.
+"""Intent accuracy per labelled set (and of its English rows, told by the bot's own language
+detector), per intent, a confusion table and the misses.
 
     python -m benchmarks.intent_report [--no-misses] [--keywords-only] [--blind]
 
@@ -26,6 +27,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.languages import is_english
 from benchmarks.orientation_report import DATA, load_index, load_yaml, per_message_us
 from flows.intents import (
     INTENTS,
@@ -123,6 +125,9 @@ def main(argv: list[str]) -> int:
         texts += [t for _, t in rows]
         show = "--no-misses" not in argv and name not in BLIND_SETS
         print_score(name, score(rows, matcher), misses=show)
+        english = score([(label, text) for label, text in rows if is_english(text)], matcher)
+        print(f"  English rows (language detector): {english.correct}/{english.total}", end="")
+        print(f" = {english.correct / max(english.total, 1):.1%}")
     print(f"== speed: match_intent {per_message_us(match_intent, texts, matcher):.0f} µs/message")
     return 0
 

@@ -3,7 +3,8 @@
 Prints, per set side by side (development sets always; the blind sets only with ``--blind``):
 rows, recall of high+imminent, imminent recognised as imminent, moderate recognised (moderate or
 above), false escalations (none assessed high or above), false flags (none assessed above none),
-and microseconds per message (mean, p99; the learned second opinion included). Then the misses
+and microseconds per message (mean, p99; the learned second opinion included); then one line per
+set for its English rows (told by the bot's own language detector). Then the misses
 (expected vs got) of the development sets; a blind set's misses only with ``--misses-blind``.
 
 Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final2*.tsv``) are scored by the lead
@@ -19,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from benchmarks.languages import is_english
 from bot.content import DEFAULT_CONTENT_DIR, load_risk_model
 from flows.risk import CATEGORIES, Assessment, RiskModel, assess_risk
 from flows.text import fold
@@ -245,6 +247,15 @@ _ATTRS = (
 )
 
 
+def english_line(f: Figures) -> str:
+    """One line of a subset's figures (the English rows of a set)."""
+    return (
+        f"{f.rows} rows ({f.by_severity}), high+imm {f.high_recall:.1%}, imm=imm"
+        f" {f.imminent_recall:.1%}, moderate {f.moderate_recall:.1%}, false esc"
+        f" {f.false_escalations:.1%}, false flag {f.false_flags:.1%}"
+    )
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--repeats", type=int, default=10, help="timing passes over all rows")
@@ -281,6 +292,10 @@ def main(argv: list[str] | None = None) -> None:
     print(table(named))
     for name, f in named:
         print(f"  {name}: {f.by_severity}")
+    print("\nEnglish rows (the bot's language detector), per set:")
+    for name, paths in sets.items():
+        english = [row for path in paths for row in load_rows(path) if is_english(row.text)]
+        print(f"  {name}: {english_line(evaluate(english, assess))}")
     long_texts = [row.text for _, paths in sets.items() for p in paths for row in load_rows(p)]
     long_texts = [t for t in long_texts if len(t) >= 400]
     mean, p99 = timing(long_texts, assess, args.repeats)

@@ -297,3 +297,23 @@ def test_readme_menu_diagrams_per_language(content: Content) -> None:
     readme = README.read_text(encoding="utf-8")
     for code in ("en", "qu"):
         assert mermaid(content.in_language(code).menus) in readme
+
+
+# --- English understanding, measured apart -----------------------------------------------------
+
+
+def test_the_reports_give_the_english_rows_of_each_set_a_line(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from benchmarks import intent_report, risk_report
+    from benchmarks.languages import is_english
+
+    assert is_english("my husband hits me") and is_english("where is the nearest CEM?")
+    assert not is_english("mi esposo me pega") and not is_english("qusayniy maqawan")
+    risk_report.main(["--only", "heldout", "--no-misses", "--repeats", "1"])
+    out = capsys.readouterr().out.split("English rows")[1]
+    assert out.splitlines()[1].startswith("  heldout: ") and "high+imm" in out
+    assert intent_report.main(["--no-misses"]) == 0
+    blocks = capsys.readouterr().out.split("\n== ")
+    sets = [block for block in blocks if block.startswith("intents")]
+    assert len(sets) >= 5 and all("\n  English rows (language detector): " in b for b in sets)
