@@ -301,3 +301,27 @@ def test_concepts_of_stop_20(
 )
 def test_hard_negatives_of_stop_20(rules: RiskModel, text: str) -> None:
     _check(rules, text, NONE, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # reports that co-occur but do not compound: high, not imminent
+        ("la profesora de mi sobrina de 8 me aviso que un primo le toco sus partes", HIGH),
+        ("mi ex me amenaza con pasar mis fotos intimas a mi familia", HIGH),
+        ("desde que lo deje me escribe de otros numeros y dice que me voy a arrepentir", HIGH),
+        # then and now: 'ahora' contrasting past and present is no 'happening now'
+        ("antes me jalaba el pelo, ahora ya me pega con el puño", HIGH),
+        ("cuando estaba embarazada de mi hijo me pateaba, ahora tiene 5 años", HIGH),
+        ("hace tres años me corte las venas, ahorita estoy en terapia y mejor", HIGH),
+        # a thing thrown to the floor is neither jumping nor a farewell
+        ("me tiro el plato al piso y se fue a dormir", MODERATE),
+        # abused now by a man of her own home, and beaten right now
+        ("mi nieta de 9 dice que su padrastro la toca en las noches", IMMINENT),
+        ("mi marido me golpea ahora, ayudenme", IMMINENT),
+    ],
+)
+def test_co_occurrence_and_contrast_do_not_over_escalate(
+    rules: RiskModel, text: str, expected: Severity
+) -> None:
+    _check(rules, text, expected, None)

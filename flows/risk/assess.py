@@ -265,7 +265,10 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
     severity = Severity.highest(*severities.values())
     pregnancy = _found(model.pregnancy, read)
     if severity is not Severity.NONE:
-        serious = sum(1 for s in severities.values() if s.at_least(Severity.HIGH))
+        compounding = model.compounding
+        serious = sum(
+            1 for c, s in severities.items() if c in compounding and s.at_least(Severity.HIGH)
+        )
         if serious >= 2 or (pregnancy and severity is Severity.HIGH):
             severity = Severity.IMMINENT
         elif pregnancy and severity is Severity.MODERATE:

@@ -126,6 +126,9 @@ class RiskLexicon(_Strict):
     rules: tuple[Rule, ...]
     cry_max_words: int = 5
     narrative_min_chars: int = 300
+    compounding: tuple[Category, ...] = get_args(Category)
+    """Categories that, two of them at high or above, make a message imminent (dangers that
+    compound: a threat with a weapon, beatings with rape); the others count alone."""
 
     @pydantic.model_validator(mode="after")
     def _check(self) -> RiskLexicon:

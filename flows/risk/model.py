@@ -141,6 +141,8 @@ class RiskModel:
     follow_up: _Matcher | None
     cry_max_words: int
     narrative_min_chars: int
+    compounding: frozenset[str] = frozenset()
+    """Two of these categories at high or above: imminent."""
     concepts: _Index | None = None
     """Every distinct part of the ``together`` rules, pattern i being concept i."""
     combos: tuple[_Combo, ...] = ()
@@ -254,6 +256,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         follow_up=_optional(compiler, ctx.follow_up),
         cry_max_words=lexicon.cry_max_words,
         narrative_min_chars=lexicon.narrative_min_chars,
+        compounding=frozenset(lexicon.compounding),
         concepts=concepts,
         combos=combos,
         classifier=classifier,
