@@ -182,6 +182,52 @@ def test_self_harm_under_way_gets_106_and_105_first(chat: Chat, text: str) -> No
     assert numbers[:2] == ["106", "105"]
 
 
+# ------------------------------------------------------------------ someone else's story
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [("es", "mi vecina me contó que su esposo le pega"),
+     ("es", "mi prima me dice que su pareja la golpea cuando toma"),
+     ("es", "yo vi que el señor del frente le pegaba a su esposa"),
+     ("en", "my neighbour told me her husband hits her"),
+     ("en", "i think my neighbour's husband beats her")],
+)  # fmt: skip
+def test_a_report_told_to_her_is_answered_about_that_person(
+    chat: Chat, language: str, text: str
+) -> None:
+    """The 'me' of 'me contó' / 'told me' is the listener: the reply speaks of that person."""
+    if language == "en":
+        chat.say("hola").say("english")
+    chat.say(text)
+    assert chat.paged is not None
+    assert chat.first("risk_other_high") or chat.first("risk_other_imminent")
+    assert not chat.said("risk_high") and not chat.said("risk_imminent")
+    assert chat.said("ask_safe")  # the safety question is hers: she is the one writing
+
+
+def test_a_report_told_to_her_of_danger_now_is_answered_about_that_person(chat: Chat) -> None:
+    chat.say("mi vecina me acaba de escribir que su esposo la está golpeando ahora")
+    assert chat.paged is Severity.IMMINENT
+    assert chat.first("risk_other_imminent") and not chat.said("risk_imminent")
+
+
+@pytest.mark.parametrize(
+    ("text", "text_id"),
+    [("mi esposo me dijo que me va a matar", "risk_imminent"),
+     ("mi vecina me contó que su esposo me va a pegar a mí también", "risk_high"),
+     ("mi esposo me dice que soy una inútil y me pegó", "risk_high"),
+     ("my husband told me I'm worthless and hit me", "risk_high")],
+)  # fmt: skip
+def test_when_he_tells_her_or_she_is_in_it_too_the_reply_speaks_to_her(
+    chat: Chat, text: str, text_id: str
+) -> None:
+    if text.startswith("my "):
+        chat.say("hola").say("english")
+    chat.say(text)
+    assert chat.first(text_id)
+
+
 # ------------------------------------------------------------------ wording rules
 
 

@@ -52,18 +52,61 @@ FIRST_PERSON = frozenset(
 )
 """Words that put the writer in the story ('mi' alone may be 'mi vecina': not enough)."""
 FIRST_PERSON_LANGUAGES = frozenset({"es", "en"})
+TELLS_ME = frozenset(
+    {"conto", "contaron", "cuenta", "cuentan", "dijo", "dijeron", "dice", "dicen", "comento",
+     "comentaron", "escribio", "escribieron", "aviso", "avisaron", "confeso", "pidio", "pide"}
+)  # fmt: skip
+"""'me contó', 'me dijo': the 'me' of someone telling her, not of someone hurting her."""
+TO_TELL = frozenset({"contar", "decir", "escribir", "avisar", "comentar", "llamar"})
+"""'me acaba de contar': the same, just now."""
+TOLD = frozenset({"told", "tells", "telling", "texted", "messaged", "asked", "wrote"})
+"""'told me', 'texted me': the English listener."""
+WITNESS = frozenset(
+    {"think", "heard", "saw", "know", "believe", "suspect", "noticed", "creo", "vi", "se",
+     "escuche", "oi", "pienso", "sospecho"}
+)  # fmt: skip
+"""'I think', 'yo vi': the writer as witness."""
+TELLER_NOT_OTHER = frozenset(
+    {"esposo", "marido", "pareja", "novio", "conviviente", "ex", "el", "husband", "boyfriend",
+     "partner", "he"}
+)  # fmt: skip
+"""When he is the one telling her ('mi esposo me dijo que...'), it is her own story."""
+
+
+def _is_teller(words: list[str], i: int) -> bool:
+    """Is words[i] the listener or witness of someone else's story ('me contó', 'told me')?"""
+    word, before = words[i], words[i - 1] if i else ""
+    after = words[i + 1 : i + 4]
+    if word in {"i", "yo"}:
+        return after[:1] != [] and after[0] in WITNESS
+    if word != "me":
+        return False
+    if before in TOLD:
+        return i < 2 or words[i - 2] not in TELLER_NOT_OTHER
+    if before in TELLER_NOT_OTHER or not after:
+        return False
+    just_now = after[:2] in (["acaba", "de"], ["acaban", "de"]) and after[2:3] != []
+    return after[0] in TELLS_ME or (just_now and after[2] in TO_TELL)
+
+
+def _teller_words(words: list[str]) -> tuple[list[str], bool]:
+    """The words without the ones of someone telling the writer or of her witnessing ('mi vecina
+    me contó', 'my neighbour told me', 'I think'), and whether there were any."""
+    kept = [w for i, w in enumerate(words) if not _is_teller(words, i)]
+    return kept, len(kept) < len(words)
 
 
 def risk_text_id(severity: Severity, risk: Assessment, text: str = "") -> str:
     """Self-harm has its own wording (106/105 for an attempt, 113 for thoughts); a report about
-    someone else ('la vecina le pega a su hijito') is answered in the third person."""
+    someone else ('la vecina le pega a su hijito', 'mi vecina me contó que su esposo le pega')
+    is answered in the third person."""
     if risk.categories and risk.categories[0] == SELF_HARM:
         return "self_harm_imminent" if risk.severity is Severity.IMMINENT else "self_harm_high"
-    about_others = severity is Severity.HIGH or risk.categories[:1] == (CHILD,)
-    if not about_others or not text or not FIRST_PERSON.isdisjoint(fold(text).split()):
-        other = ""  # 'ya entró con un cuchillo' names nobody: she may be the one in danger
-    else:
-        other = "_other"
+    words, told = _teller_words(fold(text).split())
+    about_others = severity is Severity.HIGH or risk.categories[:1] == (CHILD,) or told
+    # 'ya entró con un cuchillo' names nobody: she may be the one in danger
+    mine = not about_others or not text or not FIRST_PERSON.isdisjoint(words)
+    other = "" if mine else "_other"
     return f"risk{other}_imminent" if severity is Severity.IMMINENT else f"risk{other}_high"
 
 
