@@ -104,6 +104,10 @@ def test_self_harm_attempt_versus_thoughts(rules: RiskModel, text: str, expected
         ("un señor del paradero me silba y me dice cosas de mi cuerpo", "harassment"),
         ("no me quisieron atender en la posta por ser venezolana", "discrimination"),
         ("no se si es violencia que mi novio me revise todo", None),
+        ("mi esposo empeño mis joyas sin decirme nada", "economic"),
+        ("mi enamorado me borra los numeros de mis amigos", "stalking_control"),
+        ("ayudenme, no tengo a quien mas contarle esto", "psychological"),
+        ("en la tienda nos hablan de mala manera por ser venezolanas", "discrimination"),
     ],
 )
 def test_moderate_concepts(rules: RiskModel, text: str, category: str | None) -> None:
@@ -266,6 +270,12 @@ def test_word_start_scan_finds_what_a_full_scan_finds(rules: RiskModel, text: st
         # sexual assault within 72 hours, a threat to hang or burn her
         ("el viernes en la noche me drogaron y hoy recien me doy cuenta", IMMINENT, "sexual"),
         ("dice que un dia de estos me va a colgar del techo", IMMINENT, "threat_to_life"),
+        # pressed into sex by a boyfriend; woke up undressed at the weekend
+        ("mi pareja me presiona para tener relaciones cuando no quiero", HIGH, "sexual"),
+        ("me desperte en un cuarto que no conocia sin ropa, fue el sabado", IMMINENT, "sexual"),
+        # a girl with a grown man as 'boyfriend'; followed to the bus stop by an ex
+        ("mi prima de 13 sale con un señor de 35 años", HIGH, "child_dependant"),
+        ("desde que lo deje me sigue hasta el paradero", HIGH, "stalking_control"),
     ],
 )
 def test_concepts_of_stop_20(
