@@ -9,11 +9,13 @@ from flows.answers import intent_answer
 from flows.dialogue.answers import read_answer
 from flows.dialogue.confirm import act, answer_confirmation, ask_to_confirm
 from flows.dialogue.context import Content, Ctx
-from flows.dialogue.replies import ask, short_prompt, show, with_menu
+from flows.dialogue.replies import ask, numbered, short_prompt, show, with_menu
 from flows.dialogue.safety import (
     SAFETY_QUESTIONS,
     answer_safety,
     ask_again,
+    he_is_here,
+    not_safe,
     relay_turn,
     risk_turn,
     with_risk,
@@ -35,7 +37,7 @@ from flows.places import (
 from flows.risk import Assessment, assess_risk
 from flows.session import Awaiting, Session, Turn
 from flows.text import clean, fold, menu_number
-from flows.types import Inbound, Option, Outbound, Severity
+from flows.types import Inbound, Outbound, Severity
 
 __all__ = ["Content", "step"]
 IN_CONTEXT = frozenset({*SAFETY_QUESTIONS, Awaiting.CONFIRM_DEFENSORA})
@@ -88,6 +90,10 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
         return risk_turn(session, text, risk, ctx)
     if keyword is not None:
         return _keyword(session, keyword, ctx)
+    if session.awaiting is None and text:
+        aftercare = _after_danger(session, text, ctx)
+        if aftercare is not None:
+            return aftercare
     if session.awaiting is not None and (text or inbound.payload):
         answered = _answer_pending(session, inbound.payload or text, ctx)
         if answered is not None:
@@ -185,6 +191,19 @@ def _answer_in_context(session: Session, answer: str, ctx: Ctx) -> Turn | None:
     return answer_safety(session, reading, ctx)
 
 
+def _after_danger(session: Session, text: str, ctx: Ctx) -> Turn | None:
+    """Nothing asked, but she told of danger earlier in this conversation: 'ya llegó', 'está
+    aquí' is danger now; 'ya no es seguro' (after she answered the question) stops messages."""
+    if not session.severity.at_least(Severity.HIGH):
+        return None
+    words = ctx.content.words
+    if read_answer(text, words) is Reading.PRESENCE:
+        return he_is_here(session, ctx, "presence_later")
+    if session.asked_safe and words.says_unsafe(text):
+        return not_safe(session, ctx)
+    return None
+
+
 def _ask_danger_now(session: Session, ctx: Ctx) -> Turn:
     return ask(session.evolve(choices=()), ctx, "ask_danger_now", Awaiting.DANGER_NOW)
 
@@ -222,9 +241,15 @@ def _intent(text: str, ctx: Ctx) -> str:
     return match_intent(text, ctx.content.intents).intent
 
 
+BARE_ANSWERS = frozenset({Reading.YES, Reading.NO})
+SOCIAL = frozenset({"thanks_bye", "greeting_menu"})
+
+
 def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     match = match_intent(text, ctx.content.intents)
     intent = match.intent
+    if intent not in SOCIAL and _bare_answer(text, ctx):  # 'sí pues' with nothing asked
+        return show(session.evolve(node=Node.MAIN.value, choices=()), ctx, Node.MAIN)
     if intent == "find_cem" and (match.district or len(match.candidates) > 1):
         return _district_answer(session, text, ctx, fallback_to_intent=False)
     routes = {
@@ -256,6 +281,12 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     return with_menu(session.evolve(node=Node.MAIN.value), ctx, ctx.texts["fallback"])
 
 
+def _bare_answer(text: str, ctx: Ctx) -> bool:
+    """A yes or a no of at most three words, not a question."""
+    short = len(fold(text).split()) <= 3 and "?" not in text
+    return short and read_answer(text, ctx.content.words) in BARE_ANSWERS
+
+
 def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_intent: bool) -> Turn:
     if fallback_to_intent:  # asked for a district, but clearly asking something else
         match = match_intent(text, ctx.content.intents)
@@ -265,8 +296,7 @@ def _district_answer(session: Session, text: str, ctx: Ctx, *, fallback_to_inten
     if found.district is not None:
         return _centers(session, found.district, ctx, point=found.point)
     if len(found.candidates) > 1:
-        options = tuple(Option(str(i), name) for i, name in enumerate(found.candidates, 1))
-        reply = Outbound(ctx.texts["ask_which_district"], options)
+        reply = Outbound(ctx.texts["ask_which_district"], numbered(found.candidates))
         return Turn(session.evolve(node=Node.CEM_ASK.value, choices=found.candidates), (reply,))
     prompt = format_resolution_prompt(found, ctx.content.orientation)  # a reply per kind of place
     return Turn(session.evolve(node=Node.CEM_ASK.value, choices=()), (Outbound(prompt),))

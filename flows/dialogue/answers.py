@@ -20,7 +20,17 @@ _ANYWHERE = (Reading.CANT, Reading.UNSURE, Reading.LATER)
 
 
 def read_answer(text: str, words: Words) -> Reading:
-    """What a short reply means; PRESENCE wins over everything (it is itself an emergency)."""
+    """What a short reply means; PRESENCE wins over everything (it is itself an emergency).
+    A no or 'estoy bien' followed by 'pero' ('ya se fue pero va a volver') is unsure."""
+    reading = _read(text, words)
+    if reading in {Reading.NO, Reading.FINE}:
+        tokens = key_of(text).split()
+        if any(token in words.contrast for token in tokens[1:]):
+            return Reading.UNSURE
+    return reading
+
+
+def _read(text: str, words: Words) -> Reading:
     clauses = [key_of(part).split() for part in _CLAUSE.split(text)]
     tokens = [token for clause in clauses for token in clause]
     emoji = _emoji_reading(text, words)
@@ -36,12 +46,20 @@ def read_answer(text: str, words: Words) -> Reading:
     fine = _fine(clauses, words)
     if fine is not None:
         return fine
-    lead = _leading(tokens, words)
+    lead = None if _asks(text, clauses, words) else _leading(tokens, words)
     if lead is not None:
         return lead
     if any(_starts(tokens, p) for p in words.phrases[Reading.HELP]):
         return Reading.HELP
     return emoji or Reading.UNKNOWN
+
+
+def _asks(text: str, clauses: Sequence[Sequence[str]], words: Words) -> bool:
+    """A question whose first clause is more than a yes or a no ('no tengo papeles, me atienden
+    igual?' asks, it does not answer no); '¿sí?', 'no?' and 'sí, ¿me llaman?' still answer."""
+    first = tuple(next((clause for clause in clauses if clause), ()))
+    answers = (*words.phrases[Reading.YES], *words.phrases[Reading.NO])
+    return "?" in text and len(first) > 1 and first not in answers
 
 
 def _emoji_reading(text: str, words: Words) -> Reading | None:

@@ -58,9 +58,15 @@ def with_menu(session: Session, ctx: Ctx, text: str) -> Turn:
 
 
 def short_prompt(session: Session, ctx: Ctx, text_id: str) -> Turn:
-    """A short line with the current screen's options, without its (maybe long) body."""
-    node = ctx.content.menus.nodes[session.node]
-    return Turn(session, (Outbound(ctx.texts[text_id], options(node)),))
+    """A short line with the current screen's options, without its (maybe long) body; the
+    districts offered, when she is choosing one of them (their numbers are the ones that work)."""
+    offered = numbered(session.choices) or options(ctx.content.menus.nodes[session.node])
+    return Turn(session, (Outbound(ctx.texts[text_id], offered),))
+
+
+def numbered(names: tuple[str, ...]) -> tuple[Option, ...]:
+    """Names as numbered options, from 1 (a blank name, from a damaged session, is left out)."""
+    return tuple(Option(str(i), name) for i, name in enumerate(names, 1) if name.strip())
 
 
 def options(node: MenuNode) -> tuple[Option, ...]:

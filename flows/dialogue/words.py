@@ -85,7 +85,12 @@ class AnswerLists(_Strict):
     negators: tuple[str, ...]
     """Words that cancel a presence phrase right after them ('no está aquí')."""
     fillers: tuple[str, ...]
-    """Words skipped before a yes or no ('bueno, sí', 'pues no')."""
+    """Words skipped before a yes or no ('bueno, sí', 'pues no', 'mejor no')."""
+    contrast: tuple[str, ...]
+    """'pero', 'aunque': a no or 'estoy bien' followed by one is not good news ('ya se fue pero
+    va a volver'): it reads as unsure."""
+    unsafe: tuple[str, ...]
+    """'ya no es seguro', 'no me escriban': with nothing asked, after a risk reply."""
     yes_emoji: tuple[str, ...]
     no_emoji: tuple[str, ...]
     max_words: int = 10
@@ -129,6 +134,8 @@ class Words:
     phrases: Mapping[Reading, tuple[Phrase, ...]]
     negators: frozenset[str]
     fillers: frozenset[str]
+    contrast: frozenset[str]
+    unsafe: tuple[Phrase, ...]
     yes_emoji: tuple[str, ...]
     no_emoji: tuple[str, ...]
     max_words: int
@@ -146,6 +153,17 @@ class Words:
                 if any(tuple(tokens[i : i + n]) == phrase for i in range(len(tokens) - n + 1)):
                     return mood
         return None
+
+    def says_unsafe(self, text: str) -> bool:
+        """A short message saying it is not (or no longer) safe to write to her here."""
+        tokens = key_of(text).split()
+        if len(tokens) > self.max_words:
+            return False
+        return any(
+            tuple(tokens[i : i + len(p)]) == p
+            for p in self.unsafe
+            for i in range(len(tokens) - len(p) + 1)
+        )
 
     def keyword(self, text: str) -> Keyword | None:
         """The action of a message that is exactly a keyword ('BORRAR', 'baja.'), else None."""
@@ -176,6 +194,8 @@ def compile_words(data: Mapping[str, Any]) -> Words:
         phrases={r: _phrases(getattr(answers, r.value)) for r in readings},
         negators=frozenset(key_of(w) for w in answers.negators),
         fillers=frozenset(key_of(w) for w in answers.fillers),
+        contrast=frozenset(key_of(w) for w in answers.contrast),
+        unsafe=_phrases(answers.unsafe),
         yes_emoji=answers.yes_emoji,
         no_emoji=answers.no_emoji,
         max_words=answers.max_words,
