@@ -23,7 +23,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 from itertools import pairwise
-from operator import itemgetter
 
 HEADS = ("imminent", "high", "flag")
 GRAM = 4
@@ -78,8 +77,8 @@ class Classifier:
         found = features(keyed)
         if not found:
             return Scores(0.0, 0.0, 0.0)
-        known = list(map(self.weights.__getitem__, found & self._vocabulary))
-        sums = [sum(map(itemgetter(head), known)) for head in range(3)]
+        known = map(self.weights.__getitem__, found & self._vocabulary)
+        sums = [sum(head) for head in zip(*known, strict=True)] or [0.0, 0.0, 0.0]
         scale = 1.0 / math.sqrt(len(found))
         imminent, high, flag = (
             _sigmoid(total * scale + bias) for total, bias in zip(sums, self.bias, strict=True)
