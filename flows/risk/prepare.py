@@ -26,7 +26,11 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     fullwidth letters folded, emoji of the lexicon turned into words.
     """
     text = drop_invisible(text[:MAX_TEXT_CHARS])
-    if model.emoji is not None and not text.isascii():
+    if (
+        model.emoji is not None
+        and not text.isascii()
+        and (model.emoji_start is None or model.emoji_start.search(text))
+    ):
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
     folded = fold(_SENTENCES.sub(_SENTENCE_WORD, text))

@@ -1,0 +1,44 @@
+"""Shortcuts taken for speed change nothing the assessor reads.
+
+Each shortcut skips work only where it provably finds nothing; these tests put the text where
+the shortcut must not skip (an emoji after a long accented testimony, the lowest emoji of the
+lexicon, astral characters that are no emoji) and compare with the plain path.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import pytest
+
+from benchmarks.risk_report import load_model
+from flows.risk import RiskModel
+from flows.risk.prepare import prepare
+
+TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
+
+
+@pytest.fixture(scope="module")
+def model() -> RiskModel:
+    return load_model()
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        TESTIMONY + "🔫",
+        TESTIMONY + "⚰ me dijo",  # the lowest first character of the lexicon's emoji
+        "ya viene 🔪🔪 está aquí",
+        "𝓂𝑒 𝓅𝑒𝑔𝑜 🙏 ✨ ♥",  # astral and symbol characters that are no emoji of the lexicon
+        TESTIMONY,
+        "ayuda por favor",
+    ],
+)
+def test_emoji_shortcut_reads_as_the_plain_path(model: RiskModel, text: str) -> None:
+    plain = dataclasses.replace(model, emoji_start=None)
+    assert prepare(text, model) == prepare(text, plain)
+
+
+def test_emoji_after_a_long_testimony_is_read(model: RiskModel) -> None:
+    assert prepare(TESTIMONY + "🔫", model)[1].endswith("pistola")
+    assert "muerte" in prepare(TESTIMONY + "⚰ me dijo", model)[1]
