@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import islice
 
 from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
@@ -168,10 +169,11 @@ def _grade(
     evidence: list[str] = []
     joked = False
     blanked = read.blanked
-    now = _spans(model.now, read)
-    recent = _spans(model.recent, read)
-    past = _spans(model.past, read)
-    laughing = _found(model.laughter, read)
+    # Each context is looked for only when a hit's rule is moved by it.
+    past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
+    now = _spans(model.now, read) if any(h.rule.now is not None for h in hits) else []
+    recent = _spans(model.recent, read) if any(h.rule.recent is not None for h in hits) else []
+    laughing = any(h.rule.joking is not None for h in hits) and _found(model.laughter, read)
     for hit in hits:
         rule = hit.rule
         level = rule.severity
@@ -288,7 +290,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         follow_up = True
     guards = Guards(
         alone=severity is Severity.NONE and not follow_up,
-        too_short=_content_words(read.shown) < MIN_WORDS_ALONE,
+        too_short=_content_words(read.shown, MIN_WORDS_ALONE) < MIN_WORDS_ALONE,
         laughing=_found(model.laughter, read),
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
@@ -312,9 +314,11 @@ _FUNCTION = (
 FUNCTION_WORDS = frozenset(_FUNCTION.split())
 
 
-def _content_words(shown: list[str]) -> int:
-    """Words that carry meaning (not articles, pronouns, 'ya', 'no', 'porfa')."""
-    return sum(1 for w in shown if w.isalpha() and w not in FUNCTION_WORDS)
+def _content_words(shown: list[str], enough: int) -> int:
+    """Words that carry meaning (not articles, pronouns, 'ya', 'no', 'porfa'), counted up to
+    ``enough`` (a long testimony is not read to its end)."""
+    found = (w for w in shown if w.isalpha() and w not in FUNCTION_WORDS)
+    return sum(1 for _ in islice(found, enough))
 
 
 def _note(scores: Scores) -> str:
