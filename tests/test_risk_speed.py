@@ -1,4 +1,4 @@
-"""Shortcuts taken for speed change nothing the assessor reads.
+"""Shortcuts taken for speed change nothing the assessor reads or decides.
 
 Each shortcut skips work only where it provably finds nothing; these tests put the text where
 the shortcut must not skip (an emoji after a long accented testimony, the lowest emoji of the
@@ -12,6 +12,7 @@ import dataclasses
 import pytest
 
 from benchmarks.risk_report import load_model
+from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
 from flows.risk.prepare import prepare
 
@@ -42,3 +43,12 @@ def test_emoji_shortcut_reads_as_the_plain_path(model: RiskModel, text: str) -> 
 def test_emoji_after_a_long_testimony_is_read(model: RiskModel) -> None:
     assert prepare(TESTIMONY + "🔫", model)[1].endswith("pistola")
     assert "muerte" in prepare(TESTIMONY + "⚰ me dijo", model)[1]
+
+
+def test_verdicts_compare_finds_a_changed_row(model: RiskModel) -> None:
+    saved = verdicts(model)
+    assert saved and differences(saved, verdicts(model)) == []  # the assessor is deterministic
+    changed = [dict(r) for r in saved]
+    changed[3]["severity"] = "imminent" if changed[3]["severity"] != "imminent" else "none"
+    assert len(differences(saved, changed)) == 1
+    assert len(differences(saved, saved[:-1])) == 1
