@@ -197,7 +197,8 @@ def _after_danger(session: Session, text: str, ctx: Ctx) -> Turn | None:
     if not session.severity.at_least(Severity.HIGH):
         return None
     words = ctx.content.words
-    if read_answer(text, words) is Reading.PRESENCE:
+    short = len(fold(text).split()) <= words.max_words  # not a sentence in a long story
+    if short and read_answer(text, words) is Reading.PRESENCE:
         return he_is_here(session, ctx, "presence_later")
     if session.asked_safe and words.says_unsafe(text):
         return not_safe(session, ctx)

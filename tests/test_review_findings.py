@@ -40,6 +40,36 @@ def test_he_is_here_after_a_threat_is_danger_now_even_with_nothing_asked(
     assert chat.replies == [chat.t("not_safe")]  # discreet, no menu
 
 
+def test_a_long_story_that_mentions_his_arrival_is_not_presence_now(chat: Chat) -> None:
+    chat.say(THREAT).say("si")
+    chat.say(
+        "mi hermana ya llegó de Huancayo y me está ayudando con los niños, gracias por todo lo "
+        "que me dijeron ayer"
+    )
+    assert chat.safe is not False
+    assert chat.paged is None
+
+
+@pytest.mark.parametrize(
+    "company", ["mi mamá ya llegó", "ya llegó mi amiga", "mi hermana está aquí conmigo"]
+)
+def test_someone_safe_arriving_is_not_him_arriving(chat: Chat, company: str) -> None:
+    chat.say(THREAT).say("si")
+    chat.say(company)
+    assert chat.paged is None
+    assert chat.safe is not False
+
+
+@pytest.mark.parametrize(
+    ("answer", "reading"),
+    [("mi mamá está aquí", Reading.FINE), ("ya llegó mi amiga", Reading.FINE),
+     ("mi esposo ya llegó", Reading.PRESENCE), ("está aquí con mi mamá", Reading.PRESENCE),
+     ("no, ya llegó", Reading.PRESENCE), ("no está aquí", Reading.FINE)],
+)  # fmt: skip
+def test_who_is_there(content: Content, answer: str, reading: Reading) -> None:
+    assert read_answer(answer, content.words) is reading
+
+
 def test_he_is_here_without_any_danger_before_is_not_a_page(chat: Chat) -> None:
     chat.say("hola").say("mi mamá ya llegó, gracias")
     assert chat.paged is None

@@ -36,14 +36,15 @@ def _read(text: str, words: Words) -> Reading:
     emoji = _emoji_reading(text, words)
     if not tokens:
         return emoji or Reading.UNKNOWN
-    if _present(clauses, words.phrases[Reading.PRESENCE], words.negators):
-        return Reading.PRESENCE
+    presence = _presence(clauses, words)
+    if presence is Reading.PRESENCE:
+        return presence
     if len(tokens) > words.max_words:
         return Reading.UNKNOWN
     for reading in _ANYWHERE:
         if any(_starts(tokens, p) for p in words.phrases[reading]):
             return reading
-    fine = _fine(clauses, words)
+    fine = _fine(clauses, words) or presence
     if fine is not None:
         return fine
     lead = None if _asks(text, clauses, words) else _leading(tokens, words)
@@ -90,10 +91,21 @@ def _hits(
     ]
 
 
-def _present(
-    clauses: Sequence[Sequence[str]], phrases: Sequence[Phrase], negators: frozenset[str]
-) -> bool:
-    return any(not negated for negated in _hits(clauses, phrases, negators))
+def _presence(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
+    """PRESENCE for 'está aquí', 'ya llegó'; FINE when the one who is there is someone she
+    names as company ('mi mamá está aquí', 'ya llegó la policía'); None when absent or negated."""
+    found = None
+    for clause in clauses:
+        for phrase in words.phrases[Reading.PRESENCE]:
+            for at in _starts(clause, phrase):
+                if at > 0 and clause[at - 1] in words.negators:
+                    continue
+                named = {clause[at - 1]} if at > 0 else set()
+                named.update(clause[at + len(phrase) : at + len(phrase) + 2])
+                if named.isdisjoint(words.company):
+                    return Reading.PRESENCE
+                found = Reading.FINE
+    return found
 
 
 def _fine(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:

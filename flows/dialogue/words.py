@@ -86,6 +86,8 @@ class AnswerLists(_Strict):
     """Words that cancel a presence phrase right after them ('no está aquí')."""
     fillers: tuple[str, ...]
     """Words skipped before a yes or no ('bueno, sí', 'pues no', 'mejor no')."""
+    company: tuple[str, ...]
+    """Who may be 'aquí' without danger: 'mi mamá está aquí', 'ya llegó la policía' (fine)."""
     contrast: tuple[str, ...]
     """'pero', 'aunque': a no or 'estoy bien' followed by one is not good news ('ya se fue pero
     va a volver'): it reads as unsure."""
@@ -134,6 +136,7 @@ class Words:
     phrases: Mapping[Reading, tuple[Phrase, ...]]
     negators: frozenset[str]
     fillers: frozenset[str]
+    company: frozenset[str]
     contrast: frozenset[str]
     unsafe: tuple[Phrase, ...]
     yes_emoji: tuple[str, ...]
@@ -194,6 +197,7 @@ def compile_words(data: Mapping[str, Any]) -> Words:
         phrases={r: _phrases(getattr(answers, r.value)) for r in readings},
         negators=frozenset(key_of(w) for w in answers.negators),
         fillers=frozenset(key_of(w) for w in answers.fillers),
+        company=frozenset(key_of(w) for w in answers.company),
         contrast=frozenset(key_of(w) for w in answers.contrast),
         unsafe=_phrases(answers.unsafe),
         yes_emoji=answers.yes_emoji,
