@@ -11,7 +11,7 @@ import pytest
 from bot.content import DEFAULT_CONTENT_DIR, ContentError, load_content, load_language_packs
 from flows.diagram import mermaid
 from flows.engine import Content
-from flows.types import Severity
+from flows.types import Location, Severity
 from tests.transcript import Chat
 
 README = DEFAULT_CONTENT_DIR.parent / "README.md"
@@ -189,6 +189,13 @@ def test_quechua_greeting_menu_and_cem_search(chat: Chat) -> None:
     chat.say("San Juan de Lurigancho")
     assert qu.orientation.header_district.format(district="San Juan de Lurigancho") in chat.text
     assert qu.orientation.emergency.split("{")[0] in chat.text
+
+
+def test_quechua_cem_by_a_shared_location(chat: Chat) -> None:
+    qu = chat.content.in_language("qu")
+    chat.say("allillanchu").say(location=Location(-12.0464, -77.0428))
+    assert qu.orientation.header_nearest in chat.text and chat.shows_menu
+    assert chat.content.orientation.header_nearest not in chat.text
 
 
 def test_quechua_help_lines(chat: Chat) -> None:

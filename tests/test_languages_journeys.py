@@ -14,18 +14,21 @@ from bot.app import App
 from bot.broadcast import create_broadcast
 from bot.channels.polling import run_polling
 from bot.channels.telegram import make_bot
+from bot.channels.whatsapp import parse_inbound
 from bot.store import unit_of_work
 from bot.store.seasons import add_episode, add_season
 from flows.episodes import Episode, Venue
 from tests.case_pipeline import (
+    ANA,
     PERSON,
     PERSON_TG,
     Pipeline,
     lima,
     lite,  # noqa: F401  (a fixture)
     pipe,  # noqa: F401  (a fixture)
+    roster,
 )
-from tests.fakes import FakeTelegram, make_message_update
+from tests.fakes import FakeTelegram, make_message_update, make_whatsapp_inbound
 
 QUECHUA = "+51955444333"
 EPISODE_DAY = date(2026, 6, 19)  # a Friday; the pipeline's clock starts Wednesday 17, 10:00
@@ -141,3 +144,87 @@ async def test_her_telegram_app_language_is_a_first_hint(
     assert read(93105)[-1].startswith(cem_ask("es"))
     assert read(93106)[-1].startswith(cem_ask("es"))
     assert read(93107)[0].startswith(welcome("es"))
+
+
+async def test_the_whole_english_journey(lite: Pipeline) -> None:
+    """One person, in English on WhatsApp, through every journey the bot offers: each answer
+    in English (the content's English wording), none of it in Spanish."""
+    roster(lite.app, on_duty=("Ana",))
+    an_episode(lite)
+    en = lite.app.content.in_language("en")
+    es = lite.app.content
+    seen = 0
+
+    async def turn(text: str = "", **location: float) -> str:
+        """Her message; what reached her phone since her previous one."""
+        nonlocal seen
+        if location:
+            form = make_whatsapp_inbound(text, from_=PERSON, **location)  # type: ignore[arg-type]
+            lite.app.service.handle(parse_inbound(form))
+        else:
+            lite.whatsapp(text)
+        await lite.drain()
+        new, seen = lite.wa_texts()[seen:], len(lite.wa_texts())
+        return "\n".join(new)
+
+    def english(got: str, *text_ids: str) -> None:
+        for text_id in text_ids:
+            assert en.texts[text_id] in got, text_id
+            if es.texts[text_id] != en.texts[text_id]:
+                assert es.texts[text_id] not in got, text_id
+
+    # greeting and menu
+    got = await turn("hello")
+    english(got, "welcome", "menu_main")
+    assert all(o.label in got for o in en.menus.nodes["main"].options)
+    assert not any(o.label in got for o in es.menus.nodes["main"].options)
+    # CEM by district, then by a shared location
+    english(await turn("1"), "cem_ask")
+    assert en.orientation.header_district.format(district="Comas") in await turn("Comas")
+    got = await turn(latitude=-12.0464, longitude=-77.0428)
+    assert en.orientation.header_nearest in got and es.orientation.header_nearest not in got
+    # help lines
+    got = await turn("which numbers can I call for help?")
+    assert en.orientation.helplines_header in got
+    assert all(line.short in got for line in en.helplines if line.show and line.short)
+    # about and privacy
+    english(await turn("menu"), "welcome")
+    english(await turn("5"), "about")
+    english(await turn("will anyone see what I write here?"), "privacy_answer")
+    # danger -> the safety question -> not safe: one discreet reply
+    got = await turn("my husband hits me, he is drunk")
+    english(got, "risk_high", "ask_safe")
+    assert await turn("no") == en.texts["not_safe"]
+    assert len(lite.tg_texts(ANA)) == 1  # Ana, on shift, was paged
+    # talk to a defensora: the screen, then her request
+    english(await turn("I want to talk to a defensora"), "defensora_intro")
+    got = await turn("1")
+    english(got, "defensora_requested")  # her case was opened by the danger turn: joined
+    assert es.cases["person_on_duty"] not in got and lite.case().status == "open"
+    # next episode
+    got = await turn("when is the next episode?")
+    openings = [en.episodes.texts[k].split("{")[0] for k in ("next_episode_season_start",)]
+    assert openings[0] in got and "this Friday 19 at 19:00" in got  # a panel season, in English
+    # subscribe -> reminder -> unsubscribe
+    got = await turn("SUBSCRIBE")
+    assert en.episodes.texts["subscribe_confirmed"].split("{")[0] in got
+    lite.clock.now = lima(18, 19, 1)
+    assert scheduler.send_due_reminders(lite.app) == 1
+    await lite.drain()
+    got, seen = lite.wa_texts()[-1], len(lite.wa_texts())
+    assert got == reminder(
+        lite, "en", "reminder_evening_before", day_phrase="tomorrow", time="19:00"
+    )
+    english(await turn("please stop sending me reminders"), "confirm_unsubscribe")
+    got = await turn("yes")
+    assert en.episodes.texts["unsubscribe_confirmed"] in got
+    lite.clock.now = lima(19, 18, 1)  # an hour before: she gets no second reminder
+    assert scheduler.send_due_reminders(lite.app) == 1
+    await lite.drain()
+    assert len(lite.wa_texts()) == seen
+    # forget me, with confirmation
+    english(await turn("please delete my data"), "confirm_forget")
+    got = await turn("yes")
+    english(got, "forgotten")
+    with unit_of_work(lite.app.engine) as db:
+        assert lite.app.service.contacts.find(db, "whatsapp", PERSON) is None

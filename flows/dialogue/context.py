@@ -37,13 +37,16 @@ class Content:
         found = self.languages.localized.get(code)
         if found is None:
             return self
+        episodes = found.episodes
+        if episodes.seasons is not self.episodes.seasons:  # seasons added in the panel count too
+            episodes = episodes.model_copy(update={"seasons": self.episodes.seasons})
         return replace(
             self,
             texts=found.texts,
             menus=found.menus,
             orientation=found.orientation,
             helplines=found.helplines,
-            episodes=found.episodes,
+            episodes=episodes,
             cases=found.cases,
         )
 
