@@ -198,6 +198,7 @@ def view_of(db: DB, case: Case) -> CaseView:
         district=district_of(db, case),
         safe_to_write=case.safe_to_write,
         holder=holder_name(db, case),
+        requested=case.requested,
     )
 
 

@@ -16,7 +16,7 @@ from bot.content import DEFAULT_CONTENT_DIR, ContentError, load_content
 from flows.menus import REQUIRED_NODES, REQUIRED_TEXTS, TEXT_FIELDS
 
 ROOT = Path(__file__).resolve().parents[1]
-ELSEWHERE = {"person_from_defensora", "cat_none"}
+ELSEWHERE = {"person_from_defensora", "cat_none", "cat_requested"}
 """Ids that are also keys of texts.yaml but which the code reads from content/cases.yaml."""
 
 

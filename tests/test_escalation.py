@@ -127,7 +127,7 @@ async def test_higher_severity_joins_the_case_and_pings_again(lite: Pipeline) ->
     case = lite.case()
     assert case.severity == "moderate" and case.requested
     assert case.safe_to_write is True  # she chose "Sí, es seguro que me escriban aquí"
-    assert lite.app.content.texts["cat_none"] in lite.tg_texts(ANA)[0]
+    assert lite.app.content.texts["cat_requested"] in lite.tg_texts(ANA)[0]
 
     lite.clock.advance(minutes=2)
     lite.whatsapp(THREAT)

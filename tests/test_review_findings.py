@@ -13,6 +13,12 @@ from flows.effects import SafeToContact, Subscribe, Unsubscribe
 from flows.engine import Content
 from flows.session import Awaiting
 from flows.types import Severity
+from tests.case_pipeline import (
+    ANA,
+    Pipeline,
+    lite,  # noqa: F401  (a fixture)
+    roster,
+)
 from tests.transcript import Chat
 
 THREAT = "mi ex me dijo que me va a matar"
@@ -181,3 +187,19 @@ def test_the_defensora_screen_does_not_promise_that_someone_will_write(chat: Cha
 def test_safe_to_contact_effect_of_a_bare_yes_is_unchanged(chat: Chat) -> None:
     chat.say(THREAT).say("sí")
     assert any(isinstance(e, SafeToContact) and e.safe for e in chat.effects)
+
+
+# ------------------------------------- 5. what the defensora reads about a case without category
+
+
+async def test_a_cry_answered_unsure_is_not_shown_as_a_request_to_talk(
+    lite: Pipeline,  # noqa: F811
+) -> None:
+    roster(lite.app, on_duty=("Ana",))
+    lite.whatsapp("auxilio")
+    lite.whatsapp("no sé")  # to "¿Estás en peligro ahora?": a high case, no category
+    await lite.drain()
+    texts = lite.app.content.texts
+    ping = lite.tg_texts(ANA)[0]
+    assert texts["cat_none"] in ping
+    assert texts["cat_requested"] not in ping

@@ -28,13 +28,16 @@ class CaseView:
     district: str | None = None
     safe_to_write: bool | None = None
     holder: str | None = None
+    requested: bool = False
+    """She asked to talk with a person (the defensora screen), not only a risk reading."""
 
 
 def _labels(view: CaseView, texts: Texts) -> dict[str, str]:
     labels = [texts.texts.get(f"cat_{c}", c) for c in view.categories]
+    unlabelled = "cat_requested" if view.requested else "cat_none"  # 'auxilio' is no request
     return {
         "severity": texts.texts.get(f"sev_{view.severity.value}", view.severity.value),
-        "categories": ", ".join(labels) or texts.texts.get("cat_none", "-"),
+        "categories": ", ".join(labels) or texts.texts.get(unlabelled, "-"),
     }
 
 
