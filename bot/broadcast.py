@@ -35,6 +35,17 @@ def audience(engine: Engine) -> Counter[str]:
     return Counter({channel: count for channel, count in rows})
 
 
+def audience_languages(engine: Engine) -> Counter[str]:
+    """Subscribers who can be reached, by their conversation's language."""
+    with unit_of_work(engine) as db:
+        rows = db.exec(
+            select(col(Contact.language), func.count())
+            .where(col(Contact.subscribed) == True, col(Contact.unreachable) == False)
+            .group_by(col(Contact.language))
+        ).all()
+    return Counter({language: count for language, count in rows})
+
+
 def create_broadcast(
     engine: Engine,
     *,

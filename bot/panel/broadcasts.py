@@ -10,7 +10,7 @@ from fastapi import APIRouter, Request, Response
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
-from bot.broadcast import audience, create_broadcast, progress
+from bot.broadcast import audience, audience_languages, create_broadcast, progress
 from bot.panel.accounts import audit
 from bot.panel.web import Panel
 from bot.store.models import Broadcast
@@ -54,6 +54,9 @@ def routes(panel: Panel, router: APIRouter) -> None:
     async def page(request: Request, text: str = "", checked: bool = False) -> Response:
         viewer = await panel.coordinator(request)
         counts = await asyncio.to_thread(audience, app.engine)
+        spoken = await asyncio.to_thread(audience_languages, app.engine)
+        names = app.content.languages.names
+        others = {names.get(code, code): n for code, n in sorted(spoken.items()) if code != "es"}
         rows = await panel.db(recent)
         states = {r.id: await asyncio.to_thread(progress, app.engine, r.id or 0) for r in rows}
         return panel.render(
@@ -65,6 +68,7 @@ def routes(panel: Panel, router: APIRouter) -> None:
             problem=problem(text) if checked else None,
             preview=lock_screen(text),
             counts=dict(sorted(counts.items())),
+            other_languages=others,
             total=sum(counts.values()),
             rows=rows,
             states=states,

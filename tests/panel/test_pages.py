@@ -12,9 +12,11 @@ import pytest
 from sqlmodel import col, select
 
 from bot.app import App
+from bot.channels.envelope import Envelope
 from bot.roster import add_defensora
 from bot.store.engine import unit_of_work
 from bot.store.models import Case, Shift
+from flows.types import Channel, Inbound
 from tests.conftest import FakeClock
 from tests.panel.helpers import (
     PAGES,
@@ -146,6 +148,18 @@ async def test_a_season_added_in_the_panel_is_what_the_bot_answers(
     assert any("Mercado Central" in text for text in outbox_texts(app))
     repeated = await client.post("/panel/episodes/episode", data=episode, follow_redirects=True)
     assert "No se guardó" in repeated.text
+
+
+async def test_the_broadcast_page_says_her_text_goes_as_written_to_every_language(
+    client: httpx.AsyncClient, app: App
+) -> None:
+    for number, words in [("+51900000001", "hello"), ("+51900000002", "hola")]:
+        app.service.handle(Envelope(Inbound(Channel.WHATSAPP, text=words), number))
+        app.service.handle(Envelope(Inbound(Channel.WHATSAPP, text="ALTA"), number))
+    await log_in(client, "carmen")
+    page = await client.get("/panel/broadcasts")
+    hint = page.text.split('id="as-written">')[1].split("</p>")[0]
+    assert "tal como lo escribes" in hint and "(English: 1)" in hint
 
 
 async def test_broadcast_dry_run_refuses_indiscreet_text_and_sends_once(
