@@ -228,6 +228,13 @@ def test_a_quechua_beating_pages_high(chat: Chat) -> None:
     assert chat.paged is Severity.HIGH and chat.said("risk_high", "ask_safe")
 
 
+@pytest.mark.parametrize("words", ["wañukuyta munani", "kunan tuta wañuchikusaq"])
+def test_quechua_words_of_self_harm_get_the_self_harm_reply(chat: Chat, words: str) -> None:
+    chat.say(words)
+    assert chat.session.language == "qu" and chat.said("self_harm_high")
+    assert chat.paged is Severity.HIGH
+
+
 def test_quechua_no_danger_now(chat: Chat) -> None:
     chat.say("yanapaway").say("manam")
     assert chat.said("danger_no") and chat.paged is None
