@@ -244,6 +244,8 @@ def _intent(text: str, ctx: Ctx) -> str:
 
 BARE_ANSWERS = frozenset({Reading.YES, Reading.NO})
 SOCIAL = frozenset({"thanks_bye", "greeting_menu"})
+GENERAL = SOCIAL | {"about"}
+"""Intents a feeling in the same message outweighs (a greeting, a word about the programme)."""
 
 
 def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
@@ -251,6 +253,9 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     intent = match.intent
     if intent not in SOCIAL and _bare_answer(text, ctx):  # 'sí pues' with nothing asked
         return show(session.evolve(node=Node.MAIN.value, choices=()), ctx, Node.MAIN)
+    mood = ctx.content.words.mood(text)
+    if mood is Mood.FEELINGS and intent in GENERAL:  # 'hola, no tengo a dónde ir'
+        return _feelings(session, ctx)
     if intent == "find_cem" and (match.district or len(match.candidates) > 1):
         return _district_answer(session, text, ctx, fallback_to_intent=False)
     routes = {
@@ -270,7 +275,6 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
         return ask_to_confirm(session, "forget", ctx)
     if intent == "thanks_bye":
         return Turn(session.evolve(node=Node.MAIN.value, choices=()), (Outbound(ctx.texts["bye"]),))
-    mood = ctx.content.words.mood(text)
     if intent == "feelings" or mood is Mood.FEELINGS:
         return _feelings(session, ctx)
     if mood is Mood.HYPERBOLE and intent == FALLBACK:  # a figure of speech, not a question

@@ -203,3 +203,20 @@ async def test_a_cry_answered_unsure_is_not_shown_as_a_request_to_talk(
     ping = lite.tg_texts(ANA)[0]
     assert texts["cat_none"] in ping
     assert texts["cat_requested"] not in ping
+
+
+# ------------------------------------------------------ 6. nowhere to go is a feeling, not noise
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["quiero salir de mi casa pero no tengo a donde ir", "no tengo a dónde ir con mis hijos",
+     "I have nowhere to go", "no tengo a quién acudir", "hola, no tengo a nadie"],
+)  # fmt: skip
+def test_nowhere_to_go_is_acknowledged_with_a_defensora_and_linea_100(
+    chat: Chat, text: str
+) -> None:
+    chat.say(text)
+    assert chat.said("feelings_answer")
+    assert not chat.said("fallback") and not chat.said("out_of_scope")
+    assert not chat.said("about")
