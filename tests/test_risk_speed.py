@@ -8,13 +8,15 @@ lexicon, astral characters that are no emoji) and compare with the plain path.
 from __future__ import annotations
 
 import dataclasses
+import re
 
 import pytest
 
 from benchmarks.risk_report import load_model
 from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
-from flows.risk.prepare import prepare
+from flows.risk.phrases import prefix_free
+from flows.risk.prepare import index, prepare
 
 TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
 
@@ -52,3 +54,17 @@ def test_verdicts_compare_finds_a_changed_row(model: RiskModel) -> None:
     changed[3]["severity"] = "imminent" if changed[3]["severity"] != "imminent" else "none"
     assert len(differences(saved, changed)) == 1
     assert len(differences(saved, saved[:-1])) == 1
+
+
+def test_prefix_free_starts_find_the_same_words() -> None:
+    assert prefix_free(frozenset({"me", "mes", "mesa", "la", "a", "ami"})) == {"me", "la", "a"}
+    assert prefix_free(None) is None
+    keyed = "me mesa ami a la mama # amenasa mematar lamento"
+    words = index(keyed)
+    for first in (frozenset({"me", "mes", "mesa"}), frozenset({"a", "am", "la", "lam", "mam"})):
+        every = sorted(
+            pos
+            for pos, word in ((m.start(), m.group()) for m in re.finditer(r"\w+", keyed))
+            if word.startswith(tuple(first))
+        )
+        assert words._positions(prefix_free(first) or frozenset()) == every

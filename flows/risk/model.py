@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import RiskLexicon, combo_parts
-from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, starts
+from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, prefix_free, starts
 from flows.spelling import key
 from flows.text import fold
 from flows.types import Severity
@@ -69,7 +69,7 @@ def _index(
             seq = compiler.parse(phrase)
             i = len(patterns)
             patterns.append(re.compile(anchored(seq)))
-            first.append(starts(seq))
+            first.append(prefix_free(starts(seq)))
             owner_of.append(owner)
             anchors = _anchors(seq)
             if anchors is None:
@@ -185,7 +185,7 @@ def _matcher(
     return _Matcher(
         re.compile("|".join(f"(?:{p})" for p in parts)),
         None if anchors is None else frozenset(anchors),
-        None if first is None else frozenset(first),
+        None if first is None else prefix_free(frozenset(first)),
     )
 
 

@@ -256,6 +256,14 @@ def starts(seq: _Seq) -> _Anchors:
     return None
 
 
+def prefix_free(found: _Anchors) -> _Anchors:
+    """The word starts without those another one begins (``me`` covers ``mes``, ``mesa``): the
+    same words begin with them, and no word begins with two (see ``TextIndex._positions``)."""
+    if found is None:
+        return None
+    return frozenset(w for w in found if not any(w[:n] in found for n in range(1, len(w))))
+
+
 def _node_starts(node: _Word | _Alt | _Gap) -> _Anchors:
     if isinstance(node, _Word):
         return frozenset({node.text[:START_CHARS]}) if node.text else None

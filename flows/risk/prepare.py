@@ -6,6 +6,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import chain
 
 from flows.risk.model import RiskModel
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
@@ -119,7 +120,8 @@ class TextIndex:
         lists = [self._starting(k) for k in keys]
         if len(lists) == 1:
             return lists[0]
-        return sorted({p for positions in lists for p in positions})
+        # Prefix-free starts (model.py): no word begins with two of them, the lists are disjoint.
+        return sorted(chain.from_iterable(lists))
 
     def _starting(self, letters: str) -> list[int]:
         """Ascending starts of the words that begin with ``letters`` (remembered)."""
