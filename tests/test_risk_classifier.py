@@ -12,6 +12,7 @@ from benchmarks.risk_report import DEV, load_model, load_rows
 from bot.content import ContentError, load_risk_model
 from flows.risk import Classifier, RiskModel, assess_risk, parse_classifier
 from flows.risk.classifier import features
+from flows.risk.prepare import prepare
 from flows.types import Severity
 
 CONTENT = Path(__file__).resolve().parents[1] / "content"
@@ -122,3 +123,24 @@ def test_training_is_reproducible(model: RiskModel) -> None:
     assert trained.weights
     other = train(small[:60], rules, count=1)
     assert other != first
+
+
+def test_training_combines_rules_and_classifier_exactly_as_serving_does(model: RiskModel) -> None:
+    """The thresholds are chosen on the verdict training computes from the rules' verdict, its
+    guards and the probabilities: for every development message it is the served verdict."""
+    from benchmarks.train_risk import _combined
+    from flows.risk.assess import rules_verdict
+
+    assert model.classifier is not None
+    rules = model.without_classifier()
+    thresholds = model.classifier.thresholds
+    texts = [row.text for row in load_rows(DEV)]
+    texts += ["ya", "jajaja me va a matar mi vieja 😂", "me pego anoche", "SOCORRO", "ayuda"]
+    differ = []
+    for text in texts:
+        scores = model.classifier.scores(prepare(text, model)[1])
+        p = (scores.imminent, scores.high, scores.flag)
+        trained = _combined(rules_verdict(text, rules), p, thresholds)
+        if trained is not assess_risk(text, model).severity:
+            differ.append(text)
+    assert not differ

@@ -18,7 +18,14 @@ How a message is read:
 5. Rules are matched; each hit is dropped when negated or when the message is talk *about*
    violence and the hit has no first-person anchor; its severity is moved by nearby context
    (happening now, within 72 h, long ago, joking).
-6. Two categories at high or above, or high plus pregnancy, become imminent.
+6. Two categories at high or above among the ``compounding`` ones (threat, weapon or
+   strangulation, physical, sexual, confinement), or high plus pregnancy, become imminent.
+7. The learned second opinion (:func:`second_opinion`) may raise the verdict, never lower it;
+   its guards (too short to act alone, laughing, told after the fact) come from
+   :func:`rules_verdict`, which training uses too.
+
+Phrases are tried only at the word starts their first words allow
+(:class:`flows.risk.prepare.TextIndex`), never scanned over a whole testimony.
 """
 
 from flows.risk.assess import (
