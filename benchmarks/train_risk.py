@@ -35,6 +35,9 @@ SEED = 20261130
 VARIANTS = 2
 """Generated variants per labelled message (the corpus is then about 3x the sets)."""
 C = 4.0
+OVER_ESCALATION = 0.10
+"""The imminent head's threshold is the lowest that lifts at most this share of the messages
+labelled high to imminent (out of fold): over-escalation is a failure too."""
 PRUNE = 0.002
 """Weights smaller than this are dropped from the shipped file (size; no measurable loss)."""
 
@@ -215,7 +218,7 @@ def choose_thresholds(
             if e is Severity.HIGH and g is Severity.IMMINENT
         )  # fmt: skip
         highs = sum(1 for e in expected if e is Severity.HIGH)
-        if over / max(1, highs) <= 0.15:
+        if over / max(1, highs) <= OVER_ESCALATION:
             t = trial
             break
     return (t[0], t[1], t[2]), score(t)

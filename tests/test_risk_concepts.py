@@ -270,6 +270,9 @@ def test_word_start_scan_finds_what_a_full_scan_finds(rules: RiskModel, text: st
         # sexual assault within 72 hours, a threat to hang or burn her
         ("el viernes en la noche me drogaron y hoy recien me doy cuenta", IMMINENT, "sexual"),
         ("dice que un dia de estos me va a colgar del techo", IMMINENT, "threat_to_life"),
+        # regional words for a beating; a fire set to the house
+        ("mi marido me dio una tunda por no tener la comida", HIGH, "physical"),
+        ("anoche le prendieron fuego al cuarto donde dormimos", IMMINENT, "threat_to_life"),
         # pressed into sex by a boyfriend; woke up undressed at the weekend
         ("mi pareja me presiona para tener relaciones cuando no quiero", HIGH, "sexual"),
         ("me desperte en un cuarto que no conocia sin ropa, fue el sabado", IMMINENT, "sexual"),

@@ -90,7 +90,7 @@ def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
 def _found(matcher: _Matcher | None, read: _Read) -> bool:
     if matcher is None or not matcher.may_match(read.words.prefixes):
         return False
-    return next(read.words.scan(matcher.pattern, matcher.starts, read.blanked), None) is not None
+    return bool(read.words.scan(matcher.pattern, matcher.starts, read.blanked))
 
 
 def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
@@ -80,8 +80,8 @@ class TextIndex:
     """The distinct words, sorted: the words that start with some letters are a slice."""
     at: dict[str, list[int]]
     """Word -> where it begins, ascending."""
-    end_of: dict[int, int]
-    """Word start -> end of its sentence (of the text when it is short)."""
+    ends: tuple[int, ...]
+    """End of each sentence (of the text when it is short), the last one the text's end."""
     chunks: tuple[tuple[int, int], ...]
     """The sentences (start, end) of a long text; the whole text when short."""
     found: dict[frozenset[str], list[int]] = field(default_factory=dict)
@@ -90,27 +90,38 @@ class TextIndex:
 
     def scan(
         self, pattern: re.Pattern[str], first: frozenset[str] | None, text: str
-    ) -> Iterator[re.Match[str]]:
+    ) -> list[re.Match[str]]:
         """What ``pattern.finditer`` finds sentence by sentence (leftmost, non-overlapping),
         trying only the word starts ``first`` allows (every position when it is None)."""
         if first is None:
-            for lo, hi in self.chunks:
-                yield from pattern.finditer(text, lo, hi)
-            return
+            return [m for lo, hi in self.chunks for m in pattern.finditer(text, lo, hi)]
         positions = self.found.get(first)
         if positions is None:
             positions = self._positions(first)
             self.found[first] = positions
+        if not positions:
+            return []
         done = -1
         match = pattern.match
-        end_of = self.end_of
+        out = []
+        if len(self.chunks) == 1:
+            end = self.chunks[0][1]
+            for pos in positions:
+                if pos >= done and (found := match(text, pos, end)) is not None:
+                    done = max(found.end(), pos + 1)
+                    out.append(found)
+            return out
+        ends = self.ends
+        i = 0
         for pos in positions:
             if pos < done:
                 continue
-            found = match(text, pos, end_of[pos])
-            if found is not None:
+            while ends[i] < pos:
+                i += 1
+            if (found := match(text, pos, ends[i])) is not None:
                 done = max(found.end(), pos + 1)
-                yield found
+                out.append(found)
+        return out
 
     def _positions(self, first: frozenset[str]) -> list[int]:
         """Ascending starts of the words that begin with one of ``first``."""
@@ -146,10 +157,8 @@ def index(keyed: str) -> TextIndex:
         if word:
             at.setdefault(word, []).append(pos)
         pos += len(word) + 1
-    starts = [p for positions in at.values() for p in positions]
     if len(keyed) < LONG_TEXT or SENTENCE not in keyed:
         chunks: tuple[tuple[int, int], ...] = ((0, len(keyed)),)
-        end_of = dict.fromkeys(starts, len(keyed))
     else:
         found = []
         lo = 0
@@ -160,7 +169,5 @@ def index(keyed: str) -> TextIndex:
                 found.append((lo, hi))
             lo = hi + 1
         chunks = tuple(found)
-        ends = [hi for _, hi in chunks]
-        last = ends[-1]
-        end_of = {p: ends[bisect_left(ends, p)] if p < last else len(keyed) for p in starts}
-    return TextIndex(prefixes(at), sorted(at), at, end_of, chunks)
+    ends = (*[hi for _, hi in chunks[:-1]], len(keyed))
+    return TextIndex(prefixes(at), sorted(at), at, ends, chunks)
