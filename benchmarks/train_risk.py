@@ -35,7 +35,7 @@ SEED = 20261130
 VARIANTS = 2
 """Generated variants per labelled message (the corpus is then about 3x the sets)."""
 C = 4.0
-OVER_ESCALATION = 0.10
+OVER_ESCALATION = 0.08
 """The imminent head's threshold is the lowest that lifts at most this share of the messages
 labelled high to imminent (out of fold): over-escalation is a failure too."""
 PRUNE = 0.002

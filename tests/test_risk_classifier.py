@@ -76,6 +76,23 @@ def test_a_confident_head_raises_and_a_closed_one_does_not(model: RiskModel) -> 
     assert assess_risk(text, closed).severity is Severity.NONE
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jajaja mi tia dice que me va a jalar las orejas si no llego 😂",  # laughing
+        "a mi sobrino le agarro una tos bien fuerte en la madrugada",  # a harmless reading
+        "ya",  # too short to act alone
+    ],
+)
+def test_a_sure_classifier_does_not_act_alone_on_jokes_harmless_uses_or_one_word(
+    model: RiskModel, text: str
+) -> None:
+    rules = model.without_classifier()
+    assert assess_risk(text, rules).severity is Severity.NONE
+    sure = model.with_classifier(_constant(30.0, (0.5, 0.5, 0.5)))
+    assert assess_risk(text, sure).severity is Severity.NONE, text
+
+
 def test_features_survive_invisible_characters_and_run_together_words(model: RiskModel) -> None:
     from flows.risk.prepare import prepare
 

@@ -211,6 +211,9 @@ class Guards:
     imminent by the classifier."""
     laughing: bool = False
     """The message laughs (jaja, 😂): a joke or hyperbole; the classifier does not act alone."""
+    harmless: bool = False
+    """A short message whose risky words the lexicon reads as harmless (a false friend: a fever
+    that 'le dio fuerte', glue that 'pega'): the classifier does not act alone."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,6 +295,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         alone=severity is Severity.NONE and not follow_up,
         too_short=_content_words(read.shown, MIN_WORDS_ALONE) < MIN_WORDS_ALONE,
         laughing=_found(model.laughter, read),
+        harmless=read.blanked != read.keyed and len(read.shown) <= AFTER_THE_FACT_WORDS,
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
             and not _found(model.now, read)
@@ -373,8 +377,8 @@ def second_opinion(
     note = _note(scores)
     if guards.alone and guards.too_short:
         return severity, follow_up, note + " (too short to act alone)"
-    if guards.alone and guards.laughing:
-        return severity, follow_up, note + " (laughing: not alone)"
+    if guards.alone and (guards.laughing or guards.harmless):
+        return severity, follow_up, note + " (a joke or a harmless use: not alone)"
     t_imm, t_high, t_flag = thresholds
     raised = severity
     if scores.high >= t_high and not severity.at_least(Severity.HIGH):
