@@ -253,6 +253,9 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     intent = match.intent
     if intent not in SOCIAL and _bare_answer(text, ctx):  # 'sí pues' with nothing asked
         return show(session.evolve(node=Node.MAIN.value, choices=()), ctx, Node.MAIN)
+    asked = _leading_keyword(text, ctx)
+    if asked is not None and intent not in REQUESTS:  # 'alta por favor', 'ALTA gracias'
+        return ask_to_confirm(session, asked, ctx)
     mood = ctx.content.words.mood(text)
     if mood is Mood.FEELINGS and intent in GENERAL:  # 'hola, no tengo a dónde ir'
         return _feelings(session, ctx)
@@ -284,6 +287,15 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     if answer is not None and match.score > 0:  # out_of_scope recognised, not just not understood
         return with_menu(session.evolve(node=Node.MAIN.value, choices=()), ctx, answer)
     return with_menu(session.evolve(node=Node.MAIN.value), ctx, ctx.texts["fallback"])
+
+
+def _leading_keyword(text: str, ctx: Ctx) -> str | None:
+    """ALTA or BAJA opening a short message ('alta por favor'): asked, never done at once."""
+    tokens = fold(text).split()
+    if not 1 < len(tokens) <= 4:
+        return None
+    found = ctx.content.words.keyword(tokens[0])
+    return found.value if found in {Keyword.SUBSCRIBE, Keyword.UNSUBSCRIBE} else None
 
 
 def _bare_answer(text: str, ctx: Ctx) -> bool:

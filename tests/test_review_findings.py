@@ -220,3 +220,21 @@ def test_nowhere_to_go_is_acknowledged_with_a_defensora_and_linea_100(
     assert chat.said("feelings_answer")
     assert not chat.said("fallback") and not chat.said("out_of_scope")
     assert not chat.said("about")
+
+
+# ----------------------------------------- 7. ALTA or BAJA with a courtesy is asked, not ignored
+
+
+@pytest.mark.parametrize(
+    ("text", "awaiting"),
+    [("alta por favor", Awaiting.CONFIRM_SUBSCRIBE), ("ALTA gracias", Awaiting.CONFIRM_SUBSCRIBE),
+     ("baja porfa", Awaiting.CONFIRM_UNSUBSCRIBE)],
+)  # fmt: skip
+def test_a_keyword_with_a_courtesy_is_confirmed_first(
+    chat: Chat, text: str, awaiting: Awaiting
+) -> None:
+    chat.say(text)
+    assert chat.session.awaiting is awaiting
+    assert not any(isinstance(e, Subscribe | Unsubscribe) for e in chat.effects)
+    chat.say("sí")
+    assert any(isinstance(e, Subscribe | Unsubscribe) for e in chat.effects)
