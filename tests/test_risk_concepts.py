@@ -307,6 +307,12 @@ def test_concepts_of_stop_20(
         "si alguien ve que un hombre le pega a su pareja en la calle, que hace?",
         # a show where someone is hit, with the child watching it
         "en la telenovela el esposo la golpea, mi hija de 10 la mira conmigo",
+        # everyday uses: pests, social networks, a job left, old photos burnt, a pet
+        "compramos raticida para las ratas del almacen",
+        "voy a desaparecer de facebook un tiempo",
+        "ya no quiero seguir estudiando contabilidad",
+        "hoy queme todas las cartas de mi ex, ya fue",
+        "mi suegra le grita a sus gallinas desde temprano",
         # taking a child to the doctor, a child who took something
         "mi bebe tiene tos, a que posta lo llevo?",
         "mi hija se llevo mi cargador al colegio",

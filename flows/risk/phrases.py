@@ -212,29 +212,11 @@ def anchored(seq: _Seq) -> str:
 
 def _first_chars(seq: _Seq) -> frozenset[str] | None:
     """Characters a match may start with (None when unknown or possibly empty)."""
-    found: set[str] = set()
-    for node, optional in seq.items:
-        chars = _node_first_chars(node)
-        if chars is None:
-            return None
-        found |= chars
-        if not optional:
-            return frozenset(found) if all(c.isalnum() for c in found) else None
-    return None
-
-
-def _node_first_chars(node: _Word | _Alt | _Gap) -> frozenset[str] | None:
-    if isinstance(node, _Word):
-        return frozenset(node.text[:1]) if node.text else None
-    if isinstance(node, _Alt):
-        found: set[str] = set()
-        for option in node.options:
-            chars = _first_chars(option)
-            if chars is None:
-                return None
-            found |= chars
-        return frozenset(found)
-    return None
+    found = starts(seq)
+    if found is None:
+        return None
+    chars = frozenset(start[:1] for start in found)
+    return chars if all(c.isalnum() for c in chars) else None
 
 
 START_CHARS = 5
