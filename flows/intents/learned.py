@@ -58,6 +58,8 @@ class LinearModel:
     """Weight of a probability against keyword scores (a key term weighs 5)."""
     word_ngrams: tuple[int, int] | None = None
     """Word n-gram sizes beside the character n-grams; None: characters only."""
+    overrule: float = 1.0
+    """Least probability at which the model overrules a lone key phrase (1: never)."""
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -77,7 +79,10 @@ class LinearModel:
         word_range = (int(words[0]), int(words[1])) if words else None
         if word_range is not None and not 0 < word_range[0] <= word_range[1]:
             raise ValueError("intent_model.json: word_ngrams does not fit")
-        return cls(classes, (low, high), idf, weights, intercept, threshold, blend, word_range)
+        overrule = float(data.get("overrule", 1.0))
+        return cls(
+            classes, (low, high), idf, weights, intercept, threshold, blend, word_range, overrule
+        )
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Softmax over the classes for one (already normalised) text."""

@@ -26,6 +26,9 @@ MIN_SCORE = 2.0
 """Below this (only a weak word) the keywords say nothing."""
 PLACE_SCORE = 3.0
 """A named place outweighs any intent scoring less than this ('hola, vivo en sjl')."""
+PLACE_INTENTS = frozenset({"find_cem", "outside_lima"})
+"""The model's vote for these leans on place names, which have their own rule: it never
+overrules a key phrase ('extraño a mi mamá que está en Cusco' is a feeling)."""
 MAX_TOKENS = 60
 FUZZY = 85.0
 """Least similarity for a misspelling: one letter more or less, or one wrong in 7+ letters."""
@@ -196,8 +199,13 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
         return FALLBACK, 0.0, 0.0
     best = max(combined, key=lambda name: (combined[name], -matcher.rank[name]))
     decisive = [name for name, s in scores.items() if s >= WEIGHTS["key"]]
-    if len(decisive) == 1 and best not in decisive:  # one phrase that settles it: the model
-        best = decisive[0]  # may break ties, not overrule it ('avísame cuando salga el capítulo')
+    overrule = learned.overrule if learned is not None else 1.0
+    sure_of_other = probs.get(best, 0.0) >= overrule and best not in PLACE_INTENTS
+    if len(decisive) == 1 and best not in decisive and not sure_of_other:
+        best = decisive[0]  # one phrase that settles it, unless the model is sure of another
+    neg = matcher.model.negation
+    if neg is not None and best == neg.source and scores.get(neg.target, 0.0) >= WEIGHTS["key"]:
+        best = neg.target  # 'ya no me manden avisos' is never read as a request for them
     sure = learned is not None and probs.get(best, 0.0) >= learned.threshold
     if not (scores.get(best, 0.0) >= MIN_SCORE or sure):
         return FALLBACK, 0.0, 0.0
