@@ -9,11 +9,12 @@ from flows.answers import intent_answer
 from flows.dialogue.answers import read_answer
 from flows.dialogue.confirm import act, answer_confirmation, ask_to_confirm
 from flows.dialogue.context import Content, Ctx
-from flows.dialogue.replies import ask, numbered, short_prompt, show, with_menu
+from flows.dialogue.replies import numbered, short_prompt, show, with_menu
 from flows.dialogue.safety import (
     SAFETY_QUESTIONS,
     answer_safety,
     ask_again,
+    ask_danger_now,
     he_is_here,
     not_safe,
     relay_turn,
@@ -100,7 +101,7 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
             return answered
         session = session.evolve(awaiting=None)
     if risk is not None and risk.follow_up:
-        return _ask_danger_now(session, ctx)
+        return ask_danger_now(session.evolve(choices=()), ctx, text)
     if risk is not None and risk.severity is Severity.MODERATE:
         severity = Severity.highest(session.severity, Severity.MODERATE)
         prefix = ctx.texts["risk_moderate"]
@@ -203,10 +204,6 @@ def _after_danger(session: Session, text: str, ctx: Ctx) -> Turn | None:
     if session.asked_safe and words.says_unsafe(text):
         return not_safe(session, ctx)
     return None
-
-
-def _ask_danger_now(session: Session, ctx: Ctx) -> Turn:
-    return ask(session.evolve(choices=()), ctx, "ask_danger_now", Awaiting.DANGER_NOW)
 
 
 def _pick(session: Session, choice: str, ctx: Ctx) -> Turn:

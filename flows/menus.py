@@ -116,6 +116,7 @@ REQUIRED_TEXTS = (
     "self_harm_high",
     "risk_moderate",
     "ask_danger_now",
+    "ask_danger_now_other",
     "danger_no",
     "ask_safe",
     "safe_yes",

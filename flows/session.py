@@ -15,6 +15,8 @@ class Awaiting(StrEnum):
 
     DANGER_NOW = "danger_now"
     """"¿Estás en peligro ahora?", after a bare cry or an ambiguous message."""
+    DANGER_NOW_OTHER = "danger_now_other"
+    """"¿Esa persona está en peligro ahora?", after an ambiguous report told to her by someone."""
     SAFE_TO_WRITE = "safe_to_write"
     """"¿Es seguro que te escribamos por aquí?", after a risk reply."""
     CONFIRM_FORGET = "confirm_forget"

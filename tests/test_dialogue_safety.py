@@ -212,6 +212,28 @@ def test_a_report_told_to_her_of_danger_now_is_answered_about_that_person(chat: 
     assert chat.first("risk_other_imminent") and not chat.said("risk_imminent")
 
 
+def test_a_threat_told_to_her_asks_whether_that_person_is_in_danger_now(chat: Chat) -> None:
+    chat.say("hola").say("english")
+    chat.say("my friend told me her boyfriend threatens her")
+    assert chat.session.awaiting is Awaiting.DANGER_NOW_OTHER
+    assert chat.first("ask_danger_now_other") and not chat.said("ask_danger_now")
+    chat.say("what?")  # not an answer: the same question again
+    assert chat.said("ask_danger_now_other")
+    chat.say("yes")
+    assert chat.paged is Severity.IMMINENT
+    assert chat.first("risk_other_imminent") and not chat.said("risk_imminent")
+    assert chat.said("ask_safe")
+
+
+def test_no_to_whether_that_person_is_in_danger_now_is_heard(chat: Chat) -> None:
+    chat.say("mi amiga me contó que su pareja la amenaza")
+    if chat.session.awaiting is Awaiting.DANGER_NOW_OTHER:  # a threat may also read as high
+        chat.say("no, ahorita no")
+        assert chat.first("danger_no") and chat.paged is None
+    else:
+        assert chat.first("risk_other_high")
+
+
 @pytest.mark.parametrize(
     ("text", "text_id"),
     [("mi esposo me dijo que me va a matar", "risk_imminent"),
@@ -237,6 +259,7 @@ RISK_TEXTS = (
     "self_harm_imminent",
     "self_harm_high",
     "ask_danger_now",
+    "ask_danger_now_other",
     "danger_no",
     "ask_safe",
     "safe_yes",

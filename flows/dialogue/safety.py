@@ -26,7 +26,14 @@ from flows.types import Outbound, Severity
 MAX_EXCERPT = 280
 SELF_HARM = "self_harm"
 CHILD = "child_dependant"
-SAFETY_QUESTIONS = frozenset({Awaiting.DANGER_NOW, Awaiting.SAFE_TO_WRITE})
+SAFETY_QUESTIONS = frozenset(
+    {Awaiting.DANGER_NOW, Awaiting.DANGER_NOW_OTHER, Awaiting.SAFE_TO_WRITE}
+)
+QUESTION_TEXT = {
+    Awaiting.DANGER_NOW: "ask_danger_now",
+    Awaiting.DANGER_NOW_OTHER: "ask_danger_now_other",
+    Awaiting.SAFE_TO_WRITE: "ask_safe",
+}
 
 
 def escalation(
@@ -96,17 +103,26 @@ def _teller_words(words: list[str]) -> tuple[list[str], bool]:
     return kept, len(kept) < len(words)
 
 
+def _someone_else(
+    severity: Severity, text: str, risk: Assessment | None = None
+) -> tuple[bool, bool]:
+    """(the message is about someone else, someone told it to her): no 'me'/'yo' of her own
+    once a teller's words are set aside, and high, about a child, or told."""
+    words, told = _teller_words(fold(text).split())
+    if not text or not FIRST_PERSON.isdisjoint(words):
+        return False, False
+    child = risk is not None and risk.categories[:1] == (CHILD,)
+    return severity is Severity.HIGH or child or told, told
+
+
 def risk_text_id(severity: Severity, risk: Assessment, text: str = "") -> str:
     """Self-harm has its own wording (106/105 for an attempt, 113 for thoughts); a report about
     someone else ('la vecina le pega a su hijito', 'mi vecina me contó que su esposo le pega')
     is answered in the third person."""
     if risk.categories and risk.categories[0] == SELF_HARM:
         return "self_harm_imminent" if risk.severity is Severity.IMMINENT else "self_harm_high"
-    words, told = _teller_words(fold(text).split())
-    about_others = severity is Severity.HIGH or risk.categories[:1] == (CHILD,) or told
     # 'ya entró con un cuchillo' names nobody: she may be the one in danger
-    mine = not about_others or not text or not FIRST_PERSON.isdisjoint(words)
-    other = "" if mine else "_other"
+    other = "_other" if _someone_else(severity, text, risk)[0] else ""
     return f"risk{other}_imminent" if severity is Severity.IMMINENT else f"risk{other}_high"
 
 
@@ -116,9 +132,17 @@ def risk_turn(session: Session, text: str, risk: Assessment, ctx: Ctx) -> Turn:
     effect = escalation(severity, risk, text)
     new = session.evolve(severity=severity, choices=())
     if risk.follow_up and severity is not Severity.IMMINENT:  # a bare cry: is it happening now?
-        return ask(new, ctx, "ask_danger_now", Awaiting.DANGER_NOW, effects=(effect,))
+        return ask_danger_now(new, ctx, text, (effect,))
     read = text if session.language in FIRST_PERSON_LANGUAGES else ""  # Quechua: by suffix
     return danger_reply(new, ctx, risk_text_id(severity, risk, read), (effect,))
+
+
+def ask_danger_now(session: Session, ctx: Ctx, text: str, effects: tuple[Effect, ...] = ()) -> Turn:
+    """ "¿Estás en peligro ahora?", or "¿Esa persona...?" when someone told her the story ('my
+    friend told me her boyfriend threatens her')."""
+    told = session.language in FIRST_PERSON_LANGUAGES and _someone_else(Severity.NONE, text)[1]
+    awaiting = Awaiting.DANGER_NOW_OTHER if told else Awaiting.DANGER_NOW
+    return ask(session, ctx, QUESTION_TEXT[awaiting], awaiting, effects=effects)
 
 
 def with_risk(turn: Turn, risk: Assessment | None, text: str) -> Turn:
@@ -161,25 +185,29 @@ def answer_safety(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
     """Her answer to the pending safety question; None when the words do not answer it."""
     if reading is Reading.PRESENCE:
         return he_is_here(session, ctx, f"{session.awaiting}:presence")
-    if session.awaiting is Awaiting.DANGER_NOW:
-        return _danger_now(session.evolve(awaiting=None), reading, ctx)
+    if session.awaiting in {Awaiting.DANGER_NOW, Awaiting.DANGER_NOW_OTHER}:
+        other = "_other" if session.awaiting is Awaiting.DANGER_NOW_OTHER else ""
+        return _danger_now(session.evolve(awaiting=None), reading, ctx, other)
     if session.awaiting is Awaiting.SAFE_TO_WRITE:
         return _safe_to_write(session.evolve(awaiting=None), reading, ctx)
     return None
 
 
-def _danger_now(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
+def _danger_now(session: Session, reading: Reading, ctx: Ctx, other: str = "") -> Turn | None:
+    """Her answer to "are you (is that person) in danger now?"; other: "_other" for the latter."""
     if reading in {Reading.YES, Reading.HELP}:
         severity = Severity.highest(session.severity, Severity.IMMINENT)
         page = escalation(severity, evidence="danger_now:yes")
-        return danger_reply(session.evolve(severity=severity), ctx, "risk_imminent", (page,))
+        return danger_reply(
+            session.evolve(severity=severity), ctx, f"risk{other}_imminent", (page,)
+        )
     if reading in {Reading.UNSURE, Reading.CANT}:
         severity = Severity.highest(session.severity, Severity.HIGH)
         page = escalation(severity, evidence=f"danger_now:{reading}")
         new = session.evolve(severity=severity)
         if reading is Reading.CANT:  # she cannot talk now: do not write to her
             return not_safe(new, ctx, (page,))
-        return danger_reply(new, ctx, "risk_high", (page,))
+        return danger_reply(new, ctx, f"risk{other}_high", (page,))
     if reading in {Reading.NO, Reading.FINE, Reading.LATER}:
         return show(session, ctx, Node.MAIN, prefix=ctx.texts["danger_no"])
     return None
@@ -198,9 +226,8 @@ def _safe_to_write(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
 
 def ask_again(session: Session, ctx: Ctx) -> Turn:
     """The same safety question, once more, when the answer did not answer it."""
-    text_id = "ask_danger_now" if session.awaiting is Awaiting.DANGER_NOW else "ask_safe"
     assert session.awaiting is not None
-    return ask(session, ctx, text_id, session.awaiting)
+    return ask(session, ctx, QUESTION_TEXT[session.awaiting], session.awaiting)
 
 
 def relay_turn(session: Session, text: str, ctx: Ctx) -> Turn:
