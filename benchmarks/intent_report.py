@@ -22,7 +22,8 @@ sets measure generalisation.
 intents_dev3.tsv (400, writer N, stop 20): first run before tuning 371/400 = 92.8 % (main as it
 stood, and again after the spent1 concepts). Tuned on since, with spent1 and dev2; the learned
 model's settings were chosen by leaving dev3 / spent1 out (`python -m benchmarks.train_intents
---cv SET`, figures in its docstring).
+--cv SET`, figures in its docstring). intents_probe5.tsv (65, this helper's wordings, the weak
+labels and English) was written after that and scored once before tuning: 62/65 = 95.4 %.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ DEV_SETS = (
     "intents_probe2.tsv",
     "intents_probe3.tsv",
     "intents_probe4.tsv",
+    "intents_probe5.tsv",
 )
 BLIND_SETS = ("intent_blind1.tsv", "intent_final2.tsv")
 OLD_NAMES = {"other": "out_of_scope"}

@@ -235,6 +235,7 @@ def _rows(name: str) -> list[tuple[str, str]]:
         ("intents_probe2.tsv", 0.93),
         ("intents_probe3.tsv", 0.93),
         ("intents_probe4.tsv", 0.93),
+        ("intents_probe5.tsv", 0.93),
     ],
 )
 def test_accuracy_regression_guard(matcher: IntentMatcher, name: str, least: float) -> None:
