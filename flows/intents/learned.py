@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 
@@ -33,15 +34,19 @@ WORD = "|"
 """Prefix of a word n-gram feature ('|no|me'); the key spelling never holds it."""
 
 
+def word_ngrams(text: str, low: int, high: int) -> Iterator[str]:
+    """Runs of `low` to `high` words, each as one feature ('|no|me')."""
+    tokens = text.split()
+    for n in range(low, high + 1):
+        for start in range(len(tokens) - n + 1):
+            yield WORD + WORD.join(tokens[start : start + n])
+
+
 def features(text: str, chars: tuple[int, int], words: tuple[int, int] | None) -> Iterator[str]:
     """Every feature of one text: its `char_wb` n-grams, then its word n-grams, if any."""
     yield from char_wb_ngrams(text, *chars)
-    if words is None:
-        return
-    tokens = text.split()
-    for n in range(words[0], words[1] + 1):
-        for start in range(len(tokens) - n + 1):
-            yield WORD + WORD.join(tokens[start : start + n])
+    if words is not None:
+        yield from word_ngrams(text, *words)
 
 
 @dataclass(frozen=True)
@@ -60,6 +65,15 @@ class LinearModel:
     """Word n-gram sizes beside the character n-grams; None: characters only."""
     overrule: float = 1.0
     """Least probability at which the model overrules a lone key phrase (1: never)."""
+    _grams: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
+    """A word's known character n-grams, remembered: words repeat far more than texts do."""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_grams", lru_cache(maxsize=16384)(self._word_grams))
+
+    def _word_grams(self, word: str) -> tuple[str, ...]:
+        idf = self.idf
+        return tuple(g for g in char_wb_ngrams(word, *self.ngram_range) if g in idf)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
@@ -86,14 +100,22 @@ class LinearModel:
 
     def probabilities(self, text: str) -> dict[str, float]:
         """Softmax over the classes for one (already normalised) text."""
-        idf = self.idf
-        counts = Counter(g for g in features(text, self.ngram_range, self.word_ngrams) if g in idf)
+        idf, grams = self.idf, self._grams
+        counts: Counter[str] = Counter()
+        for word in text.split():
+            counts.update(grams(word))
+        if self.word_ngrams is not None:
+            counts.update(g for g in word_ngrams(text, *self.word_ngrams) if g in idf)
         values = {g: (1.0 + math.log(c)) * idf[g] for g, c in counts.items()}
         norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
         logits = list(self.intercept)
+        weights = self.weights
         for g, v in values.items():
-            for i, w in self.weights.get(g, {}).items():
-                logits[i] += w * v / norm
+            ws = weights.get(g)
+            if ws:
+                v /= norm
+                for i, w in ws.items():
+                    logits[i] += w * v
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)
