@@ -203,6 +203,9 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
     sure_of_other = probs.get(best, 0.0) >= overrule and best not in PLACE_INTENTS
     if len(decisive) == 1 and best not in decisive and not sure_of_other:
         best = decisive[0]  # one phrase that settles it, unless the model is sure of another
+    asked = [name for name in decisive if name != best]
+    if best in matcher.model.yields and asked:  # 'tengo miedo que mi esposo lea esto': a question
+        best = max(asked, key=lambda name: combined[name])
     neg = matcher.model.negation
     if neg is not None and best == neg.source and scores.get(neg.target, 0.0) >= WEIGHTS["key"]:
         best = neg.target  # 'ya no me manden avisos' is never read as a request for them

@@ -62,6 +62,9 @@ class IntentModel(BaseModel):
     outside_keeps: tuple[str, ...] = ()
     """Intents a place outside Lima does not turn into outside_lima."""
     negation: Negation | None = None
+    yields: tuple[str, ...] = ()
+    """Intents that give way to any other key phrase in the message: feelings said beside a
+    question ('tengo miedo que mi esposo lea esto') get the question answered."""
     common_words: tuple[str, ...] = ()
     """Words read as themselves, never as a misspelt term; also the pieces of glued words."""
     emoji: dict[str, str] = Field(default_factory=dict)
@@ -76,6 +79,7 @@ class IntentModel(BaseModel):
             ("priority", self.priority),
             ("place_keeps", self.place_keeps),
             ("outside_keeps", self.outside_keeps),
+            ("yields", self.yields),
         ):
             unknown = set(names) - named
             if unknown:
