@@ -71,6 +71,8 @@ class _ChannelState:
     paused_until: float = 0.0
     """On the sleeper's monotonic time: the provider asked us to wait until then."""
     per_chat: dict[str, RateLimiter] = field(default_factory=dict)
+    unsubscribed: frozenset[int | None] = frozenset()
+    """Contacts of this round's broadcast rows who no longer take them (read once a round)."""
 
 
 def backoff(attempts: int) -> float:
@@ -137,6 +139,9 @@ class Dispatcher:
         )
         if not messages:
             return 0
+        audience = {m.contact_id for m in messages if m.kind in BROADCAST_KINDS}
+        if audience:  # one read a round, right before sending, not one per message
+            state.unsubscribed = await asyncio.to_thread(self._unsubscribed, audience)
         slots: dict[int, datetime] = {}
         if self.engine.dialect.name == "postgresql":  # several dispatchers share one rate
             rate = sender.rate_per_second
@@ -208,7 +213,7 @@ class Dispatcher:
             per_chat = self._chat_limiter(state, message)
             async with per_chat, state.limiter:
                 held = self._paused(state)  # another chat may have hit a 429 while we waited
-                result = None if held is not None else await self._attempt(sender, message)
+                result = None if held is not None else await self._attempt(sender, message, state)
             if result is None:
                 assert held is not None
                 self._defer(message, held)
@@ -252,8 +257,8 @@ class Dispatcher:
                 setters: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
                 db.connection().execute(update(Outbox).where(*_MINE).values(setters), rows)
 
-    async def _attempt(self, sender: Sender, message: Message) -> Result:
-        if message.kind in BROADCAST_KINDS and not self._still_subscribed(message):
+    async def _attempt(self, sender: Sender, message: Message, state: _ChannelState) -> Result:
+        if message.kind in BROADCAST_KINDS and message.contact_id in state.unsubscribed:
             return Result("cancelled", error="unsubscribed")
         if message.outside_window and message.template is None:
             template = self.templates.get(message.kind)
@@ -267,15 +272,15 @@ class Dispatcher:
             )
             return Result("retry", error=type(exc).__name__)
 
-    def _still_subscribed(self, message: Message) -> bool:
-        if message.contact_id is None:
-            return False
-        query = select(col(Contact.subscribed), col(Contact.unreachable)).where(
-            col(Contact.id) == message.contact_id
+    def _unsubscribed(self, audience: set[int | None]) -> frozenset[int | None]:
+        """Who of `audience` left (or cannot be reached) since the broadcast was queued."""
+        ids = [i for i in audience if i is not None]
+        query = select(col(Contact.id)).where(
+            col(Contact.id).in_(ids), col(Contact.subscribed) == True, ~col(Contact.unreachable)
         )
         with self.engine.connect() as connection:  # a read: no writer lock, no ORM
-            found = connection.execute(query).first()
-        return found is not None and bool(found[0]) and not found[1]
+            still = set(connection.execute(query).scalars())
+        return frozenset(audience - still)
 
     def _record(self, message: Message, result: Result, state: _ChannelState) -> datetime | None:
         """Store the outcome; returns when a retried row is due again (None otherwise)."""
@@ -313,6 +318,7 @@ class Dispatcher:
             values.update(address_enc="", text="")
         if result.unreachable and message.contact_id is not None:
             # Rare, and seen at once: her queued broadcasts in this round are cancelled.
+            state.unsubscribed = state.unsubscribed | {message.contact_id}
             with unit_of_work(self.engine) as db:
                 db.execute(
                     update(Contact)

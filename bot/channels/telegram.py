@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import json
 import logging
@@ -22,6 +23,11 @@ from flows.types import Channel, Inbound
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
+IN_FLIGHT = 8
+"""Sends in flight per sender. The Bot API answers in ~50-100 ms, so 8 carry 80-160 messages a
+second, past the 30/s Telegram allows a bot; more connections cost CPU per request instead
+(httpcore scans every pooled connection on each request: at 50 in flight a send cost 2.4 ms of
+CPU, at 8 about 1.1 ms)."""
 MEDIA_FIELDS = {
     "voice": "voice",
     "audio": "voice",
@@ -62,7 +68,8 @@ def make_bot(token: str, base_url: str) -> Bot:
     # PTB 22 warns on every duration read unless durations are timedeltas (its future default).
     os.environ.setdefault("PTB_TIMEDELTA", "true")
     _remember_missing("sniffio")
-    request = HTTPXRequest(connection_pool_size=32, read_timeout=15, connect_timeout=10)
+    # The sender's IN_FLIGHT sends, callbacks answered and edits beside them.
+    request = HTTPXRequest(connection_pool_size=IN_FLIGHT + 4, read_timeout=15, connect_timeout=10)
     return Bot(token, base_url=base_url, request=request, get_updates_request=HTTPXRequest())
 
 
@@ -172,8 +179,22 @@ class TelegramSender:
     def __init__(self, bot: Bot, rate_per_second: float) -> None:
         self.bot = bot
         self.rate_per_second = rate_per_second
+        self._gates: dict[asyncio.AbstractEventLoop, asyncio.Semaphore] = {}
+
+    def _gate(self) -> asyncio.Semaphore:
+        """IN_FLIGHT sends at a time, per event loop (a semaphore belongs to one loop)."""
+        loop = asyncio.get_running_loop()
+        gate = self._gates.get(loop)
+        if gate is None:
+            self._gates = {k: g for k, g in self._gates.items() if not k.is_closed()}
+            gate = self._gates[loop] = asyncio.Semaphore(IN_FLIGHT)
+        return gate
 
     async def send(self, message: Message) -> Result:
+        async with self._gate():
+            return await self._send(message)
+
+    async def _send(self, message: Message) -> Result:
         try:
             if message.kind == "delete":
                 ids = [int(i) for i in json.loads(message.text)]
