@@ -23,15 +23,24 @@ LOOP_SUSPECT = 5
 
 
 def unflooded(
-    db: DB, contact: Contact, replies: tuple[Outbound, ...], now: datetime, throttled: str
+    db: DB,
+    contact: Contact,
+    replies: tuple[Outbound, ...],
+    now: datetime,
+    throttled: str,
+    recent: int | None = None,
 ) -> list[Outbound]:
-    """Throttle a flooding contact and cut reply loops; effects (escalation) still happen."""
-    recent = db.exec(
-        select(func.count()).where(
-            col(InboundReceipt.contact_id) == contact.id,
-            col(InboundReceipt.received_at) > now - timedelta(minutes=1),
-        )
-    ).one()
+    """Throttle a flooding contact and cut reply loops; effects (escalation) still happen.
+
+    `recent` is her messages of the last minute when the caller knows it (1 for one who never
+    wrote before); otherwise it is counted."""
+    if recent is None:
+        recent = db.exec(
+            select(func.count()).where(
+                col(InboundReceipt.contact_id) == contact.id,
+                col(InboundReceipt.received_at) > now - timedelta(minutes=1),
+            )
+        ).one()
     if recent > FLOOD_PER_MINUTE:
         first = recent == FLOOD_PER_MINUTE + 1
         if first:

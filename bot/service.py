@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import Engine, insert, update
+from sqlalchemy import Engine, bindparam, insert, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session as DB
 from sqlmodel import col, select
@@ -21,10 +21,10 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.flood import unflooded
 from bot.privacy import Vault
-from bot.store.contacts import ContactBook
+from bot.store.contacts import ContactBook, Found
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
-from bot.store.models import Contact, InboundReceipt, Outbox
-from bot.store.outbox import queue_message
+from bot.store.models import InboundReceipt
+from bot.store.outbox import insert_messages, queue_message
 from bot.store.seasons import SeasonCache
 from bot.store.usage import record_turn
 from flows.effects import Forget
@@ -37,6 +37,17 @@ Core = Callable[[Session, Inbound, Content, datetime], Turn]
 """The pure step the service runs each turn through (`flows.engine.step`)."""
 MAX_TURN_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
+ACCEPT = insert(InboundReceipt).returning(col(InboundReceipt.id))
+_RECEIPT = col(InboundReceipt.id) == bindparam("receipt_id")
+CLAIM = (
+    update(InboundReceipt)
+    .where(_RECEIPT, col(InboundReceipt.status) == "pending")
+    .values(status="done")
+    .returning(col(InboundReceipt.payload), col(InboundReceipt.received_at))
+)
+"""Claim and erase in the turn's own transaction: a crash leaves it pending, a second
+processor waits on the row and then finds it done."""
+ERASE = update(InboundReceipt).where(_RECEIPT).values(contact_id=bindparam("contact"), payload=None)
 
 
 @dataclass(slots=True)
@@ -98,9 +109,7 @@ class Service:
         }
         try:  # Core, not the ORM: this is the hot path of every webhook
             with serialized(self.engine), self.engine.begin() as connection:
-                inserted = connection.execute(
-                    insert(InboundReceipt).values(values).returning(col(InboundReceipt.id))
-                )
+                inserted = connection.execute(ACCEPT, values)
                 return cast(int, inserted.scalar_one())
         except IntegrityError:
             return None
@@ -160,32 +169,23 @@ class Service:
 
     def _process_once(self, receipt_id: int) -> Handled:
         with unit_of_work(self.engine) as db:
-            # Claim and erase in the turn's own transaction: a crash leaves it pending, a second
-            # processor waits on the row and then finds it done.
-            claimed = db.execute(
-                update(InboundReceipt)
-                .where(
-                    col(InboundReceipt.id) == receipt_id, col(InboundReceipt.status) == "pending"
-                )
-                .values(status="done")
-                .returning(col(InboundReceipt.payload), col(InboundReceipt.received_at))
-            ).first()
+            connection = db.connection()  # Core, prepared once: no ORM work on the hot path
+            claimed = connection.execute(CLAIM, {"receipt_id": receipt_id}).first()
             if claimed is None or claimed[0] is None:
                 return Handled(duplicate=True)
             envelope = decode_envelope(self.contacts.vault.decrypt(claimed[0]))
             now = claimed[1]
             channel = envelope.inbound.channel.value
-            contact = self.contacts.get_or_create(db, channel, envelope.address, now)
-            db.exec(
-                update(InboundReceipt)
-                .where(col(InboundReceipt.id) == receipt_id)
-                .values(contact_id=contact.id, payload=None)
-            )
+            found = self.contacts.for_turn(db, channel, envelope.address, now)
+            contact = found.contact
+            connection.execute(ERASE, {"receipt_id": receipt_id, "contact": contact.id})
             previous_inbound, contact.last_inbound_at = contact.last_inbound_at, now
             contact.unreachable = False  # she wrote: whatever blocked us before is gone
             handled = Handled(pseudonym=contact.pseudonym)
-            with db.no_autoflush:  # her row is written once, at the end, not also here
-                me = roster.member_for_contact(db, contact)
+            me = None
+            if found.defensora:
+                with db.no_autoflush:  # her row is written once, at the end, not also here
+                    me = roster.member_for_contact(db, contact)
             if me is not None:  # a registered defensora's chat is never the public flow
                 inbound = envelope.inbound
                 quoted = envelope.quoted or defensora.quoted_case(db, me, envelope.replied_to)
@@ -193,49 +193,63 @@ class Service:
                     db, me, inbound.text, inbound.payload, quoted, now, self.cases
                 )
                 rows = [queue_message(db, contact, reply, now=now) for reply in answers]
+                db.flush()
+                handled.outbox_ids = [row.id for row in rows if row.id is not None]
             else:
                 hint = envelope.language_hint
-                rows = self._turn(db, contact, envelope.inbound, now, previous_inbound, hint)
-            db.flush()
-            handled.outbox_ids = [row.id for row in rows if row.id is not None]
-        log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, len(rows))
+                handled.outbox_ids = self._turn(
+                    db, found, envelope.inbound, now, previous_inbound, hint
+                )
+        replies = len(handled.outbox_ids)
+        log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, replies)
         return handled
 
     def _turn(
         self,
         db: DB,
-        contact: Contact,
+        found: Found,
         inbound: Inbound,
         now: datetime,
         previous_inbound: datetime | None = None,
         language_hint: str | None = None,
-    ) -> list[Outbox]:
+    ) -> list[int]:
+        """The public flow's turn; returns the ids of the outbox rows it wrote."""
+        contact = found.contact
         stored = json.loads(contact.session or "{}")
         session = Session.from_dict(stored)
         hinted = self.content.languages.hinted(language_hint)
         if not stored and hinted is not None:  # a new conversation: her app's language first;
             session = session.evolve(language=hinted)  # what she writes still decides
+        session = session.evolve(relay_case=found.relay_case)
         with db.no_autoflush:  # reads that need nothing pending: her row is written once
-            session = session.evolve(relay_case=escalation.relay_case_for(db, contact))
             # Seasons a coordinator added in the panel count as much as the content file's.
             content = self.seasons.content(db, self.content)
         turn = self.core(session, inbound, content, now)
         record_turn(db, contact.channel, session, turn.session, previous_inbound, now)
         told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         with db.no_autoflush:
-            replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
+            # Only her own messages count; one who never wrote before has this one alone.
+            recent = 1 if previous_inbound is None else None
+            replies = unflooded(
+                db, contact, turn.replies, now, self.content.texts["throttled"], recent
+            )
         # Who was told of her case comes right after her first answer, before any question.
         replies = replies[:1] + told + replies[1:]
         if not turn.effects:  # a plain answer; a case's texts keep the bubbles they were given
             replies = compose(replies, contact.channel)
-        rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(isinstance(effect, Forget) for effect in turn.effects)
-        for effect in turn.effects:
-            person.apply_effect(db, contact, effect, now)
-        if forget:
-            person.forget(db, contact, now, rows, self.cases)
-        else:
+        if forget or turn.effects:
+            rows = [queue_message(db, contact, reply, now=now) for reply in replies]
+            for effect in turn.effects:
+                person.apply_effect(db, contact, effect, now)
+            if forget:
+                person.forget(db, contact, now, rows, self.cases)
+            db.flush()
+            ids = [row.id for row in rows if row.id is not None]
+        else:  # the common turn: Core inserts, no ORM objects to build and flush
+            ids = insert_messages(db, contact, replies, now=now)
+        if not forget:
             contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
             if contact.language != turn.session.language:
                 contact.language = turn.session.language
-        return rows
+        return ids

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlmodel import Session as DB
 from sqlmodel import col, delete
@@ -94,6 +94,25 @@ def queue_message(
     )
     db.add(row)
     return row
+
+
+def insert_messages(
+    db: DB, contact: Contact, messages: Sequence[Outbound], *, now: datetime
+) -> list[int]:
+    """`queue_message` for a turn's replies in one Core statement (no ORM objects); their ids
+    in order. Rows the session holds pending are written first, so ids keep the order."""
+    if not messages:
+        return []
+    if db.new:
+        db.flush()
+    rows = [
+        outbox_values(contact.id, contact.channel, contact.address_enc, message, now=now)
+        for message in messages
+    ]
+    inserted = db.connection().execute(
+        insert(Outbox).returning(col(Outbox.id), sort_by_parameter_order=True), rows
+    )
+    return [row_id for row_id in inserted.scalars() if row_id is not None]
 
 
 def erase_case_texts(db: DB, case_ids: Sequence[int], pseudonym: str, erased: str) -> None:

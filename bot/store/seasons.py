@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import math
 import threading
+import time
 from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -97,22 +99,44 @@ def remove_season(db: DB, season_id: str) -> bool:
 class SeasonCache:
     """The content with the panel's seasons merged in, re-read only when a season changed.
 
-    One small query per turn (ids and revisions); every process sees a coordinator's new
-    season on its next turn, web and workers alike."""
+    The panel and the scheduler check on every use (one small query: ids and revisions); a
+    turn checks at most once every FRESH_SECONDS, so every process sees a coordinator's new
+    season within that, web and workers alike, and a burst of turns does not ask each time."""
+
+    FRESH_SECONDS = 2.0
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._key: tuple[tuple[int | None, int], ...] | None = None
         self._seasons: tuple[Season, ...] = ()
+        self._checked = -math.inf
+        self._merged: tuple[EpisodeSchedule, EpisodeSchedule] | None = None
+        """(the base, it merged with the seasons) while neither changes."""
 
     def content(self, db: DB, base: Content) -> Content:
-        schedule = self.schedule(db, base.episodes)
+        """For a turn: the content with the seasons, checked at most every FRESH_SECONDS."""
+        if time.monotonic() - self._checked >= self.FRESH_SECONDS:
+            schedule = self.schedule(db, base.episodes)
+        else:
+            schedule = self._merge(base.episodes)
         return base if schedule is base.episodes else replace(base, episodes=schedule)
 
     def schedule(self, db: DB, base: EpisodeSchedule) -> EpisodeSchedule:
+        checked = time.monotonic()
         key = tuple(db.exec(select(col(EpisodeSeason.id), col(EpisodeSeason.revision))).all())
         with self._lock:
             if key != self._key:
-                self._seasons, self._key = stored_seasons(db), key
-            seasons = self._seasons
-        return with_seasons(base, seasons)
+                self._seasons, self._key, self._merged = stored_seasons(db), key, None
+            self._checked = checked
+        return self._merge(base)
+
+    def _merge(self, base: EpisodeSchedule) -> EpisodeSchedule:
+        with self._lock:
+            merged, seasons = self._merged, self._seasons
+        if merged is not None and merged[0] is base:
+            return merged[1]
+        schedule = with_seasons(base, seasons)
+        with self._lock:
+            if seasons is self._seasons:
+                self._merged = (base, schedule)
+        return schedule

@@ -5,12 +5,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import insert
 from sqlmodel import Session as DB
 
 from bot.store.models import UsageEvent
 from flows.session import Session
 
 LIMA = ZoneInfo("America/Lima")
+INSERT = insert(UsageEvent)
 
 
 def week_of(moment: datetime) -> date:
@@ -31,13 +33,12 @@ def record_turn(
     reached for the first time, and whether she is new this week (never who she is)."""
     week = week_of(now)
     rose = after.severity.rank > before.severity.rank
-    db.add(
-        UsageEvent(
-            week=week,
-            channel=channel,
-            topic=after.node[:40],
-            district=after.district if after.district != before.district else None,
-            severity=after.severity.value if rose else "none",
-            new_person=previous_inbound is None or week_of(previous_inbound) != week,
-        )
-    )
+    row = {
+        "week": week,
+        "channel": channel,
+        "topic": after.node[:40],
+        "district": after.district if after.district != before.district else None,
+        "severity": after.severity.value if rose else "none",
+        "new_person": previous_inbound is None or week_of(previous_inbound) != week,
+    }
+    db.connection().execute(INSERT, row)  # Core, prepared once: no ORM object on every turn
