@@ -115,18 +115,22 @@ class Inbox:
     async def handle(self, envelope: Envelope, channel: str) -> Handled:
         """Queue durably; then run the turn here unless workers do it (`serve --no-worker`)."""
         started = time.perf_counter()
-        receipt_id = await asyncio.to_thread(self.app.service.accept, envelope)
-        if receipt_id is None:
+        result = await asyncio.to_thread(self._accept, envelope)  # one hop to a thread, not two
+        if result is None:
             metrics.INBOUND.labels(channel, "duplicate").inc()
             return Handled(duplicate=True)
-        result = Handled()
-        if self.process_turns:
-            result = await asyncio.to_thread(self.app.service.process, receipt_id)
-            if result.outbox_ids:
-                self.app.hand_over()  # the replies go now, not at the dispatcher's next poll
+        if result.outbox_ids:
+            self.app.hand_over()  # the replies go now, not at the dispatcher's next poll
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
         metrics.INBOUND.labels(channel, "processed" if self.process_turns else "queued").inc()
         return result
+
+    def _accept(self, envelope: Envelope) -> Handled | None:
+        """Queue durably (committed before anything else); then the turn, unless workers run it."""
+        receipt_id = self.app.service.accept(envelope)
+        if receipt_id is None:
+            return None
+        return self.app.service.process(receipt_id) if self.process_turns else Handled()
 
 
 def telegram_routes(app: App, inbox: Inbox) -> APIRouter:

@@ -6,19 +6,21 @@ import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine
 from sqlmodel import col, select
 from twilio.base.exceptions import TwilioRestException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.request_validator import RequestValidator
-from twilio.rest import Client
 
 from bot.channels.envelope import Envelope, Message, Result, position, render_plain
 from bot.store.engine import unit_of_work
 from bot.store.models import Outbox, OutboxStatus
 from bot.store.outbox import PRIVATE_KINDS
 from flows.types import Channel, Inbound
+
+if TYPE_CHECKING:  # the REST client (and requests under it) loads only where WhatsApp sends
+    from twilio.rest import Client
 
 PREFIX = "whatsapp:"
 HTTP_TIMEOUT = 15.0
@@ -84,6 +86,9 @@ def parse_status(form: Mapping[str, str]) -> StatusUpdate:
 
 
 def make_client(account_sid: str, auth_token: str, base_url: str) -> Client:
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
     # A hung request must not hold the dispatcher (and its claim) forever.
     client = Client(account_sid, auth_token, http_client=TwilioHttpClient(timeout=HTTP_TIMEOUT))
     client.api.base_url = base_url.rstrip("/")
