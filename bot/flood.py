@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session as DB
 from sqlmodel import col, func, select
 
-from bot.store.models import Contact, InboundReceipt, Outbox
+from bot.store.models import InboundReceipt, Outbox
 from flows.types import Outbound
+
+if TYPE_CHECKING:
+    from bot.store.contacts import Addressee
 
 log = logging.getLogger(__name__)
 FLOOD_PER_MINUTE = 20
@@ -24,7 +28,7 @@ LOOP_SUSPECT = 5
 
 def unflooded(
     db: DB,
-    contact: Contact,
+    contact: Addressee,
     replies: tuple[Outbound, ...],
     now: datetime,
     throttled: str,

@@ -21,9 +21,9 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.flood import unflooded
 from bot.privacy import Vault
-from bot.store.contacts import ContactBook, Found
+from bot.store.contacts import SAVE_TURN, ContactBook, Found
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
-from bot.store.models import InboundReceipt
+from bot.store.models import Contact, InboundReceipt
 from bot.store.outbox import insert_messages, queue_message
 from bot.store.seasons import SeasonCache
 from bot.store.usage import record_turn
@@ -176,14 +176,12 @@ class Service:
             envelope = decode_envelope(self.contacts.vault.decrypt(claimed[0]))
             now = claimed[1]
             channel = envelope.inbound.channel.value
-            found = self.contacts.for_turn(db, channel, envelope.address, now)
-            contact = found.contact
-            connection.execute(ERASE, {"receipt_id": receipt_id, "contact": contact.id})
-            previous_inbound, contact.last_inbound_at = contact.last_inbound_at, now
-            contact.unreachable = False  # she wrote: whatever blocked us before is gone
-            handled = Handled(pseudonym=contact.pseudonym)
+            found = self.contacts.for_turn(connection, channel, envelope.address, now)
+            connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
+            handled = Handled(pseudonym=found.pseudonym)
             me = None
             if found.defensora:
+                contact = self._orm_contact(db, found, now)
                 with db.no_autoflush:  # her row is written once, at the end, not also here
                     me = roster.member_for_contact(db, contact)
             if me is not None:  # a registered defensora's chat is never the public flow
@@ -197,12 +195,18 @@ class Service:
                 handled.outbox_ids = [row.id for row in rows if row.id is not None]
             else:
                 hint = envelope.language_hint
-                handled.outbox_ids = self._turn(
-                    db, found, envelope.inbound, now, previous_inbound, hint
-                )
+                handled.outbox_ids = self._turn(db, found, envelope.inbound, now, hint)
         replies = len(handled.outbox_ids)
         log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, replies)
         return handled
+
+    def _orm_contact(self, db: DB, found: Found, now: datetime) -> Contact:
+        """Her row as an ORM object, for the rarer turns that change more than her session
+        (cases, subscriptions, erasure, a defensora's commands); written back at commit."""
+        contact = db.get_one(Contact, found.id)
+        contact.last_inbound_at = now
+        contact.unreachable = False  # she wrote: whatever blocked us before is gone
+        return contact
 
     def _turn(
         self,
@@ -210,12 +214,11 @@ class Service:
         found: Found,
         inbound: Inbound,
         now: datetime,
-        previous_inbound: datetime | None = None,
         language_hint: str | None = None,
     ) -> list[int]:
         """The public flow's turn; returns the ids of the outbox rows it wrote."""
-        contact = found.contact
-        stored = json.loads(contact.session or "{}")
+        previous_inbound = found.last_inbound_at
+        stored = json.loads(found.session or "{}")
         session = Session.from_dict(stored)
         hinted = self.content.languages.hinted(language_hint)
         if not stored and hinted is not None:  # a new conversation: her app's language first;
@@ -225,31 +228,39 @@ class Service:
             # Seasons a coordinator added in the panel count as much as the content file's.
             content = self.seasons.content(db, self.content)
         turn = self.core(session, inbound, content, now)
-        record_turn(db, contact.channel, session, turn.session, previous_inbound, now)
-        told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
-        with db.no_autoflush:
+        record_turn(db, found.channel, session, turn.session, previous_inbound, now)
+        saved = turn.session.evolve(relay_case=None)
+        if not turn.effects:  # the common turn: Core statements, no ORM object
             # Only her own messages count; one who never wrote before has this one alone.
             recent = 1 if previous_inbound is None else None
-            replies = unflooded(
-                db, contact, turn.replies, now, self.content.texts["throttled"], recent
+            throttled = self.content.texts["throttled"]
+            replies = unflooded(db, found, turn.replies, now, throttled, recent)
+            ids = insert_messages(db, found, compose(replies, found.channel), now=now)
+            db.connection().execute(
+                SAVE_TURN,
+                {
+                    "contact": found.id,
+                    "at": now,
+                    "state": json.dumps(saved.to_dict()),
+                    "lang": turn.session.language,
+                },
             )
+            return ids
+        contact = self._orm_contact(db, found, now)
+        told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
+        with db.no_autoflush:
+            replies = unflooded(db, contact, turn.replies, now, self.content.texts["throttled"])
         # Who was told of her case comes right after her first answer, before any question.
-        replies = replies[:1] + told + replies[1:]
-        if not turn.effects:  # a plain answer; a case's texts keep the bubbles they were given
-            replies = compose(replies, contact.channel)
+        replies = replies[:1] + told + replies[1:]  # a case's texts keep the bubbles they have
+        rows = [queue_message(db, contact, reply, now=now) for reply in replies]
         forget = any(isinstance(effect, Forget) for effect in turn.effects)
-        if forget or turn.effects:
-            rows = [queue_message(db, contact, reply, now=now) for reply in replies]
-            for effect in turn.effects:
-                person.apply_effect(db, contact, effect, now)
-            if forget:
-                person.forget(db, contact, now, rows, self.cases)
-            db.flush()
-            ids = [row.id for row in rows if row.id is not None]
-        else:  # the common turn: Core inserts, no ORM objects to build and flush
-            ids = insert_messages(db, contact, replies, now=now)
-        if not forget:
-            contact.session = json.dumps(turn.session.evolve(relay_case=None).to_dict())
+        for effect in turn.effects:
+            person.apply_effect(db, contact, effect, now)
+        if forget:
+            person.forget(db, contact, now, rows, self.cases)
+        else:
+            contact.session = json.dumps(saved.to_dict())
             if contact.language != turn.session.language:
                 contact.language = turn.session.language
-        return ids
+        db.flush()
+        return [row.id for row in rows if row.id is not None]

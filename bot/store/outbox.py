@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -18,6 +18,9 @@ from bot.privacy import DataKeyError, Vault
 from bot.store.engine import affected, unit_of_work
 from bot.store.models import Contact, Outbox, OutboxStatus, RateSlot
 from flows.types import Option, Outbound
+
+if TYPE_CHECKING:
+    from bot.store.contacts import Addressee
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +100,7 @@ def queue_message(
 
 
 def insert_messages(
-    db: DB, contact: Contact, messages: Sequence[Outbound], *, now: datetime
+    db: DB, contact: Addressee, messages: Sequence[Outbound], *, now: datetime
 ) -> list[int]:
     """`queue_message` for a turn's replies in one Core statement (no ORM objects); their ids
     in order. Rows the session holds pending are written first, so ids keep the order."""
