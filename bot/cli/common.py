@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import sys
 from collections.abc import Callable, Iterator, Sequence
 
@@ -17,7 +18,7 @@ from bot.content import ContentError, load_content
 from bot.logs import setup_logging
 from bot.privacy import DataKeyError
 from bot.settings import get_settings
-from bot.store.engine import SchemaOutOfDate
+from bot.store.engine import SchemaOutOfDate, make_engine, schema_is_current
 from flows.engine import Content
 
 
@@ -36,6 +37,25 @@ def app_for(
     except (ContentError, SchemaOutOfDate, DataKeyError) as exc:
         typer.echo(f"defensoras: no puedo arrancar: {exc}", err=True)
         raise typer.Exit(2) from exc
+
+
+def migrate_apart(ctx: typer.Context) -> None:
+    """SQLite (the embedded default) migrates on start: for the long-running verbs in a child
+    process, so the server never loads alembic and every dialect it knows (about 10 MiB held for
+    its whole life). Should the child fail, `build_app` migrates here and says why."""
+    if isinstance(ctx.obj, App):
+        return
+    settings = get_settings()
+    if not settings.is_sqlite:
+        return
+    engine = make_engine(settings.database_url, settings.sqlite_lock_wait_seconds)
+    try:
+        current = schema_is_current(engine)
+    finally:
+        engine.dispose()
+    if not current:
+        upgrade = [sys.executable, "-m", "bot", "db", "upgrade"]
+        subprocess.run(upgrade, check=False, stdout=subprocess.DEVNULL)
 
 
 def fail(message: str) -> typer.Exit:

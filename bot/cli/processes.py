@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.common import app_for, fail
+from bot.cli.common import app_for, fail, migrate_apart
 
 telegram_group = typer.Typer(help="Telegram: long polling y webhook.", no_args_is_help=True)
 
@@ -36,6 +36,7 @@ def serve(
     from bot.web import build_web
     from bot.worker import run_worker
 
+    migrate_apart(ctx)
     app = app_for(ctx)
     tasks = [] if no_worker else [lambda: run_worker(app, beside_web=True)]
     web = build_web(app, lifespan_tasks=tasks, process_turns=not no_worker)
@@ -47,6 +48,7 @@ def worker(ctx: typer.Context) -> None:
     from bot.settings import warn_misconfigured
     from bot.worker import run_worker
 
+    migrate_apart(ctx)
     app = app_for(ctx)
     warn_misconfigured(app.settings)
     with contextlib.suppress(KeyboardInterrupt):
