@@ -14,6 +14,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
+from operator import add
 from typing import Any
 
 
@@ -68,8 +69,18 @@ class LinearModel:
     _grams: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
     """A word's known character n-grams, remembered: words repeat far more than texts do."""
 
+    _scaled: Mapping[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
+    """Each n-gram's weights for every class, times its idf: one vector added per n-gram."""
+
     def __post_init__(self) -> None:
         object.__setattr__(self, "_grams", lru_cache(maxsize=16384)(self._word_grams))
+        k = len(self.classes)
+        scaled = {
+            g: tuple(ws.get(i, 0.0) * self.idf[g] for i in range(k))
+            for g, ws in self.weights.items()
+            if g in self.idf
+        }
+        object.__setattr__(self, "_scaled", scaled)
 
     def _word_grams(self, word: str) -> tuple[str, ...]:
         idf = self.idf
@@ -106,16 +117,21 @@ class LinearModel:
             counts.update(grams(word))
         if self.word_ngrams is not None:
             counts.update(g for g in word_ngrams(text, *self.word_ngrams) if g in idf)
-        values = {g: (1.0 + math.log(c)) * idf[g] for g, c in counts.items()}
-        norm = math.sqrt(sum(v * v for v in values.values())) or 1.0
-        logits = list(self.intercept)
-        weights = self.weights
-        for g, v in values.items():
-            ws = weights.get(g)
-            if ws:
-                v /= norm
-                for i, w in ws.items():
-                    logits[i] += w * v
+        total_sq = 0.0
+        sums = [0.0] * len(self.classes)
+        scaled = self._scaled
+        for g, c in counts.items():
+            tf = 1.0 + math.log(c) if c > 1 else 1.0
+            total_sq += (tf * idf[g]) ** 2
+            ws = scaled.get(g)
+            if ws is not None:
+                sums = (
+                    list(map(add, sums, ws))
+                    if c == 1
+                    else [s + w * tf for s, w in zip(sums, ws, strict=True)]
+                )
+        norm = math.sqrt(total_sq) or 1.0
+        logits = [b + s / norm for b, s in zip(self.intercept, sums, strict=True)]
         top = max(logits)
         exps = [math.exp(x - top) for x in logits]
         total = sum(exps)

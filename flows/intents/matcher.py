@@ -158,18 +158,30 @@ def _negated(seq: list[str], at: int, negators: list[tuple[str, ...]], size: int
     return any(_find(window, neg) >= 0 for neg in negators)
 
 
+def _spot(seq: list[str], at: dict[str, list[int]], keys: tuple[str, ...]) -> int:
+    """Where the words of `keys` first follow each other in seq (-1: nowhere), looking only
+    where its first word stands."""
+    n = len(keys)
+    for i in at.get(keys[0], ()):
+        if n == 1 or tuple(seq[i : i + n]) == keys:
+            return i
+    return -1
+
+
 def keyword_scores(seq: list[str], matcher: IntentMatcher) -> dict[str, float]:
     """Score of every intent with a term in the message."""
-    present = set(seq)
+    at: dict[str, list[int]] = {}
+    for i, word in enumerate(seq):
+        at.setdefault(word, []).append(i)
     found: dict[str, list[float]] = {}
     neg = matcher.model.negation
     seen: set[int] = set()
-    for word in present:
+    for word in at:
         for term in matcher.by_first.get(word, ()):
             if id(term) in seen:
                 continue
             seen.add(id(term))
-            spots = [_find(seq, part) for part in term.parts]
+            spots = [_spot(seq, at, part) for part in term.parts]
             if min(spots) < 0:
                 continue
             intent = term.intent
