@@ -229,10 +229,16 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
 
 def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
     """The intent of a free-text message; out_of_scope when nothing fits."""
-    best, score, keyword = _decide(matcher.sequence(text), matcher)
+    seq = matcher.sequence(text)
+    best, score, keyword = _decide(seq, matcher)
     model = matcher.model
-    found = keyword >= MIN_SCORE or (best != FALLBACK and score > 0.0)
     place = resolve_district(text, matcher.index)
+    in_lima = place.district is not None or len(place.candidates) > 1
+    if in_lima and place.matched is not None and best != FALLBACK:
+        bare = _without_place(seq, place.matched, matcher)
+        if bare != seq:  # 'Plaza Norte' is a place, not a job opening ('plazas')
+            best, score, keyword = _decide(bare, matcher)
+    found = keyword >= MIN_SCORE or (best != FALLBACK and score > 0.0)
     if place.kind == "outside" and not (found and best in model.outside_keeps):
         return IntentMatch("outside_lima", max(score, PLACE_SCORE))
     if place.district is not None or len(place.candidates) > 1:
@@ -242,6 +248,18 @@ def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
             return IntentMatch(best, score, district, candidates, keyword)
         return IntentMatch("find_cem", max(score, PLACE_SCORE), district, candidates, keyword)
     return IntentMatch(best, score, keyword=keyword)
+
+
+def _without_place(seq: list[str], name: str, matcher: IntentMatcher) -> list[str]:
+    """The message without the words of the place it names (market words stay: 'mercado' asks
+    about the programme's markets)."""
+    keys = tuple(matcher.sequence(name))
+    at = _find(seq, keys)
+    if at < 0 or not keys:
+        return seq
+    market = matcher.index.market_words
+    kept = [k for k in keys if k in market]
+    return [*seq[:at], *kept, *seq[at + len(keys) :]]
 
 
 def intent_json(text: str, matcher: IntentMatcher) -> dict[str, object]:

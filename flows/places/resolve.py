@@ -91,6 +91,8 @@ def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
     for _, entry in hits:
         by_kind.setdefault(entry.kind, []).append(entry)
     for kind in (EXPLICIT, LANDMARK):
+        if kind == LANDMARK and OUTSIDE in by_kind:  # 'la Plaza de Armas del Cusco': every town
+            continue  # has its own; the place outside Lima says where
         entries = by_kind.get(kind, [])
         found = list(dict.fromkeys(d for e in entries for d in e.districts))
         if len(found) > 1 and "Callao" in found:  # 'Bellavista, Callao': Callao is the province
