@@ -9,6 +9,7 @@ import pytest
 
 from flows.engine import Content
 from flows.intents import match_intent
+from flows.session import Awaiting
 from tests.transcript import Chat
 
 
@@ -49,3 +50,45 @@ def test_openings_for_defensoras_are_still_a_volunteering_question(
 
 def test_a_square_without_a_name_is_no_job_question(content: Content) -> None:
     assert match_intent("estoy en la plaza", content.intents).intent != "defensora_info"
+
+
+# ------------------------------- 3. a request is read by what it is about
+
+
+@pytest.mark.parametrize("about_him", ["he won't stop", "he doesnt stop texting me"])
+def test_he_will_not_stop_is_about_him_not_the_reminders(chat: Chat, about_him: str) -> None:
+    chat.say("ALTA").say(about_him)
+    assert chat.session.awaiting is None  # no 'stop the reminders?' question
+    assert chat.said("feelings_answer")
+    assert not chat.effects
+
+
+def test_off_the_list_after_subscribing_asks_about_the_reminders_not_erasure(chat: Chat) -> None:
+    chat.say("ALTA").say("borrame de la lista")
+    assert chat.session.awaiting is Awaiting.CONFIRM_UNSUBSCRIBE
+    assert not chat.effects
+
+
+def test_off_the_list_and_everything_erased_is_still_erasure(chat: Chat) -> None:
+    chat.say("ALTA").say("sácame de la lista y borra todo lo que dije")
+    assert chat.session.awaiting is Awaiting.CONFIRM_FORGET
+
+
+# ------------------------------- 4. deleting things on her own phone is a how-to, never erasure
+
+
+@pytest.mark.parametrize(
+    "on_her_phone",
+    ["como hago para borrar los mensajes de este chat en mi celular?",
+     "delete the photos he sent me", "how do I delete this chat from my phone"],
+)  # fmt: skip
+def test_deleting_on_her_phone_gets_the_privacy_answer(chat: Chat, on_her_phone: str) -> None:
+    chat.say("hola").say(on_her_phone)
+    assert chat.said("privacy_answer")
+    assert chat.session.awaiting is None
+    assert not chat.effects
+
+
+def test_her_number_off_the_system_is_still_an_erasure_question(chat: Chat) -> None:
+    chat.say("hola").say("borra mi número de teléfono de su sistema")
+    assert chat.session.awaiting is Awaiting.CONFIRM_FORGET

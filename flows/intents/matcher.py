@@ -96,6 +96,15 @@ class IntentMatcher:
         emoji = sorted(model.emoji, key=len, reverse=True)
         self.emoji = re.compile("|".join(map(re.escape, emoji))) if emoji else None
         self.read = lru_cache(maxsize=4096)(self._read_word)
+        self.retarget = [
+            (
+                frozenset(r.source),
+                [_compile(w, spelling) for w in r.words],
+                [_compile(w, spelling) for w in r.unless],
+                r.target,
+            )
+            for r in model.retarget
+        ]
 
     def _read_word(self, key: str) -> tuple[str, ...]:
         """A typed word as vocabulary words: itself, its glued parts, or its nearest spelling."""
@@ -151,6 +160,10 @@ def _find(seq: list[str], keys: tuple[str, ...]) -> int:
         if tuple(seq[i : i + n]) == keys:
             return i
     return -1
+
+
+def _any(seq: list[str], phrases: list[tuple[tuple[str, ...], ...]]) -> bool:
+    return any(parts and all(_find(seq, p) >= 0 for p in parts) for parts in phrases)
 
 
 def _negated(seq: list[str], at: int, negators: list[tuple[str, ...]], size: int) -> bool:
@@ -221,6 +234,14 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
     neg = matcher.model.negation
     if neg is not None and best == neg.source and scores.get(neg.target, 0.0) >= WEIGHTS["key"]:
         best = neg.target  # 'ya no me manden avisos' is never read as a request for them
+    for source, words, unless, target in matcher.retarget:
+        if best in source and _any(seq, words) and not _any(seq, unless):
+            # 'borra las fotos de mi celular': her phone, not the bot's data; the request's
+            # weight carries over to what it is about
+            scores[target] = max(scores.get(target, 0.0), scores.get(best, 0.0))
+            combined[target] = max(combined.get(target, 0.0), combined[best])
+            best = target
+            break
     sure = learned is not None and probs.get(best, 0.0) >= learned.threshold
     if not (scores.get(best, 0.0) >= MIN_SCORE or sure):
         return FALLBACK, 0.0, 0.0

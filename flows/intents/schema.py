@@ -51,6 +51,20 @@ class Negation(BaseModel):
     """How many words before a term a negator may stand."""
 
 
+class Retarget(BaseModel):
+    """A request read again by what it is about: 'borra las fotos de mi celular' is about her phone
+    (privacy), 'he won't stop' is about him (feelings), never about the bot's data or reminders."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    source: tuple[str, ...] = Field(alias="from")
+    words: tuple[str, ...]
+    """Any of these (phrases, 'a + b' as in the terms) turns the request to 'to'."""
+    unless: tuple[str, ...] = ()
+    """Any of these keeps the request as it was ('borra mi número del celular')."""
+    target: str = Field(alias="to")
+
+
 class IntentModel(BaseModel):
     """Schema of content/intents.yaml."""
 
@@ -62,6 +76,7 @@ class IntentModel(BaseModel):
     outside_keeps: tuple[str, ...] = ()
     """Intents a place outside Lima does not turn into outside_lima."""
     negation: Negation | None = None
+    retarget: tuple[Retarget, ...] = ()
     yields: tuple[str, ...] = ()
     """Intents that give way to any other key phrase in the message: feelings said beside a
     question ('tengo miedo que mi esposo lea esto') get the question answered."""
@@ -91,6 +106,10 @@ class IntentModel(BaseModel):
             unknown = {self.negation.source, self.negation.target} - named
             if unknown:
                 raise ValueError(f"negation: unknown intents {sorted(unknown)}")
+        for rule in self.retarget:
+            unknown = {*rule.source, rule.target} - named
+            if unknown:
+                raise ValueError(f"retarget: unknown intents {sorted(unknown)}")
         return self
 
 
