@@ -92,3 +92,17 @@ def test_deleting_on_her_phone_gets_the_privacy_answer(chat: Chat, on_her_phone:
 def test_her_number_off_the_system_is_still_an_erasure_question(chat: Chat) -> None:
     chat.say("hola").say("borra mi número de teléfono de su sistema")
     assert chat.session.awaiting is Awaiting.CONFIRM_FORGET
+
+
+# ------------------------------- 5. one letter over and over is not understood, not 'out of scope'
+
+
+@pytest.mark.parametrize("noise", ["a" * 10_000, "jajajaja", "mmm", "kkkkk"])
+def test_a_repeated_letter_gets_the_short_not_understood(chat: Chat, noise: str) -> None:
+    chat.say("hola").say(noise)
+    assert chat.said("fallback")
+    assert not chat.said("out_of_scope")
+
+
+def test_a_stretched_word_is_still_read(content: Content) -> None:
+    assert match_intent("holaaaa", content.intents).intent == "greeting_menu"

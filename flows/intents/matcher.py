@@ -250,6 +250,8 @@ def _decide(seq: list[str], matcher: IntentMatcher) -> tuple[str, float, float]:
 
 def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
     """The intent of a free-text message; out_of_scope when nothing fits."""
+    if _noise(text):
+        return IntentMatch(FALLBACK, 0.0)
     seq = matcher.sequence(text)
     best, score, keyword = _decide(seq, matcher)
     model = matcher.model
@@ -269,6 +271,15 @@ def match_intent(text: str, matcher: IntentMatcher) -> IntentMatch:
             return IntentMatch(best, score, district, candidates, keyword)
         return IntentMatch("find_cem", max(score, PLACE_SCORE), district, candidates, keyword)
     return IntentMatch(best, score, keyword=keyword)
+
+
+NOISE = re.compile(r"(\w{1,3}?)\1{2,}")
+
+
+def _noise(text: str) -> bool:
+    """One letter or syllable over and over ('aaaa…', 'jajaja', 'mmm'): nothing to read."""
+    letters = "".join(ch for ch in text.casefold() if ch.isalpha())
+    return bool(letters) and len(letters) >= 3 and NOISE.fullmatch(letters) is not None
 
 
 def _without_place(seq: list[str], name: str, matcher: IntentMatcher) -> list[str]:
