@@ -103,9 +103,10 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
     if risk is not None and risk.follow_up:
         return ask_danger_now(session.evolve(choices=()), ctx, text)
     if risk is not None and risk.severity is Severity.MODERATE:
-        severity = Severity.highest(session.severity, Severity.MODERATE)
-        prefix = ctx.texts["risk_moderate"]
-        return show(session.evolve(severity=severity), ctx, Node.MAIN, prefix=prefix)
+        moderate = session.evolve(severity=Severity.highest(session.severity, Severity.MODERATE))
+        if ctx.content.words.mood(text) is Mood.FEELINGS:  # 'no tengo a dónde ir': heard first
+            return _feelings(moderate, ctx)
+        return show(moderate, ctx, Node.MAIN, prefix=ctx.texts["risk_moderate"])
     return _menus_and_free_text(session, inbound, text, ctx)
 
 

@@ -8,7 +8,7 @@ spanning at most ``within`` characters of the key text.
 from __future__ import annotations
 
 from bisect import bisect_right
-from itertools import product
+from itertools import pairwise, product
 
 from flows.risk.model import RiskModel
 from flows.risk.prepare import TextIndex
@@ -88,5 +88,7 @@ def _closest(spans: list[list[Span]], within: int, bounds: list[int]) -> tuple[S
 
 
 def _distinct(group: tuple[Span, ...]) -> bool:
-    """Parts must not be the very same words (one word is not two concepts)."""
-    return len(set(group)) == len(group)
+    """Parts must not share words (one word is not two concepts: 'cansada de todo' is not
+    also the 'todo' of a second part)."""
+    ordered = sorted(group)
+    return all(a[1] <= b[0] for a, b in pairwise(ordered))
