@@ -177,6 +177,9 @@ def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
         turn = answer_safety(session, reading, ctx)
         if turn is not None:
             return turn
+        if ctx.content.words.mood(answer) is Mood.LEAVING:  # 'quiero dejarlo': orientation, and
+            again = ask_again(session, ctx)  # the question still stands
+            return replace(again, replies=(Outbound(ctx.texts["leaving_answer"]), *again.replies))
         moved_on = fold(answer).isdigit() or _intent(answer, ctx) != FALLBACK
         return None if moved_on else ask_again(session, ctx)
     return answer_confirmation(session, reading, ctx)
@@ -255,6 +258,9 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     if asked is not None and intent not in REQUESTS:  # 'alta por favor', 'ALTA gracias'
         return ask_to_confirm(session, asked, ctx)
     mood = ctx.content.words.mood(text)
+    if mood is Mood.LEAVING and (intent in GENERAL | {FALLBACK, "feelings"} or not match.clear):
+        calm = session.evolve(node=Node.MAIN.value, choices=())  # 'salir de la casa es peligroso?'
+        return with_menu(calm, ctx, ctx.texts["leaving_answer"])
     if mood is Mood.FEELINGS and intent in GENERAL:  # 'hola, no tengo a dónde ir'
         return _feelings(session, ctx)
     if intent == "find_cem" and (match.district or len(match.candidates) > 1):

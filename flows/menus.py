@@ -138,6 +138,7 @@ REQUIRED_TEXTS = (
     "privacy_answer",
     "defensora_info",
     "feelings_answer",
+    "leaving_answer",
     "outside_lima_help",
     "out_of_scope",
     "venues_intro",

@@ -12,6 +12,8 @@ from flows.intents import match_intent
 from flows.session import Awaiting
 from tests.transcript import Chat
 
+THREAT = "mi ex me dijo que me va a matar"
+
 
 @pytest.fixture
 def chat(content: Content) -> Chat:
@@ -106,3 +108,33 @@ def test_a_repeated_letter_gets_the_short_not_understood(chat: Chat, noise: str)
 
 def test_a_stretched_word_is_still_read(content: Content) -> None:
     assert match_intent("holaaaa", content.intents).intent == "greeting_menu"
+
+
+# ------------------------------- 6. and 9. leaving him or the house: a plan, with people to help
+
+
+@pytest.mark.parametrize(
+    "leaving",
+    ["salir de la casa es peligroso?", "quiero separarme pero no sé cómo",
+     "is it safe to leave the house?"],
+)  # fmt: skip
+def test_a_question_about_leaving_gets_orientation_not_a_shrug(chat: Chat, leaving: str) -> None:
+    chat.say("hola").say(leaving)
+    assert chat.first("leaving_answer")
+    assert "105" in chat.t("leaving_answer") and "Línea 100" in chat.t("leaving_answer")
+    assert not chat.said("fallback")
+    assert not chat.effects
+
+
+def test_wanting_to_leave_while_the_safety_question_is_open_keeps_the_question(
+    chat: Chat,
+) -> None:
+    chat.say(THREAT)
+    asked = chat.session.awaiting
+    assert asked is not None
+    chat.say("quiero dejar a mi esposo")
+    assert chat.first("leaving_answer")
+    assert not chat.said("privacy_answer")
+    assert chat.session.awaiting is asked  # still waiting for her answer
+    chat.say("si")
+    assert chat.session.awaiting is not asked

@@ -58,6 +58,7 @@ class Mood(StrEnum):
     """A message that is not a request but a feeling, or a figure of speech."""
 
     FEELINGS = "feelings"
+    LEAVING = "leaving"
     HYPERBOLE = "hyperbole"
 
 
@@ -100,6 +101,8 @@ class AnswerLists(_Strict):
 
 
 class MoodLists(_Strict):
+    leaving: tuple[str, ...]
+    """A wish or a plan to leave him or the house, or whether leaving is safe: orientation."""
     feelings: tuple[str, ...]
     """Fear, not being believed, exhaustion, shame ('tengo miedo', 'nadie me cree')."""
     feelings_emoji: tuple[str, ...]
@@ -146,7 +149,8 @@ class Words:
     feelings_emoji: tuple[str, ...]
 
     def mood(self, text: str) -> Mood | None:
-        """Feelings first (they deserve a person), then hyperbole; None for anything else."""
+        """Feelings first (they deserve a person), then leaving (a plan deserves orientation),
+        then hyperbole; None for anything else."""
         tokens = key_of(text).split()
         if not tokens:
             return Mood.FEELINGS if any(e in text for e in self.feelings_emoji) else None
