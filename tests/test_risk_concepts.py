@@ -45,6 +45,11 @@ def _check(model: RiskModel, text: str, expected: Severity, category: str | None
         ("dice q me va a echar acido en la cara si lo dejo", IMMINENT, "threat_to_life"),
         ("amenaza con quemar la casa con nosotros adentro", IMMINENT, "threat_to_life"),
         ("he said he will kill me when he gets out", IMMINENT, "threat_to_life"),
+        # a blow that has just happened ("acaba de" + the verb's infinitive) is happening now
+        ("mi pareja me acaba de golpear", IMMINENT, "physical"),
+        ("ahorita me acaban de pegar en la casa", IMMINENT, "physical"),
+        # English third-person reports of a man beating his family
+        ("the guy upstairs beats his girlfriend every weekend", HIGH, "physical"),
         # weapons fetched, shown, kept; emoji carry them
         ("fue a traer el machete de la casa de su hermano", IMMINENT, "weapon_strangulation"),
         ("tiene una escopeta guardada y hoy la saco", IMMINENT, "weapon_strangulation"),
