@@ -261,6 +261,9 @@ def _free_text(session: Session, text: str, ctx: Ctx) -> Turn:
     if mood is Mood.LEAVING and (intent in GENERAL | {FALLBACK, "feelings"} or not match.clear):
         calm = session.evolve(node=Node.MAIN.value, choices=())  # 'salir de la casa es peligroso?'
         return with_menu(calm, ctx, ctx.texts["leaving_answer"])
+    if mood is Mood.NO_ANSWER and intent in GENERAL | {FALLBACK, "helplines"}:
+        calm = session.evolve(node=Node.MAIN.value, choices=())  # 'la 100 no contesta': another
+        return with_menu(calm, ctx, ctx.texts["line_no_answer"])  # way, not the list again
     if mood is Mood.FEELINGS and intent in GENERAL:  # 'hola, no tengo a dónde ir'
         return _feelings(session, ctx)
     if intent == "find_cem" and (match.district or len(match.candidates) > 1):

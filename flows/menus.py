@@ -139,6 +139,7 @@ REQUIRED_TEXTS = (
     "defensora_info",
     "feelings_answer",
     "leaving_answer",
+    "line_no_answer",
     "outside_lima_help",
     "out_of_scope",
     "venues_intro",

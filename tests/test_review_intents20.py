@@ -138,3 +138,26 @@ def test_wanting_to_leave_while_the_safety_question_is_open_keeps_the_question(
     assert chat.session.awaiting is asked  # still waiting for her answer
     chat.say("si")
     assert chat.session.awaiting is not asked
+
+
+# ------------------------------- 7. a line that does not answer: another way, not the list again
+
+
+def test_a_line_that_does_not_answer_gets_a_short_way_out_twice(chat: Chat) -> None:
+    chat.say("la linea 100 no contesta")
+    assert chat.first("line_no_answer")
+    assert not chat.said("helplines_intro")
+    assert len(chat.text) < 500
+    chat.say("el 105 tampoco")
+    assert chat.first("line_no_answer")
+    assert len(chat.text) < 500
+
+
+def test_asking_for_the_lines_still_gets_the_list(chat: Chat) -> None:
+    chat.say("cuales son las lineas de ayuda?")
+    assert chat.said("helplines_intro")
+
+
+def test_neither_without_a_line_is_not_a_complaint_about_one(chat: Chat) -> None:
+    chat.say("hola").say("yo tampoco sé")
+    assert not chat.said("line_no_answer")

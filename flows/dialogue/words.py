@@ -59,6 +59,7 @@ class Mood(StrEnum):
 
     FEELINGS = "feelings"
     LEAVING = "leaving"
+    NO_ANSWER = "no_answer"
     HYPERBOLE = "hyperbole"
 
 
@@ -106,6 +107,8 @@ class MoodLists(_Strict):
     feelings: tuple[str, ...]
     """Fear, not being believed, exhaustion, shame ('tengo miedo', 'nadie me cree')."""
     feelings_emoji: tuple[str, ...]
+    no_answer: tuple[str, ...]
+    """A help line that does not answer ('la 100 no contesta', 'el 105 tampoco')."""
     hyperbole: tuple[str, ...]
     """Figures of speech with violent words that the risk assessment found harmless."""
 
@@ -149,8 +152,8 @@ class Words:
     feelings_emoji: tuple[str, ...]
 
     def mood(self, text: str) -> Mood | None:
-        """Feelings first (they deserve a person), then leaving (a plan deserves orientation),
-        then hyperbole; None for anything else."""
+        """Feelings first (they deserve a person), then leaving (a plan deserves orientation), a
+        line that does not answer, then hyperbole; None for anything else."""
         tokens = key_of(text).split()
         if not tokens:
             return Mood.FEELINGS if any(e in text for e in self.feelings_emoji) else None
