@@ -174,12 +174,13 @@ def check_pack(pack: LanguagePack, reference: Reference, where: str) -> list[str
         if word is not None:
             problems.append(f"{where}: {key}: {word!r} must not appear in a lock-screen text")
     covered = set(pack.entries())
-    for key in sorted(_required(pack, reference) - covered):
+    for key in sorted(required_ids(pack, reference) - covered):
         problems.append(f"{where}: {key}: missing (required for {pack.language!r})")
     return problems
 
 
-def _required(pack: LanguagePack, reference: Reference) -> set[str]:
+def required_ids(pack: LanguagePack, reference: Reference) -> set[str]:
+    """Ids this language file must translate: its coverage among the public texts."""
     public = reference.public()
     if pack.coverage == "all":
         return public

@@ -11,6 +11,7 @@ import pytest
 from bot.content import DEFAULT_CONTENT_DIR, ContentError, load_content, load_language_packs
 from flows.diagram import mermaid
 from flows.engine import Content
+from flows.languages import Reference, required_ids
 from flows.types import Location, Severity
 from tests.transcript import Chat
 
@@ -240,6 +241,84 @@ def test_quechua_no_danger_now(chat: Chat) -> None:
     assert chat.said("danger_no") and chat.paged is None
 
 
+QUECHUA_WALKS = [
+    # the CEM search: a district, a market it does not know, a vague place, "I don't know",
+    # the city's name, a place outside Lima, a name of two districts, a wrong option
+    ["allillanchu", "1", "San Juan de Lurigancho"],
+    ["allillanchu", "1", "mercado qhapaqñan"],
+    ["allillanchu", "1", "wasiypi"],
+    ["allillanchu", "1", "no sé"],
+    ["allillanchu", "1", "Lima"],
+    ["allillanchu", "1", "Cusco"],
+    ["allillanchu", "1", "san juan"],
+    ["allillanchu", "9"],
+    # the safety journeys: a cry, yes and no, the safety question, talking to a defensora
+    ["yanapaway", "manam"],
+    ["yanapaway", "arí", "manam"],
+    ["qusaymi wañuchiwanqa", "1"],
+    ["allillanchu", "4", "1"],
+    ["allillanchu", "4", "2"],
+    ["allillanchu", "4", "9"],
+    ["allillanchu", "DEFENSORA"],
+    ["allillanchu", "kunan punchaw paramuchkan"],
+    ["allillanchu", "💜"],
+    ["allillanchu", "wañukuyta munani"],
+]
+
+
+def test_the_quechua_safety_journeys_and_cem_search_read_no_spanish(chat: Chat) -> None:
+    """Walking the safety journeys and the CEM search in Quechua, she reads no Spanish text
+    where a Quechua one is required (the language-pack check makes these ids required for qu,
+    so start-up refuses a Quechua file that lacks one)."""
+    content = chat.content
+    spanish = Reference(
+        content.texts,
+        content.menus,
+        content.orientation,
+        content.helplines,
+        content.episodes,
+        content.cases,
+    )
+    (pack,) = [p for p in load_language_packs(DEFAULT_CONTENT_DIR) if p.language == "qu"]
+    required = required_ids(pack, spanish)
+    for id_ in ("texts.fallback", "texts.defensora_intro", "menus.defensora.1"):
+        assert id_ in required
+    assert "cases.person_on_duty" in required and "orientation.market_unknown" in required
+    wording = {k: v.split("{")[0] for k, v in spanish.entries().items() if k in required}
+    mine = {k: e.text for k, e in pack.entries().items()}
+    # "Sí", "{place}", "Horario: " (a loanword the Quechua text keeps): no evidence
+    wording = {k: v for k, v in wording.items() if len(v) >= 8 and v not in mine.get(k, "")}
+    for walk in QUECHUA_WALKS:
+        talk = Chat(content)
+        for message in walk:
+            talk.say(message)
+            assert talk.session.language == "qu", walk
+            said = [talk.text, *talk.labels]
+            spanish_left = [k for k, v in wording.items() if any(v in line for line in said)]
+            assert spanish_left == [], (walk, message, spanish_left)
+
+
+def test_quechua_fallback_and_defensora_screen(chat: Chat) -> None:
+    chat.say("allillanchu").say("kunan punchaw paramuchkan")  # "it is raining today"
+    assert chat.first("fallback") and chat.t("fallback") != chat.content.texts["fallback"]
+    chat.say("4")
+    qu = chat.content.in_language("qu")
+    assert chat.said("defensora_intro")
+    assert chat.labels == [o.label for o in qu.menus.nodes["defensora"].options]
+    chat.say("manam")
+    assert chat.replies == [chat.t("not_safe")]
+
+
+def test_quechua_danger_no_thanks_her_rather_than_calls_it_good(chat: Chat) -> None:
+    """After a distressing story, "no danger now" gets a thank-you (as in Spanish), not
+    "Allinmi" ("good")."""
+    chat.say("yanapaway").say("manam")
+    assert chat.first("danger_no") and not chat.text.startswith("Allin")
+    assert "añay" in chat.t("danger_no").lower()
+    english = chat.content.in_language("en").texts["danger_no"]
+    assert english.startswith("Thank you") and chat.content.texts["danger_no"].startswith("Gracias")
+
+
 def test_quechua_falls_back_to_spanish_where_not_translated(chat: Chat) -> None:
     chat.say("runasimi").say("5")
     assert chat.replies[0].startswith(chat.content.texts["about"])
@@ -266,6 +345,16 @@ def test_quechua_falls_back_to_spanish_where_not_translated(chat: Chat) -> None:
             "  danger_no: {reviewed",
             "  danger_nope: {reviewed",
             r"lang/qu\.yaml: texts\.danger_no: missing",
+        ),
+        (
+            "  person_on_duty: {reviewed",
+            "  # person_on_duty: {reviewed",
+            r"lang/qu\.yaml: cases\.person_on_duty: missing",
+        ),
+        (
+            "  fallback: {reviewed",
+            "  # fallback: {reviewed",
+            r"lang/qu\.yaml: texts\.fallback: missing",
         ),
         ('  ask_safe: "Is it', '  # ask_safe: "Is it', r"lang/en\.yaml: texts\.ask_safe: missing"),
         (

@@ -126,11 +126,33 @@ async def test_a_language_switch_during_the_relay_is_acknowledged_and_relayed(
     assert lite.case().status == "taken"
 
 
-async def test_quechua_case_notices_fall_back_to_spanish(lite: Pipeline) -> None:
+async def test_she_hears_about_the_people_of_her_case_in_quechua(lite: Pipeline) -> None:
+    """A Quechua case: what she is told about the defensoras (on duty, taken, closed) is in
+    Quechua, never the Spanish notice."""
     team(lite.app)
+    quechua = lite.app.content.in_language("qu").cases
+    spanish = lite.app.content.cases
+    lite.whatsapp("qusaymi wañuchiwanqa")
+    lite.whatsapp("arí")  # safe to write here
+    await lite.drain()
+    assert quechua["person_on_duty"] in lite.wa_texts()
+    assert spanish["person_on_duty"] not in lite.wa_texts()
+    lite.tg(ANA, "/tomar 1")
+    await lite.drain()
+    assert quechua.text("person_taken", stop=quechua["stop_whatsapp"]) in lite.wa_texts()
+    lite.tg(ANA, "/cerrar 1")
+    await lite.drain()
+    assert quechua["person_closed"] in lite.wa_texts()
+    assert not any(spanish[k] in lite.wa_texts() for k in ("person_taken", "person_closed"))
+
+
+async def test_a_quechua_case_with_nobody_registered_is_told_so_in_quechua(
+    lite: Pipeline,
+) -> None:
     lite.whatsapp("qusaymi wañuchiwanqa")
     await lite.drain()
-    assert lite.app.content.cases["person_on_duty"] in lite.wa_texts()
+    assert lite.app.content.in_language("qu").cases["person_nobody"] in lite.wa_texts()
+    assert lite.app.content.cases["person_nobody"] not in lite.wa_texts()
 
 
 @pytest.fixture
