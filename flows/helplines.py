@@ -20,6 +20,7 @@ class OrientationTexts(BaseModel):
     unplaceable: str
     dont_know: str
     market_unknown: str
+    market_chain: str = Field(description="'{market}' = a market name of several districts")
     broad: str = Field(description="'{place}' = what the person wrote, e.g. 'Lima Norte'")
     unknown_place: str
     header_district: str

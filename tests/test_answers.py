@@ -123,3 +123,33 @@ def test_neighbourhood_gets_its_own_cem_first(chat: Chat) -> None:
     first = chat.text.split("\n1. ")[1].split("\n")[0]
     assert first == "CEM Comisaría Caja De Agua"
     assert "CEM Comisaría Bayovar" in chat.text  # all six of SJL, the far end last
+
+
+@pytest.mark.parametrize("says", ["mercado unicachi", "el unicachi", "UNICACHI"])
+def test_a_market_of_several_districts_asks_which_district(
+    chat: Chat, content: Content, says: str
+) -> None:
+    """Unicachi markets stand in more than one district: she is asked which, not told the bot
+    does not know it, and never given a guessed address."""
+    chat.say("hola").say("1").say(says)
+    assert chat.text == content.orientation.market_chain.format(market="Unicachi")
+    assert chat.text != content.orientation.market_unknown and chat.session.node == "cem_ask"
+    chat.say("villa el salvador")
+    assert "CEM Regular Villa El Salvador" in chat.text
+
+
+def test_the_programmes_unicachi_is_placed_in_its_district(chat: Chat) -> None:
+    chat.say("hola").say("1").say("mercado unicachi de villa el salvador")
+    assert "Villa El Salvador" in chat.text.split("\n")[0]
+
+
+@pytest.mark.parametrize("says", ["ate vitarte", "Ate-Vitarte", "vivo en vitarte"])
+def test_ate_vitarte_lists_vitartes_cem_first(chat: Chat, says: str) -> None:
+    """'Ate-Vitarte' names the district by its zone: Vitarte's CEM first, then the rest of Ate's
+    (the plain 'Ate' keeps the district's own order)."""
+    chat.say("hola").say("1").say(says)
+    first = chat.text.split("\n1. ")[1].split("\n")[0]
+    assert first == "CEM Comisaría Vitarte"
+    assert "CEM Comisaría Huaycan" in chat.text and "CEM Comisaría Santa Clara" in chat.text
+    chat.say("0").say("1").say("Ate")
+    assert chat.text.split("\n1. ")[1].split("\n")[0] != "CEM Comisaría Vitarte"

@@ -13,6 +13,7 @@ from flows.places.index import (
     BROAD,
     DONT_KNOW,
     MARKET,
+    MARKET_CHAIN,
     OUTSIDE,
     UNPLACEABLE,
     PlaceIndex,
@@ -122,6 +123,8 @@ def format_resolution_prompt(res: DistrictResolution, texts: OrientationTexts) -
         return texts.dont_know
     if res.kind == MARKET:
         return texts.market_unknown
+    if res.kind == MARKET_CHAIN:
+        return texts.market_chain.format(market=res.matched or "")
     return texts.unknown_place
 
 

@@ -150,6 +150,8 @@ class Directory(BaseModel):
     """Words before a street name ('jirón'): a place name after them is a street."""
     market_words: tuple[str, ...] = ()
     """Words that name a market ('mercado'): an unknown market gets its own question."""
+    market_chains: tuple[str, ...] = ()
+    """Market names found in several districts ('Unicachi'): the bot asks which district."""
 
     @model_validator(mode="after")
     def _cross_check(self) -> Directory:
@@ -215,6 +217,7 @@ class Directory(BaseModel):
                 broad=tuple(landmarks.get("broad") or ()),
                 stop_words=tuple(landmarks.get("stop_words") or ()),
                 market_words=tuple(landmarks.get("market_words") or ()),
+                market_chains=tuple(landmarks.get("market_chains") or ()),
                 street_words=tuple(landmarks.get("street_words") or ()),
             )
         except ValidationError as exc:

@@ -11,7 +11,7 @@ from flows.places.directory import Center, Directory, District
 from flows.spelling import Spelling, key
 from flows.text import fold
 
-EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = (
+EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET, MARKET_CHAIN = (
     "district",
     "landmark",
     "ambiguous",
@@ -20,6 +20,7 @@ EXPLICIT, LANDMARK, AMBIGUOUS, OUTSIDE, UNPLACEABLE, BROAD, DONT_KNOW, MARKET = 
     "broad",
     "dont_know",
     "market",
+    "market_chain",
 )
 _PARTICLES = frozenset({"de", "del", "la", "las", "los", "el", "i"})
 _COMISARIA = re.compile(r"^CEM\s+Comisar[ií]a\s+(De\s+Familia\s+)?", re.IGNORECASE)
@@ -57,6 +58,10 @@ class PlaceIndex:
         for d in directory.districts:
             for zone, point in d.zone_points.items():
                 self.points[zone] = (point.latitude, point.longitude)
+            for compound in (*d.colloquial_names, *d.extra_aliases):  # 'Ate Vitarte': Vitarte's
+                named = _zone_named(compound, d)
+                if named is not None:
+                    self.points[compound] = self.points[named]
             names = (d.name, *d.abbreviations, *d.colloquial_names, *d.zones, *d.extra_aliases)
             for alias in names:
                 self._add(alias, _Entry(EXPLICIT, (d.name,), alias))
@@ -79,6 +84,7 @@ class PlaceIndex:
             (OUTSIDE, directory.outside),
             (UNPLACEABLE, directory.unplaceable),
             (DONT_KNOW, directory.dont_know),
+            (MARKET_CHAIN, directory.market_chains),
         ):
             for alias in names:
                 for k in self._alias_keys(alias):
@@ -113,6 +119,17 @@ class PlaceIndex:
             if len(inner) >= 2:
                 keys.add(_join(inner))
         return {k for k in keys if k}
+
+
+def _zone_named(alias: str, district: District) -> str | None:
+    """The zone with a sourced point a compound name ends with ('Ate-Vitarte' -> 'Vitarte'),
+    when the name is more than the zone itself."""
+    words = fold(alias).replace("-", " ").split()
+    for zone in district.zone_points:
+        tail = fold(zone).split()
+        if len(words) > len(tail) and words[-len(tail) :] == tail:
+            return zone
+    return None
 
 
 _DOUBLE = re.compile(r"(.)\1+")

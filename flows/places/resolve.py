@@ -13,6 +13,7 @@ from flows.places.index import (
     EXPLICIT,
     LANDMARK,
     MARKET,
+    MARKET_CHAIN,
     MAX_TOKENS,
     OUTSIDE,
     UNPLACEABLE,
@@ -35,7 +36,8 @@ class DistrictResolution:
     """The alias that decided it, e.g. 'SJL', 'Jockey Plaza', 'Arequipa'."""
     kind: str = "unknown"
     """district | landmark | ambiguous | outside | unplaceable | dont_know | broad | market |
-    unknown ('market': a market the directory does not know)"""
+    market_chain | unknown ('market': a market the directory does not know; 'market_chain': a
+    market name found in several districts, 'Unicachi')"""
     point: tuple[float, float] | None = None
     """Coordinates of the zone or landmark named, when known: nearest CEMs first."""
 
@@ -120,7 +122,8 @@ def resolve_district(text: str, index: PlaceIndex) -> DistrictResolution:
         if len(found) == 1:
             return DistrictResolution(found[0], (found[0],), matched=sets[0].label, kind=LANDMARK)
         return DistrictResolution(None, tuple(found), matched=sets[0].label, kind=AMBIGUOUS)
-    for kind, outside in ((OUTSIDE, True), (BROAD, False), (DONT_KNOW, True), (UNPLACEABLE, True)):
+    kinds = ((OUTSIDE, True), (BROAD, False), (MARKET_CHAIN, False), (DONT_KNOW, True))
+    for kind, outside in (*kinds, (UNPLACEABLE, True)):
         if kind in by_kind:
             return DistrictResolution(None, (), outside, by_kind[kind][0].label, kind)
     if any(key(t) in index.market_words for t in words):
