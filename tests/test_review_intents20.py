@@ -161,3 +161,17 @@ def test_asking_for_the_lines_still_gets_the_list(chat: Chat) -> None:
 def test_neither_without_a_line_is_not_a_complaint_about_one(chat: Chat) -> None:
     chat.say("hola").say("yo tampoco sé")
     assert not chat.said("line_no_answer")
+
+
+# ------------------------------- 2. a defensora asking how to register is not asking for one
+
+
+def test_a_defensora_asking_how_to_register_gets_how_to_join(chat: Chat) -> None:
+    chat.say("hola soy defensora de la zona, como me registro para recibir casos?")
+    assert chat.said("defensora_info")
+    assert chat.session.awaiting is None  # not 'may a defensora write to you?'
+    assert not chat.effects
+
+
+def test_by_the_municipality_is_read_as_who_runs_it(content: Content) -> None:
+    assert match_intent("por la municipalidad", content.intents).intent == "about"
