@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -49,6 +49,13 @@ class Run:
     replied: dict[int, float]
     errors: int
     seconds: float
+    refused: dict[int, str] = field(default_factory=dict)
+    """Chats whose POST was not answered 200: the HTTP status, or the connection's error
+    (such a message may never have been stored; Telegram would deliver it again)."""
+
+    def missing(self) -> list[int]:
+        """The chats whose first reply never came (a failed POST included)."""
+        return sorted(c for c in self.sent if c not in self.replied)
 
     def latencies(self) -> list[float]:
         return sorted(self.replied[c] - t for c, t in self.sent.items() if c in self.replied)
@@ -106,7 +113,8 @@ class Connection:
         self.port = int(port)
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
-    async def post(self, body: bytes) -> bool:
+    async def post(self, body: bytes) -> str | None:
+        """None when answered 200; else the status or the connection's error."""
         head = (
             f"POST /telegram/webhook HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"
@@ -124,10 +132,10 @@ class Connection:
                 if name.strip().lower() == b"content-length":
                     length = int(value)
             await reader.readexactly(length)
-            return status == 200
-        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError):
-            self.close()
-            return False
+            return None if status == 200 else f"HTTP {status}"
+        except (OSError, ValueError, IndexError, asyncio.IncompleteReadError) as exc:
+            self.close()  # IndexError: the server closed the connection before answering
+            return type(exc).__name__
 
     def close(self) -> None:
         if self.streams is not None:
@@ -140,20 +148,20 @@ async def burst(bases: list[str], chats: range, clients: int) -> Run:
     bodies = {chat: update(chat, chat) for chat in chats}
     pending = list(reversed(chats))
     sent: dict[int, float] = {}
-    errors = 0
+    refused: dict[int, str] = {}
 
     async def client(i: int) -> None:
-        nonlocal errors
         connection = Connection(bases[i % len(bases)])
         while pending:
             chat = pending.pop()
             sent[chat] = time.monotonic()
-            errors += not await connection.post(bodies[chat])
+            if (error := await connection.post(bodies[chat])) is not None:
+                refused[chat] = error
         connection.close()
 
     started = time.monotonic()
     await asyncio.gather(*(client(i) for i in range(clients)))
-    return Run(sent, {}, errors, time.monotonic() - started)
+    return Run(sent, {}, len(refused), time.monotonic() - started, refused)
 
 
 async def paced(bases: list[str], chats: range, rate: float) -> Run:
@@ -161,22 +169,22 @@ async def paced(bases: list[str], chats: range, rate: float) -> Run:
     bodies = {chat: update(chat, chat) for chat in chats}
     idle: dict[str, list[Connection]] = {base: [] for base in bases}
     sent: dict[int, float] = {}
-    errors = 0
+    refused: dict[int, str] = {}
 
     async def one(i: int, chat: int) -> None:
-        nonlocal errors
         await asyncio.sleep(max(0.0, started + i / rate - time.monotonic()))
         base = bases[i % len(bases)]
         connection = idle[base].pop() if idle[base] else Connection(base)
         sent[chat] = time.monotonic()
-        errors += not await connection.post(bodies[chat])
+        if (error := await connection.post(bodies[chat])) is not None:
+            refused[chat] = error
         idle[base].append(connection)
 
     started = time.monotonic()
     await asyncio.gather(*(one(i, chat) for i, chat in enumerate(chats)))
     for connection in (c for pool in idle.values() for c in pool):
         connection.close()
-    return Run(sent, {}, errors, time.monotonic() - started)
+    return Run(sent, {}, len(refused), time.monotonic() - started, refused)
 
 
 def first_replies(telegram: FakeTelegram, run: Run, timeout: float) -> Run:
@@ -194,7 +202,7 @@ def first_replies(telegram: FakeTelegram, run: Run, timeout: float) -> Run:
         time.sleep(0.05)
     start = min(run.sent.values(), default=0.0)
     span = max(replied.values(), default=start) - start
-    return Run(run.sent, replied, run.errors, span)
+    return Run(run.sent, replied, run.errors, span, run.refused)
 
 
 def rss_mib(pid: int) -> tuple[int, int]:
@@ -277,3 +285,47 @@ def environment(database_url: str, telegram: FakeTelegram, rate: float) -> dict[
         TELEGRAM_RATE_PER_SECOND=str(rate),
     )
     return env
+
+
+# -- a chat without a reply: where its rows stopped ----------------------------------------
+
+
+def row_states(database_url: str, run: Run) -> list[str]:
+    """For each chat of a run that got no reply, the state of its inbound receipt and its
+    outbox rows (ids, statuses, attempts, times, errors; never an address or a text), read
+    while the servers still run, so the next miss shows where the message stopped."""
+    chats = run.missing()
+    if not chats:
+        return []
+    engine = make_engine(database_url)
+    lines: list[str] = []
+    receipt = text(
+        "SELECT id, status, attempts, contact_id, received_at, payload IS NULL AS erased"
+        " FROM inbound_receipt WHERE channel = 'telegram' AND external_id = :external"
+    )
+    rows = text(
+        "SELECT id, kind, status, attempts, next_attempt_at, claimed_at, sent_at, error,"
+        " provider_id IS NOT NULL AS has_provider_id FROM outbox WHERE contact_id = :contact"
+        " ORDER BY id"
+    )
+    try:
+        with engine.connect() as connection:
+            now = connection.execute(text("SELECT CURRENT_TIMESTAMP")).scalar()
+            lines.append(f"database time {now}")
+            for chat in chats:  # the benchmark's update id is its chat id
+                posted = run.refused.get(chat, "200")
+                lines.append(f"update {chat}: POST answered {posted}")
+                found = connection.execute(receipt, {"external": str(chat)}).mappings().first()
+                if found is None:
+                    lines.append("    no inbound receipt: never stored")
+                    continue
+                lines.append(f"    receipt {dict(found)}")
+                if found["contact_id"] is None:
+                    continue
+                for row in connection.execute(rows, {"contact": found["contact_id"]}).mappings():
+                    lines.append(f"    outbox {dict(row)}")
+    except Exception as exc:  # a diagnosis must not hide the figures
+        lines.append(f"row states unreadable: {type(exc).__name__}: {exc}")
+    finally:
+        engine.dispose()
+    return lines

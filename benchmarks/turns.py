@@ -41,6 +41,7 @@ from benchmarks.load import (
     first_replies,
     floor,
     paced,
+    row_states,
     rss_mib,
     running,
     serve,
@@ -58,15 +59,21 @@ class Figures:
     floor: float = float("nan")
     rss: tuple[int, int] = (0, 0)
     log_errors: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    """For each chat without a reply, where its rows stopped (no number, no text)."""
 
 
-def turns(fig: Figures, bases: list[str], telegram: FakeTelegram, args: Namespace) -> None:
+def turns(
+    fig: Figures, bases: list[str], telegram: FakeTelegram, database_url: str, args: Namespace
+) -> None:
     """Warm up, then the burst and the paced run against servers already running."""
     first_replies(telegram, asyncio.run(burst(bases, range(1, 1 + args.warmup), 4)), 60)
     chats = range(2_000_000, 2_000_000 + args.count)
     fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), 600)
+    fig.missing += row_states(database_url, fig.burst)
     chats = range(3_000_000, 3_000_000 + args.paced)
     fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), 600)
+    fig.missing += row_states(database_url, fig.paced)
 
 
 def server_errors(workdir: Path) -> list[str]:
@@ -99,7 +106,7 @@ def sqlite(workdir: Path, args: Namespace) -> Figures:
     with FakeTelegram() as telegram:
         env = environment(f"sqlite:///{workdir / 'turns.db'}", telegram, 100_000)
         with serve(env, workdir / "serve.log") as server:
-            turns(fig, [server.base], telegram, args)
+            turns(fig, [server.base], telegram, env["DATABASE_URL"], args)
             fig.rss = rss_mib(server.proc.pid)
         ingest_rate(fig, env, workdir, args)
     fig.log_errors = server_errors(workdir)
@@ -126,7 +133,7 @@ def postgresql(url: str, workdir: Path, args: Namespace) -> Figures:
                 stack.enter_context(
                     running(["bot", "worker"], env, workdir / "pg-worker.log", None)
                 )
-            turns(fig, [w.base for w in webs], telegram, args)
+            turns(fig, [w.base for w in webs], telegram, url, args)
         ingest_rate(fig, env, workdir, args)
     fig.log_errors = server_errors(workdir)
     return fig
@@ -201,10 +208,14 @@ def report(figures: list[Figures], held: Held | None, args: Namespace) -> None:
         )
         missing = len(b.sent) - len(b.replied) + len(p.sent) - len(p.replied)
         if b.errors or p.errors or missing:
+            lost = len({*b.missing(), *p.missing()} - {*b.refused, *p.refused})
             print(
                 f"{'':<4}errors: {b.errors + p.errors} POSTs failed, {missing} chats got no reply"
+                f" ({lost} of them answered 200: accepted, so a lost reply)"
             )
             for line in fig.log_errors:
+                print(f"{'':<8}{line}")
+            for line in fig.missing:
                 print(f"{'':<8}{line}")
     for fig in figures:
         if fig.rss[0]:
