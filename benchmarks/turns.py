@@ -27,6 +27,7 @@ import sys
 import tempfile
 import time
 from argparse import Namespace
+from collections import Counter
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,22 +70,26 @@ def turns(
     """Warm up, then the burst and the paced run against servers already running."""
     first_replies(telegram, asyncio.run(burst(bases, range(1, 1 + args.warmup), 4)), 60)
     chats = range(2_000_000, 2_000_000 + args.count)
-    fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), 600)
+    fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), args.wait)
     fig.missing += row_states(database_url, fig.burst)
     chats = range(3_000_000, 3_000_000 + args.paced)
-    fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), 600)
+    fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), args.wait)
     fig.missing += row_states(database_url, fig.paced)
 
 
 def server_errors(workdir: Path) -> list[str]:
-    """The servers' own error lines (logs carry no number or message text), for a run in
-    which some chat got no reply: the logs go with the temporary folder."""
+    """The servers' own error and warning lines (logs carry no number or message text), for a
+    run in which some chat got no reply: the logs go with the temporary folder. A webhook
+    refused with 503 (the store busy) is a warning, so warnings count too."""
     lines = []
     for log in sorted(workdir.glob("*.log")):
         for line in log.read_text(errors="replace").splitlines():
-            if ("ERROR" in line or "Error" in line) and "ESCALATION WAITING" not in line:
+            if any(w in line for w in ("ERROR", "Error", "WARNING")) and (
+                "ESCALATION WAITING" not in line
+            ):
                 lines.append(f"{log.name}: {line[:200]}")
-    return lines[-20:]
+    seen = Counter(lines)
+    return [f"{line} (x{seen[line]})" if seen[line] > 1 else line for line in seen][-20:]
 
 
 def ingest_rate(fig: Figures, env: dict[str, str], workdir: Path, args: Namespace) -> None:
@@ -239,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--ingest", type=int, default=2000, help="webhooks in the ingest runs")
     parser.add_argument("--subscribers", type=int, default=3000)
     parser.add_argument("--warmup", type=int, default=20)
+    parser.add_argument(
+        "--wait", type=float, default=600.0, help="seconds a chat's first reply is awaited"
+    )
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-broadcast", action="store_true")
     parser.add_argument("--quick", action="store_true", help="a smoke run: few messages")
