@@ -290,6 +290,10 @@ def environment(database_url: str, telegram: FakeTelegram, rate: float) -> dict[
 # -- a chat without a reply: where its rows stopped ----------------------------------------
 
 
+DETAILED = 20
+"""Chats without a reply whose rows are printed one by one."""
+
+
 def row_states(database_url: str, run: Run) -> list[str]:
     """For each chat of a run that got no reply, the state of its inbound receipt and its
     outbox rows (ids, statuses, attempts, times, errors; never an address or a text), read
@@ -312,7 +316,9 @@ def row_states(database_url: str, run: Run) -> list[str]:
         with engine.connect() as connection:
             now = connection.execute(text("SELECT CURRENT_TIMESTAMP")).scalar()
             lines.append(f"database time {now}")
-            for chat in chats:  # the benchmark's update id is its chat id
+            if len(chats) > DETAILED:
+                lines.append(f"{len(chats)} chats without a reply; the first {DETAILED}:")
+            for chat in chats[:DETAILED]:  # the benchmark's update id is its chat id
                 posted = run.refused.get(chat, "200")
                 lines.append(f"update {chat}: POST answered {posted}")
                 found = connection.execute(receipt, {"external": str(chat)}).mappings().first()

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -47,6 +48,9 @@ from benchmarks.load import (
     running,
     serve,
 )
+
+STAMP = re.compile(r"^\d{4}-\d\d-\d\d [\d:,.]+ ")
+"""A log line's time, left out so that repeated lines are counted as one."""
 
 # -- phases --------------------------------------------------------------------------------
 
@@ -87,7 +91,7 @@ def server_errors(workdir: Path) -> list[str]:
             if any(w in line for w in ("ERROR", "Error", "WARNING")) and (
                 "ESCALATION WAITING" not in line
             ):
-                lines.append(f"{log.name}: {line[:200]}")
+                lines.append(f"{log.name}: {STAMP.sub('', line)[:200]}")
     seen = Counter(lines)
     return [f"{line} (x{seen[line]})" if seen[line] > 1 else line for line in seen][-20:]
 
