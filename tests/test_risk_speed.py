@@ -11,12 +11,16 @@ import dataclasses
 import re
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.risk_report import load_model
 from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
-from flows.risk.phrases import prefix_free
-from flows.risk.prepare import index, prepare
+from flows.risk.phrases import _CLITICS, prefix_free
+from flows.risk.prepare import GLUED_WORD, index, prefixes, prepare
+from flows.spelling import key
+from flows.text import fold
 
 TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
 
@@ -68,3 +72,56 @@ def test_prefix_free_starts_find_the_same_words() -> None:
             if word.startswith(tuple(first))
         )
         assert words._positions(prefix_free(first) or frozenset()) == every
+
+
+_WORDS = st.sampled_from(
+    [
+        "me",
+        "mequiere",
+        "ll",
+        "hh",
+        "chh",
+        "que",
+        "quiero",
+        "cielo",
+        "cecina",
+        "zz",
+        "vv",
+        "h",
+        "nosmata",
+        "lamento",
+        "mematarasinoteiscallada",
+        "ahorita",
+        "q",
+        "xq",
+        "#",
+        "~~",
+        "a1",
+    ]
+)
+_LETTERS = st.text(alphabet="abcehilqrsuvz0#~", min_size=1, max_size=14)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_WORDS, _LETTERS), max_size=30))
+def test_word_memo_reads_as_the_whole_text(words: list[str]) -> None:
+    """Key spelling and word starts remembered word by word are those of the whole text
+    (no key step looks past a space; a word's starts depend on that word alone)."""
+    model = load_model()
+    text = " ".join(words)
+    shown = fold(text).split()
+    whole = key(" ".join([model.spelling.get(w, w) for w in shown]))
+    assert prepare(text, model) == (shown, whole)  # cold
+    assert prepare(text, model) == (shown, whole)  # remembered
+    distinct = set(whole.split())
+    glued = {
+        w[3:] if w.startswith("nos") else w[2:]
+        for w in distinct
+        if len(w) > 4 and w.startswith(_CLITICS)
+    }
+    glued |= {w[i:] for w in distinct if len(w) >= GLUED_WORD for i in range(3, len(w) - 3)}
+    every = distinct | glued
+    expected = {w[:n] for w in every for n in (1, 2, 3, 4, 5)}
+    assert prefixes(distinct) == expected
+    assert index(whole, model.memo).prefixes == expected
+    assert index(whole, model.memo).prefixes == expected  # remembered

@@ -100,7 +100,7 @@ def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
 def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     """Prepare the text and blank out false friends; True when one asks for a follow-up."""
     shown, keyed = prepare(text, model)
-    words = index(keyed)
+    words = index(keyed, model.memo)
     follow_up = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import RiskLexicon, combo_parts
+from flows.risk.memo import WordMemo
 from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, prefix_free, starts
 from flows.spelling import key
 from flows.text import fold
@@ -152,6 +153,9 @@ class RiskModel:
     """Any character from the lowest first character of the emoji on: where it is not found
     no emoji can match, and the emoji regex (27 astral characters, no fast scan: ~80 ns per
     character) is not run."""
+    memo: WordMemo = field(default_factory=WordMemo, init=False, compare=False, repr=False)
+    """Per-word key spellings and word starts seen in earlier messages (speed only; a model
+    made by ``dataclasses.replace`` starts its own, so a changed spelling table is safe)."""
 
     def with_classifier(self, classifier: Classifier | None) -> RiskModel:
         """The same lexicon with another (or no) learned second opinion."""

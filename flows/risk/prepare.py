@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
 
+from flows.risk.memo import WordMemo, bounded
 from flows.risk.model import RiskModel
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
 from flows.spelling import key
@@ -38,9 +39,19 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     if _SENTENCE_WORD_BARE in folded:
         folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
     shown = folded.split()
-    spelling = model.spelling
-    keyed = key(" ".join([spelling.get(w, w) for w in shown]))
+    # The key spelling is word by word (no step looks past a space), so each word's key is
+    # remembered: the same text as keying the joined words at once.
+    keys = model.memo.keys
+    keyed = " ".join([keys.get(w) or _word_key(w, model) for w in shown])
     return shown, keyed
+
+
+def _word_key(word: str, model: RiskModel) -> str:
+    found = key(model.spelling.get(word, word))
+    keys = model.memo.keys
+    bounded(keys)
+    keys[word] = found
+    return found
 
 
 GLUED_WORD = 12
@@ -48,18 +59,34 @@ GLUED_WORD = 12
 start anchors, so the phrases they hold are tried."""
 
 
-def prefixes(distinct: Iterable[str]) -> frozenset[str]:
+def prefixes(distinct: Iterable[str], memo: WordMemo | None = None) -> frozenset[str]:
     """Starts of every word (and of words glued after a clitic: 'mequiere'); first letters
-    too, since a one-letter phrase word may start a glued text word ('a mi' in 'ami')."""
-    words = set(distinct)
-    glued = [
-        w[3:] if w.startswith("nos") else w[2:]
-        for w in words
-        if len(w) > 4 and w.startswith(_CLITICS)
-    ]
-    glued += [w[i:] for w in words if len(w) >= GLUED_WORD for i in range(3, len(w) - 3)]
-    words.update(glued)
-    return frozenset([w[:n] for w in words for n in _PREFIX_LENGTHS] + [w[:1] for w in words])
+    too, since a one-letter phrase word may start a glued text word ('a mi' in 'ami').
+
+    Each word's starts depend on that word alone: with a ``memo`` they are remembered."""
+    if memo is None:
+        return frozenset(chain.from_iterable(map(_word_starts, set(distinct))))
+    starts = memo.starts
+    return frozenset(
+        chain.from_iterable([starts.get(w) or _remember_starts(w, starts) for w in distinct])
+    )
+
+
+def _word_starts(word: str) -> tuple[str, ...]:
+    """The starts one word adds (see :func:`prefixes`)."""
+    words = [word]
+    if len(word) > 4 and word.startswith(_CLITICS):
+        words.append(word[3:] if word.startswith("nos") else word[2:])
+    if len(word) >= GLUED_WORD:
+        words += [word[i:] for i in range(3, len(word) - 3)]
+    return tuple({w[:n] for w in words for n in (1, *_PREFIX_LENGTHS)})
+
+
+def _remember_starts(word: str, starts: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    found = _word_starts(word)
+    bounded(starts)
+    starts[word] = found
+    return found
 
 
 LONG_TEXT = 300
@@ -149,8 +176,9 @@ class TextIndex:
         return found
 
 
-def index(keyed: str) -> TextIndex:
-    """Word starts of the whole text and its sentences (one when the text is short)."""
+def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
+    """Word starts of the whole text and its sentences (one when the text is short); ``memo``
+    remembers each word's starts across messages."""
     at: dict[str, list[int]] = {}
     pos = 0
     for word in keyed.split(" "):
@@ -170,4 +198,4 @@ def index(keyed: str) -> TextIndex:
             lo = hi + 1
         chunks = tuple(found)
     ends = (*[hi for _, hi in chunks[:-1]], len(keyed))
-    return TextIndex(prefixes(at), sorted(at), at, ends, chunks)
+    return TextIndex(prefixes(at, memo), sorted(at), at, ends, chunks)
