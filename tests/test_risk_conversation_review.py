@@ -16,7 +16,9 @@ import pytest
 
 from benchmarks.risk_report import load_model
 from flows.engine import Content
-from flows.risk import RiskModel, assess_risk
+from flows.risk import Classifier, RiskModel, assess_risk
+from flows.risk.assess import rules_verdict, second_opinion
+from flows.risk.prepare import prepare
 from flows.types import Severity
 from tests.transcript import Chat
 
@@ -196,3 +198,55 @@ def test_nowhere_to_go_is_heard_warmly_and_kept_as_moderate(chat: Chat) -> None:
     assert chat.session.severity is MODERATE and chat.paged is None
     chat.say("mi enamorado me revisa el celular todos los dias")  # moderate, no feeling: as before
     assert chat.first("risk_moderate")
+
+
+# ------------------------------------------------------------------ the classifier alone
+
+
+def _sure(thresholds: tuple[float, float, float] = (0.5, 0.5, 0.5)) -> Classifier:
+    """A classifier certain of everything: every head at probability 1."""
+    return Classifier("sure", (30.0, 30.0, 30.0), {}, thresholds)
+
+
+CALM_STORIES = [
+    "mi hermana ya llegó de Arequipa y se está quedando con los chicos, gracias por escucharme",
+    "la policía ya llegó y se lo llevaron, ahora estoy con mi mamá tomando un té",
+]
+
+
+@pytest.mark.parametrize("text", CALM_STORIES)
+def test_help_is_with_her_so_the_classifier_alone_asks_and_never_says_imminent(
+    rules: RiskModel, text: str
+) -> None:
+    assert assess_risk(text, rules).severity is NONE
+    result = assess_risk(text, rules.with_classifier(_sure()))
+    assert result.severity is HIGH and result.follow_up, (text, result.evidence)
+
+
+def test_the_classifier_alone_lifting_to_high_asks_the_danger_question(rules: RiskModel) -> None:
+    text = "no se como decirlo pero ya no puedo mas con esto"
+    assert assess_risk(text, rules).severity is NONE
+    result = assess_risk(text, rules.with_classifier(_sure((1.01, 0.5, 0.5))))
+    assert result.severity is HIGH and result.follow_up
+    # where a rule spoke, nothing changes: the rules' high is lifted, no question added
+    spoke = "mi esposo me pega en la cara cuando toma"
+    lifted = assess_risk(spoke, rules.with_classifier(_sure((0.5, 0.5, 0.5))))
+    assert lifted.severity is IMMINENT and not lifted.follow_up
+
+
+@pytest.mark.parametrize("text", [*CALM_STORIES, "me duele la cabeza desde ayer"])
+def test_training_reads_the_same_guards_as_serving(rules: RiskModel, text: str) -> None:
+    """train_risk combines rules_verdict and second_opinion: the served verdict, exactly."""
+    model = rules.with_classifier(_sure())
+    assert model.classifier is not None
+    severity, follow_up, guards = rules_verdict(text, model)
+    scores = model.classifier.scores(prepare(text, model)[1])
+    combined = second_opinion(severity, follow_up, scores, model.classifier.thresholds, guards)
+    served = assess_risk(text, model)
+    assert (combined[0], combined[1]) == (served.severity, served.follow_up)
+
+
+def test_calm_story_in_the_conversation_asks_before_paging_as_imminent(content: Content) -> None:
+    chat = Chat(content)
+    chat.say(CALM_STORIES[0])
+    assert chat.paged is not IMMINENT

@@ -78,6 +78,8 @@ class _Read:
     blanked: str
     words: TextIndex
     bounds: list[int]
+    calmed: bool = False
+    """A false friend that says help is with her was blanked (:attr:`FalseFriend.calms`)."""
 
 
 def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
@@ -101,13 +103,15 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     """Prepare the text and blank out false friends; True when one asks for a follow-up."""
     shown, keyed = prepare(text, model)
     words = index(keyed, model.memo)
-    follow_up = False
+    follow_up = calmed = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
     for i in ff_index.candidates(words.prefixes):
         for m in words.scan(ff_index.patterns[i], ff_index.starts[i], keyed):
             blanks.append(m.span())
-            follow_up = follow_up or model.false_friends[ff_index.owners[i]][1]
+            _, asks, calms = model.false_friends[ff_index.owners[i]]
+            follow_up = follow_up or asks
+            calmed = calmed or calms
     blanked = keyed
     if blanks:
         letters = list(keyed)
@@ -115,7 +119,7 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
             letters[start:end] = BLANK * (end - start)
         blanked = "".join(letters)
     bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
-    return _Read(shown, keyed, blanked, words, bounds), follow_up
+    return _Read(shown, keyed, blanked, words, bounds, calmed), follow_up
 
 
 def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
@@ -214,6 +218,10 @@ class Guards:
     harmless: bool = False
     """A short message whose risky words the lexicon reads as harmless (a false friend: a fever
     that 'le dio fuerte', glue that 'pega'): the classifier does not act alone."""
+    calmed: bool = False
+    """The message says help is with her (a false friend that ``calms``: 'mi hermana ya llegó',
+    'llegó la policía'), whatever its length: acting alone, the classifier may lift to high and
+    ask the danger question, never to imminent."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -296,6 +304,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         too_short=_content_words(read.shown, MIN_WORDS_ALONE) < MIN_WORDS_ALONE,
         laughing=_found(model.laughter, read),
         harmless=read.blanked != read.keyed and len(read.shown) <= AFTER_THE_FACT_WORDS,
+        calmed=read.calmed,
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
             and not _found(model.now, read)
@@ -373,7 +382,12 @@ def second_opinion(
 ) -> tuple[Severity, bool, str]:
     """Raise (never lower) the rules' verdict where a head passes its threshold; the evidence
     note. Acting alone it needs ``MIN_WORDS_ALONE`` content words; the imminent head raises a
-    verdict that is high (by the rules or by the high head), never one told after the fact."""
+    verdict that is high (by the rules or by the high head), never one told after the fact.
+
+    Acting alone (no rule spoke), a lift to high also asks the danger question; where the words
+    say help is with her (``calmed``) it stops there, never imminent. Lifting to imminent only
+    where the rules saw some risk was measured and left: 8 imminent development rows that only
+    the classifier recognises would drop to high."""
     note = _note(scores)
     if guards.alone and guards.too_short:
         return severity, follow_up, note + " (too short to act alone)"
@@ -386,8 +400,11 @@ def second_opinion(
     elif scores.flag >= t_flag and severity is Severity.NONE:
         raised = Severity.MODERATE
         follow_up = True
-    if scores.imminent >= t_imm and raised is Severity.HIGH and not guards.told_before:
+    calmed = guards.alone and guards.calmed  # help is with her: ask, do not assume danger now
+    if scores.imminent >= t_imm and raised is Severity.HIGH and not (guards.told_before or calmed):
         raised = Severity.IMMINENT
+    elif guards.alone and raised is Severity.HIGH:
+        follow_up = True  # no rule spoke: ask whether she is in danger now
     if raised is not severity:
         note += f" (raised to {raised.value})"
     return raised, follow_up, note

@@ -89,6 +89,9 @@ class FalseFriend(_Strict):
     phrases: tuple[str, ...]
     follow_up: bool = False
     """Ambiguous: ask a gentle question instead of staying silent."""
+    calms: bool = False
+    """The words say help is with her ('ya llegó la policía', 'mi hermana ya llegó'): the
+    learned classifier alone may then ask the danger question, never make it imminent."""
 
 
 class Context(_Strict):

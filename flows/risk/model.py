@@ -122,7 +122,8 @@ class RiskModel:
     spelling: dict[str, str]
     emoji: re.Pattern[str] | None
     emoji_words: dict[str, str]
-    false_friends: tuple[tuple[str, bool], ...]
+    false_friends: tuple[tuple[str, bool, bool], ...]
+    """(id, asks a follow-up, calms) per false friend."""
     false_friend_index: _Index
     rules: tuple[_CompiledRule, ...]
     rule_index: _Index
@@ -246,7 +247,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         spelling=dict(lexicon.spelling),
         emoji=emoji,
         emoji_words=dict(lexicon.emoji),
-        false_friends=tuple((ff.id, ff.follow_up) for ff in lexicon.false_friends),
+        false_friends=tuple((ff.id, ff.follow_up, ff.calms) for ff in lexicon.false_friends),
         false_friend_index=_index(compiler, [(ff.phrases, ()) for ff in lexicon.false_friends]),
         rules=rules,
         rule_index=_index(compiler, [(rule.phrases, rule.regex) for rule in lexicon.rules]),
