@@ -48,6 +48,10 @@ def _check(model: RiskModel, text: str, expected: Severity, category: str | None
         # a blow that has just happened ("acaba de" + the verb's infinitive) is happening now
         ("mi pareja me acaba de golpear", IMMINENT, "physical"),
         ("ahorita me acaban de pegar en la casa", IMMINENT, "physical"),
+        # routine medicine at its usual time is no overdose; a bottle or all of them is
+        ("ya me tome mis pastillas de la noche, gracias", NONE, None),
+        ("I took my meds this morning as usual", NONE, None),
+        ("me tome todas mis pastillas de la noche de golpe", IMMINENT, "self_harm"),
         # English third-person reports of a man beating his family
         ("the guy upstairs beats his girlfriend every weekend", HIGH, "physical"),
         # weapons fetched, shown, kept; emoji carry them
