@@ -187,16 +187,9 @@ def required_ids(pack: LanguagePack, reference: Reference) -> set[str]:
     return {k for k in public for p in pack.coverage if k == p or k.startswith(p + ".")}
 
 
-@dataclass(frozen=True, slots=True)
-class Localized:
-    """The content a conversation in one language reads (Spanish where not translated)."""
-
-    texts: Texts
-    menus: Menus
-    orientation: OrientationTexts
-    helplines: tuple[Helpline, ...]
-    episodes: EpisodeSchedule
-    cases: CaseWords
+Localized = Reference
+"""The content a conversation in one language reads (Spanish where not translated): the same
+shape as the Spanish reference it is laid over."""
 
 
 def localize(pack: LanguagePack, ref: Reference) -> Localized:
