@@ -7,7 +7,7 @@ and microseconds per message (mean, p99; the learned second opinion included); t
 set for its English rows (told by the bot's own language detector). Then the misses
 (expected vs got) of the development sets; a blind set's misses only with ``--misses-blind``.
 
-Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final2*.tsv``) are scored by the lead
+Blind sets (``tests/data/risk_blind1*.tsv``, ``tests/data/risk_final3*.tsv``) are scored by the lead
 engineer only: nobody tunes on them.
 """
 
@@ -34,6 +34,9 @@ DEV2 = DATA / "risk_dev2.tsv"
 PROBE = DATA / "risk_probe.tsv"
 SPENT1 = DATA / "risk_spent1.tsv"
 DEV3 = DATA / "risk_dev3.tsv"
+SPENT2 = DATA / "risk_spent2.tsv"
+DEV4 = DATA / "risk_dev4.tsv"
+HARDNEG = DATA / "risk_hardneg.tsv"
 DEVELOPMENT = {
     "dev": (DEV,),
     "heldout": (HELDOUT,),
@@ -41,17 +44,24 @@ DEVELOPMENT = {
     "probe": (PROBE,),
     "spent1": (SPENT1,),
     **({"dev3": (DEV3,)} if DEV3.exists() else {}),
+    **{
+        name: (path,)
+        for name, path in (("spent2", SPENT2), ("dev4", DEV4), ("hardneg", HARDNEG))
+        if path.exists()
+    },
 }
 """Development sets: read, tuned on, misses listed. dev2 was written blind by an independent
 writer (tests/data/briefs/risk_brief.md); dev, heldout and probe by the lexicon's own hands;
-spent1 is the first final blind set (writer F), scored once at stop 19 and development since."""
+spent1 is the first final blind set (writer F), scored once at stop 19 and development since;
+spent2 the second (writers G + H), scored once at stop 20. dev4 (writer R) and hardneg (writer S, a
+brief with more hard negatives and borderline rows) were written for stop 21's tuning."""
 
 
 def blind_sets() -> dict[str, tuple[Path, ...]]:
     """The blind sets (several files of the first one are scored as one set)."""
     return {
         "blind1": tuple(sorted(DATA.glob("risk_blind1*.tsv"))),
-        "final": tuple(sorted(DATA.glob("risk_final2*.tsv"))),
+        "final": tuple(sorted(DATA.glob("risk_final3*.tsv"))),
     }
 
 
