@@ -15,17 +15,14 @@ from benchmarks.risk_report import load_model
 from flows.risk import RiskModel, assess_risk
 from flows.types import Severity
 
-NONE, MODERATE, HIGH, IMMINENT = (
-    Severity.NONE,
-    Severity.MODERATE,
-    Severity.HIGH,
-    Severity.IMMINENT,
-)
+NONE, MODERATE, HIGH, IMMINENT = (Severity(v) for v in ("none", "moderate", "high", "imminent"))
+SERVED = load_model()
+"""Rules and learned second opinion, as the bot serves them."""
 
 
 @pytest.fixture(scope="module")
 def model() -> RiskModel:
-    return load_model()
+    return SERVED
 
 
 def _check(model: RiskModel, text: str, expected: Severity) -> None:
@@ -131,6 +128,8 @@ def test_control_is_not_confinement(model: RiskModel, text: str, expected: Sever
         # a murder-suicide threat stays imminent
         ("dice que si lo dejo me mata y despues se mata el", IMMINENT),
         ("me dijo que me va a matar y despues se va a matar", IMMINENT),
+        ("amenaza con matarse pero dice que primero me mata a mi", IMMINENT),
+        ("si lo denuncio dice que se tira del puente y se lleva a los chicos con el", IMMINENT),
     ],
 )
 def test_his_suicide_threat(model: RiskModel, text: str, expected: Severity) -> None:
