@@ -160,9 +160,7 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
             )
         ]
     if hits and _found(model.topic, read):
-        # the talk's own words are no anchor ('si yo veo que le pegan a una señora')
-        topic = _spans(model.topic, read)
-        personal = [p for p in _spans(model.personal, read) if not _near(topic, *p)]
+        personal = _spans(model.personal, read)
         hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.start + 1)]
     return hits
 
@@ -354,6 +352,13 @@ def _cries(
     strong = _found(model.cries, read)
     weak = not strong and _found(model.weak_cries, read)
     if not strong and not weak:
+        if (
+            len(read.shown) <= model.cry_max_words
+            and _found(model.bare_presence, read)
+            and _bare(read, model, model.bare_presence)
+        ):  # 'está en la puerta', 'ya llegó' alone: he is there
+            evidence.append("presence alone")
+            return Severity.IMMINENT, True
         return severity, False
     present = _found(model.presence, read)
     if present or (strong and severity.at_least(Severity.HIGH)):
@@ -366,10 +371,10 @@ def _cries(
     return Severity.highest(severity, bare), True
 
 
-def _bare(read: _Read, model: RiskModel) -> bool:
-    """Nothing but cries and fillers: every letter is inside one of their matches."""
+def _bare(read: _Read, model: RiskModel, *more: _Matcher | None) -> bool:
+    """Nothing but cries, fillers (and ``more``): every letter is inside one of their matches."""
     covered = [False] * len(read.blanked)
-    for matcher in (model.cries, model.weak_cries, model.cry_fillers):
+    for matcher in (model.cries, model.weak_cries, model.cry_fillers, *more):
         for start, end in _spans(matcher, read):
             covered[start:end] = [True] * (end - start)
     return all(done or ch in " #~" for done, ch in zip(covered, read.blanked, strict=True))

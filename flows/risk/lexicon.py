@@ -112,6 +112,9 @@ class Context(_Strict):
     ("numero de ayuda", "gracias por la ayuda") means it is not a bare cry."""
     presence: tuple[str, ...] = ()
     """He is here / it is happening now: any cry with one of these is imminent."""
+    bare_presence: tuple[str, ...] = ()
+    """He is here ('está en la puerta', 'ya llegó'): a message of nothing else (and fillers, at
+    most ``cry_max_words`` words) is imminent on a help line, and the danger question is asked."""
     narrative: tuple[str, ...] = ()
     """Violence told in the past; in a long message (``narrative_min_chars``) at least moderate."""
     follow_up: tuple[str, ...] = ()

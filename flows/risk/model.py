@@ -150,6 +150,8 @@ class RiskModel:
     combos: tuple[_Combo, ...] = ()
     classifier: Classifier | None = None
     """The learned second opinion (may raise a verdict, never lowers it)."""
+    bare_presence: _Matcher | None = None
+    """He is here, said alone: imminent (see :attr:`Context.bare_presence`)."""
     emoji_start: re.Pattern[str] | None = None
     """Any character from the lowest first character of the emoji on: where it is not found
     no emoji can match, and the emoji regex (27 astral characters, no fast scan: ~80 ns per
@@ -271,5 +273,6 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         concepts=concepts,
         combos=combos,
         classifier=classifier,
+        bare_presence=_optional(compiler, ctx.bare_presence),
         emoji_start=emoji_start,
     )

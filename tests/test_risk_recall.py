@@ -1,0 +1,148 @@
+"""Recall of the rules on classes a fresh writer brings (wordings of our own, none copied from a
+labelled set): each table is one concept of ``content/risk.yaml`` said several ways, English
+included, with the harmless uses that share its words."""
+
+from __future__ import annotations
+
+import pytest
+
+from flows.risk import RiskModel, assess_risk
+from flows.types import Severity
+from tests.test_risk_concepts import HIGH, IMMINENT, MODERATE, NONE, _check
+from tests.test_risk_concepts import rules as rules  # the rules alone (a shared fixture)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya está afuera",
+        "ESTA EN MI PUERTA",
+        "ahí viene 😰",
+        "ya llegó señorita",
+        "he's outside",
+        "he is at the door",
+    ],
+)
+def test_he_is_here_said_alone_is_imminent_and_asks(rules: RiskModel, text: str) -> None:
+    result = assess_risk(text, rules)
+    assert result.severity is IMMINENT, (text, result.evidence)
+    assert result.follow_up
+    assert "presence alone" in result.evidence
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ya llegó la policía", "ya llegué", "ahorita", "ya está", "ahí está el número, gracias"],
+)
+def test_presence_needs_him_and_nothing_else(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is NONE, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # farewell: she will not be there any more, with a goodbye or a forgiveness
+        ("perdónenme todos, ya no voy a estar para el cumple de mi hija", IMMINENT, "self_harm"),
+        ("cuiden a mi perrito, ya no voy a estar mas con ustedes", IMMINENT, "self_harm"),
+        ("mom I'm sorry, I won't be here tomorrow", IMMINENT, "self_harm"),
+        ("mañana no voy a estar en la casa, me voy a la chacra", NONE, None),
+        # soft words: death on her mind, no reason to go on living
+        ("últimamente pienso a cada rato en morirme", HIGH, "self_harm"),
+        ("pa q sigo viviendo, a nadie le importo", HIGH, "self_harm"),
+        ("I keep thinking about dying, every single night", HIGH, "self_harm"),
+        ("honestly what's the point of going on", HIGH, "self_harm"),
+        ("pienso mucho en la muerte de mi abuelita, la extraño", NONE, None),
+        # a daughter's attempt, told after it
+        ("mi hijo de 16 se quiso ahorcar en el baño hace unas semanas", HIGH, "self_harm"),
+        ("my sister tried to kill herself last month", HIGH, "self_harm"),
+    ],
+)
+def test_self_harm_in_soft_words(
+    rules: RiskModel, text: str, expected: Severity, category: str | None
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # strangling, ever, is imminent; also in the perfect tense and in English
+        ("varias veces me ha ahorcado cuando llega tomado", IMMINENT, "weapon_strangulation"),
+        ("he grabbed me by the throat during the fight", IMMINENT, "weapon_strangulation"),
+        ("he put his hands around my neck last year", IMMINENT, "weapon_strangulation"),
+        # a gun brought home, and said to be for her
+        ("trajo un revolver de la casa de su hermano y lo guardó", HIGH, None),
+        ("tiene su pistola en el cajon y dice que es para mi si lo dejo", IMMINENT, None),
+        # the face named first, the act after (Andean order)
+        ("la cara te voy a cortar dice mi marido cuando toma", IMMINENT, "threat_to_life"),
+        # burning their room or their stall
+        ("dicen que van a quemar mi cuartito si no me voy del barrio", IMMINENT, "threat_to_life"),
+        # hair pulled right now
+        ("me está jalando de los pelos mi conviviente", IMMINENT, "physical"),
+        # a past blow with an injury is high, not moderate
+        ("last year he hit me so hard he broke my arm", HIGH, "physical"),
+        ("el año pasado me reventó la boca de un puñete", HIGH, "physical"),
+        ("he shoved me down the stairs", HIGH, "physical"),
+    ],
+)
+def test_violence_said_other_ways(
+    rules: RiskModel, text: str, expected: Severity, category: str | None
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # a minor abused at home, in her own words
+        ("tengo 14 y mi padrastro se mete a mi cama cuando mi mama sale", IMMINENT, None),
+        ("im 13 and my uncle comes into my room when everyone sleeps", IMMINENT, None),
+        ("my mom's boyfriend touched me when I was 9", HIGH, "sexual"),
+        # a girl of 14 or less who is pregnant (high, and the pregnancy lifts it)
+        ("la hija de mi comadre, de 12 años, esta embarazada y no dice de quien", IMMINENT, None),
+        # old parents left without food
+        ("a mi papá de 85 años mis hermanos no le dan de comer", HIGH, "child_dependant"),
+        ("88 años tengo y mis hijos me han dejado sola sin comer", HIGH, "child_dependant"),
+        # English control, sex and money
+        ("he locked the door and took the keys so I can't get out", IMMINENT, "confinement"),
+        ("my husband won't let me leave the house", IMMINENT, "confinement"),
+        ("my ex keeps showing up at my work since we broke up", HIGH, "stalking_control"),
+        ("my partner pressured me into sex when I was sick", HIGH, "sexual"),
+        ("he refuses to give us money for food", MODERATE, "economic"),
+    ],
+)
+def test_children_elders_and_english(
+    rules: RiskModel, text: str, expected: Severity, category: str | None
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("en la posta no quisieron atender a mi hijo sordito, dijeron que venga otro dia", None),
+        ("a mi hermano lo botaron del trabajo por ser gay", "discrimination"),
+        ("mi suegra me dice que me regrese a mi pais", "discrimination"),
+        ("en el cole a mi hijo le dicen el serranito y nadie lo junta", "discrimination"),
+        ("en instagram gente que ni conozco me escribe que me muera", "harassment"),
+        ("en el salon hicieron memes con mi foto y los pasan por whatsapp", "harassment"),
+        ("un compañero del instituto me escribe a las 3am, ya le dije que pare", "harassment"),
+    ],
+)
+def test_discrimination_and_harassment_are_moderate(
+    rules: RiskModel, text: str, category: str | None
+) -> None:
+    _check(rules, text, MODERATE, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi papá guardó su escopeta de caza en el ropero",
+        "la tos de mi bebe me esta ahogando de la preocupacion",
+        "compre una pistola de silicona para las manualidades",
+        "me duele la garganta como si me hubieran ahorcado jaja",
+    ],
+)
+def test_not_raised_to_imminent(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is not IMMINENT, text
