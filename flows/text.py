@@ -49,7 +49,13 @@ def fold(text: str) -> str:
     'AYUDAAAA!!' -> 'ayuda'; 'San Juan de Lurigancho' -> 'san juan de lurigancho'. The one fold
     of the bot (risk, places, intents, menus); few passes, since it runs on every message.
     """
-    text = drop_invisible(text[:MAX_TEXT_CHARS])
+    return fold_visible(drop_invisible(text[:MAX_TEXT_CHARS]))
+
+
+def fold_visible(text: str) -> str:
+    """:func:`fold` of a text whose invisible characters are already dropped
+    (:func:`drop_invisible`). No step looks across white space: folding a text is folding each
+    of its ``split()`` pieces and joining them (the risk assessor remembers words this way)."""
     if not text.isascii():
         text = _COMBINING.sub("", unicodedata.normalize("NFKD", text))
         text = _NON_ASCII_SYMBOL.sub(" ", text)

@@ -20,7 +20,7 @@ from flows.risk import RiskModel
 from flows.risk.phrases import _CLITICS, prefix_free
 from flows.risk.prepare import GLUED_WORD, index, prefixes, prepare
 from flows.spelling import key
-from flows.text import fold
+from flows.text import drop_invisible, fold, fold_visible
 
 TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
 
@@ -124,3 +124,43 @@ def test_word_memo_reads_as_the_whole_text(model: RiskModel, words: list[str]) -
     assert prefixes(distinct) == expected
     assert index(whole, model.memo).prefixes == expected
     assert index(whole, model.memo).prefixes == expected  # remembered
+
+
+_TRICKY = st.sampled_from(
+    [
+        " ",
+        "\u00a0",  # no-break space (white space for split(), a symbol for the fold)
+        "\u2028",
+        "\x1c",
+        "\x85",
+        "\u3000",
+        "\u00a8",  # diaeresis: NFKD makes it a space and a combining mark
+        "\u0301",
+        "Σ",  # lower() looks at its neighbours (final sigma)
+        "ΑΣ",
+        "İ",
+        "ß",
+        "ﬁ",
+        "Ａ",
+        "aaa",
+        "AAA",
+        "__",
+        "¡",
+        "ñ",
+        "é",
+        "😂",
+        "'",
+        ".",
+        "-",
+    ]
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.one_of(_TRICKY, st.text(max_size=6)), max_size=20))
+def test_fold_piece_by_piece_is_the_fold_of_the_whole(parts: list[str]) -> None:
+    """prepare() folds each white-space piece alone (and remembers it): fold must look at no
+    character across white space."""
+    text = drop_invisible("".join(parts))
+    pieces = [w for piece in text.split() for w in fold_visible(piece).split()]
+    assert " ".join(pieces) == fold_visible(text) == fold(text)

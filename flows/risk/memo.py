@@ -19,6 +19,8 @@ MAX_WORDS = 50_000
 
 @dataclass(frozen=True, slots=True)
 class WordMemo:
+    folds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    """Piece of text between white space -> its folded words (:func:`flows.text.fold`)."""
     keys: dict[str, str] = field(default_factory=dict)
     """Folded word -> its key spelling after SMS shorthand (:func:`flows.risk.prepare.prepare`)."""
     starts: dict[str, tuple[str, ...]] = field(default_factory=dict)

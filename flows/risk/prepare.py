@@ -12,7 +12,7 @@ from flows.risk.memo import WordMemo, bounded
 from flows.risk.model import RiskModel
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
 from flows.spelling import key
-from flows.text import MAX_TEXT_CHARS, drop_invisible, fold
+from flows.text import MAX_TEXT_CHARS, drop_invisible, fold_visible
 
 SENTENCE = "#"
 _SENTENCE_WORD_BARE = "0sentence0"
@@ -35,7 +35,15 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     ):
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
-    folded = fold(_SENTENCES.sub(_SENTENCE_WORD, text))
+    # fold() looks at no character across white space: each piece of text is folded once and
+    # remembered (the same words as folding the whole text).
+    text = drop_invisible(_SENTENCES.sub(_SENTENCE_WORD, text)[:MAX_TEXT_CHARS])
+    folds = model.memo.folds
+    found: list[str] = []
+    for piece in text.split():
+        words = folds.get(piece)
+        found += _fold_piece(piece, folds) if words is None else words
+    folded = " ".join(found)
     if _SENTENCE_WORD_BARE in folded:
         folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
     shown = folded.split()
@@ -44,6 +52,13 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     keys = model.memo.keys
     keyed = " ".join([keys.get(w) or _word_key(w, model) for w in shown])
     return shown, keyed
+
+
+def _fold_piece(piece: str, folds: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
+    found = tuple(fold_visible(piece).split())
+    bounded(folds)
+    folds[piece] = found
+    return found
 
 
 def _word_key(word: str, model: RiskModel) -> str:
