@@ -160,7 +160,9 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
             )
         ]
     if hits and _found(model.topic, read):
-        personal = _spans(model.personal, read)
+        # the talk's own words are no anchor ('si yo veo que le pegan a una señora')
+        topic = _spans(model.topic, read)
+        personal = [p for p in _spans(model.personal, read) if not _near(topic, *p)]
         hits = [h for h in hits if _near(personal, h.start - PERSONAL_CHARS, h.start + 1)]
     return hits
 

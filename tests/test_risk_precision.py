@@ -1,0 +1,136 @@
+"""Precision of the risk assessor: false escalations and one level too high, by class.
+
+Each table is one class of messages the assessor used to read too high (a match, a ring, a
+class, a period; someone else's suicide threat; control read as confinement...), written in
+wordings of our own, with the real reports that share its words beside them so a fix that
+silences the class cannot silence the danger. The whole assessor is used (rules and the
+learned second opinion), as the bot serves it.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.risk_report import load_model
+from flows.risk import RiskModel, assess_risk
+from flows.types import Severity
+
+NONE, MODERATE, HIGH, IMMINENT = (Severity(v) for v in ("none", "moderate", "high", "imminent"))
+SERVED = load_model()
+"""Rules and learned second opinion, as the bot serves them."""
+
+
+@pytest.fixture(scope="module")
+def model() -> RiskModel:
+    return SERVED
+
+
+def _check(model: RiskModel, text: str, expected: Severity) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is expected, (text, result.evidence)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a match: the team, or the score, beside the beating
+        ("cristal les dio una goleada tremenda a los de arequipa", NONE),
+        ("el domingo la U nos metio una paliza 5 a 1, que roche", NONE),
+        ("nos dieron una golpiza 3-0 en el clasico, estoy muerta de la pena", NONE),
+        ("alianza nos va a dar una paliza el sabado, ya veras", NONE),
+        # the ring, martial arts, a self-defence class
+        ("en la pelea de box del sabado le reventaron la ceja al mexicano", NONE),
+        ("en karate el profe nos agarra del cuello para practicar las llaves", NONE),
+        ("en el taller nos enseñaron que hacer si alguien te agarra del cuello", NONE),
+        ("si un desconocido me jala del pelo en la calle como me suelto?", NONE),
+        # the danger beside a match or a class stays
+        ("mi esposo me dio una paliza porque perdio alianza 2 a 0", HIGH),
+        ("cuando pierde su equipo me pega, anoche me rompio la boca", HIGH),
+    ],
+)
+def test_sport_ring_and_classes(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # her period, a nosebleed, an attack of anxiety: nobody did it
+        ("estoy sangrando un monton con mi periodo, me duele la barriga", NONE),
+        ("la regla me vino con coagulos y sangre, es normal?", NONE),
+        ("me dan ataques de panico y siento que no puedo respirar", NONE),
+        ("no podia respirar de tanto llorar anoche", NONE),
+        # a cooking class: the blood of a duck, not of a person
+        ("en la clase de cocina degollamos las gallinas, habia sangre por todos lados", NONE),
+        # animals fighting, a scratch when separating them
+        ("mis perros se pelean por la comida y me mordieron al separarlos", NONE),
+        # the danger with the same words stays
+        ("me agarro del cuello y no podia respirar", IMMINENT),
+        ("estoy sangrando, me pego con la correa en la cabeza", IMMINENT),
+    ],
+)
+def test_body_animals_and_cooking(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a witness in general, a class project, a role-play, a professional asking
+        ("si yo veo que un señor le pega a su esposa en la calle, a que numero llamo?", NONE),
+        ("si escucho que le pegan a alguien en mi edificio que debo hacer? pa saber nomas", NONE),
+        ("How can I report domestic violence in Lima? It's for a school project", NONE),
+        ("Hi, what happens when someone reports domestic violence? It's for my essay", NONE),
+        (
+            "somos promotoras de salud y vamos a hacer un sociodrama donde el esposo amenaza "
+            "con matar a la señora, nos pueden mandar afiches de la linea 100?",
+            NONE,
+        ),
+        (
+            "soy profesora y en mi clase haremos una dramatizacion de un caso donde el "
+            "enamorado le pega a la chica, tienen material?",
+            NONE,
+        ),
+        # her own danger in the same shape stays
+        ("si mi esposo me vuelve a pegar a que numero llamo", HIGH),
+        ("Hi, my husband hit me last night and I don't know who to call", HIGH),
+    ],
+)
+def test_talk_about_violence(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # going somewhere (a meeting, a birthday): control of her activities, not confinement
+        ("mi marido no me deja ir a la casa de mi mama los domingos", MODERATE),
+        ("no me deja ir ni a la reunion de padres del colegio, es bien celoso", MODERATE),
+        ("mi pareja no me deja ir con mis amigas a ningun lado", MODERATE),
+        # 'rapido' in 'contestar rapido' is no sign of now
+        ("si no le respondo rapido se molesta y me revisa el celular", MODERATE),
+        # shut in stays
+        ("no me deja salir de la casa, cerro con llave y se fue", IMMINENT),
+    ],
+)
+def test_control_is_not_confinement(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # his threat to kill himself (FVR item 15) is high, not a threat to her life
+        ("dice que si lo dejo se mata y que sera mi culpa", HIGH),
+        ("mi enamorado dijo que si termino con el se va a matar", HIGH),
+        # her own wish to disappear is not someone threatening to make her disappear
+        ("a veces pienso que seria mejor desaparecer, ya no quiero nada", HIGH),
+        # a murder-suicide threat stays imminent
+        ("dice que si lo dejo me mata y despues se mata el", IMMINENT),
+        ("me dijo que me va a matar y despues se va a matar", IMMINENT),
+        ("amenaza con matarse pero dice que primero me mata a mi", IMMINENT),
+        ("si lo denuncio dice que se tira del puente y se lleva a los chicos con el", IMMINENT),
+    ],
+)
+def test_his_suicide_threat(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
