@@ -134,3 +134,53 @@ def test_control_is_not_confinement(model: RiskModel, text: str, expected: Sever
 )
 def test_his_suicide_threat(model: RiskModel, text: str, expected: Severity) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a thing thrown, hung or slaughtered is not herself
+        ("voy a tirar la ropa vieja que ya no uso", NONE),
+        ("quiero colgar los cuadros en la sala", NONE),
+        ("mañana voy a ahorcar al gallo para el caldo", NONE),
+        # he threw her to the floor: a blow, not a jump
+        ("anoche me tiro al piso y me pateo", HIGH),
+        # herself stays
+        ("me voy a tirar del puente esta noche", IMMINENT),
+        ("ya no aguanto, me voy a ahorcar", IMMINENT),
+        ("me tome todas las pastillas de mi mama", IMMINENT),
+    ],
+)
+def test_self_harm_needs_herself(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # an exam, a report card: hyperbole
+        ("no estudie nada para el examen, la profe me va a matar", NONE),
+        ("mi mama me va a matar si ve mi libreta", NONE),
+        # burns and cuts of the kitchen, medicine for a cold, a teething baby
+        ("el aceite me quemo la mano friendo pescado", NONE),
+        ("casi me corto el dedo pelando papas", NONE),
+        ("tengo gripe y ya tome un paracetamol", NONE),
+        ("mi hijita me muerde cuando le estan saliendo los dientes", NONE),
+        # locked in by a child at play or a broken lock
+        ("mi sobrinito me encerro en el cuarto jugando", NONE),
+        ("me quede encerrada en el baño porque se malogro la chapa", NONE),
+        # asking what a protection order is
+        ("que es una medida de proteccion? lo escuche en la radio", NONE),
+        # asking in general, for someone else
+        ("How do I report domestic violence if I see it on the street? just in case", NONE),
+        ("si una amiga me cuenta que su esposo le pega, como puede denunciar?", NONE),
+        # pressed against her in the bus: harassment, not a blow
+        ("en la combi un tipo se me pegaba mucho", MODERATE),
+        # the danger in the same words stays
+        ("mi esposo me va a matar si no llego temprano", IMMINENT),
+        ("me encerro en el cuarto y se llevo la llave", IMMINENT),
+        ("tengo medidas de proteccion y igual me sigue", HIGH),
+    ],
+)
+def test_everyday_words(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
