@@ -37,6 +37,7 @@ DEV3 = DATA / "risk_dev3.tsv"
 SPENT2 = DATA / "risk_spent2.tsv"
 DEV4 = DATA / "risk_dev4.tsv"
 HARDNEG = DATA / "risk_hardneg.tsv"
+DEV5 = DATA / "risk_dev5.tsv"
 DEVELOPMENT = {
     "dev": (DEV,),
     "heldout": (HELDOUT,),
@@ -46,7 +47,12 @@ DEVELOPMENT = {
     **({"dev3": (DEV3,)} if DEV3.exists() else {}),
     **{
         name: (path,)
-        for name, path in (("spent2", SPENT2), ("dev4", DEV4), ("hardneg", HARDNEG))
+        for name, path in (
+            ("spent2", SPENT2),
+            ("dev4", DEV4),
+            ("hardneg", HARDNEG),
+            ("dev5", DEV5),
+        )
         if path.exists()
     },
 }
@@ -54,7 +60,8 @@ DEVELOPMENT = {
 writer (tests/data/briefs/risk_brief.md); dev, heldout and probe by the lexicon's own hands;
 spent1 is the first final blind set (writer F), scored once at stop 19 and development since;
 spent2 the second (writers G + H), scored once at stop 20. dev4 (writer R) and hardneg (writer S, a
-brief with more hard negatives and borderline rows) were written for stop 21's tuning."""
+brief with more hard negatives and borderline rows) were written for stop 21's tuning; dev5 (writer
+T) was a checkpoint scored once by the lead mid-session (11:41, fce2c42), development since."""
 
 
 def blind_sets() -> dict[str, tuple[Path, ...]]:
