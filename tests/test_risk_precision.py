@@ -184,3 +184,41 @@ def test_self_harm_needs_herself(model: RiskModel, text: str, expected: Severity
 )
 def test_everyday_words(model: RiskModel, text: str, expected: Severity) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a shove she says did her no harm: moderate (unharmed)
+        ("me empujo contra la puerta pero no me paso nada", MODERATE),
+        ("anoche me empujó contra el ropero, no me dejó marca, solo el susto", MODERATE),
+        # with an injury, or going on now, it stays
+        ("me empujo contra la pared y me rompio la cabeza", HIGH),
+        (
+            "ahorita me empujo contra la pared, no me paso nada pero sigue gritando afuera",
+            IMMINENT,
+        ),
+    ],
+)
+def test_no_harm_done(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a story long over (he is dead or gone, she is well): blows told in it are moderate
+        (
+            "mi primer esposo me rompio el brazo hace muchos años, el ya murio, ahora estoy "
+            "tranquila con mis nietos",
+            MODERATE,
+        ),
+        # 'hace 3 años' is a time, not a child's age
+        ("hace 3 años me pegaba y ahora ha vuelto a buscarme", HIGH),
+        # sexual violence told years later stays high; a story that is not over stays
+        ("hace años me violo mi tio, nunca lo conte, ya sali de eso pero no duermo bien", HIGH),
+        ("mi hija de 3 años tiene moretones y llora cuando ve a su papa", HIGH),
+    ],
+)
+def test_story_that_is_over(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)

@@ -177,9 +177,17 @@ def _grade(
     blanked = read.blanked
     # Each context is looked for only when a hit's rule is moved by it.
     past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
-    now = _spans(model.now, read) if any(h.rule.now is not None for h in hits) else []
+    now = (
+        _spans(model.now, read)
+        if any(h.rule.now is not None or h.rule.unharmed is not None for h in hits)
+        else []
+    )
     recent = _spans(model.recent, read) if any(h.rule.recent is not None for h in hits) else []
+    unharmed = (
+        _spans(model.unharmed, read) if any(h.rule.unharmed is not None for h in hits) else []
+    )
     laughing = any(h.rule.joking is not None for h in hits) and _found(model.laughter, read)
+    closed = any(h.rule.closed is not None for h in hits) and _closed(read, model)
     for hit in hits:
         rule = hit.rule
         level = rule.severity
@@ -188,8 +196,12 @@ def _grade(
             level = rule.past
         elif rule.now is not None and _near(now, lo, hi):
             level = rule.now
+        elif rule.unharmed is not None and _near(unharmed, lo, hi) and not _near(now, lo, hi):
+            level = rule.unharmed
         elif rule.recent is not None and _near(recent, lo, hi):
             level = rule.recent
+        if rule.closed is not None and closed:
+            level = rule.closed
         if rule.joking is not None and laughing:
             level = rule.joking
             joked = True
@@ -201,6 +213,12 @@ def _grade(
         if len(evidence) < MAX_EVIDENCE and note not in evidence:
             evidence.append(note)
     return severities, evidence, joked
+
+
+def _closed(read: _Read, model: RiskModel) -> bool:
+    """The message tells a story that is over: a closure marker ('nunca volví', 'en paz
+    descanse'), a 'long ago' marker, and no sign that anything happens now."""
+    return _found(model.closure, read) and _found(model.past, read) and not _found(model.now, read)
 
 
 @dataclass(frozen=True, slots=True)

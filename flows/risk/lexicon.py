@@ -53,6 +53,12 @@ class Rule(_Strict):
     """Severity when a 'long ago' marker is near (de niña, hace años...)."""
     joking: Severity | None = None
     """Severity when the message laughs (jaja, xd); a follow-up question is then asked."""
+    unharmed: Severity | None = None
+    """Severity when she says near it that it did her no harm ('no me pasó nada', 'no me dejó
+    marca') and no 'happening now' marker is near."""
+    closed: Severity | None = None
+    """Severity when the message tells it as over (a 'closure' marker: 'nunca volví', 'ya salí de
+    eso', 'en paz descanse') with a 'long ago' marker, and nothing says it is happening now."""
     negatable: bool = True
     """A 'no'/'nunca' right before the phrase cancels it."""
     overrides: tuple[str, ...] = ()
@@ -116,6 +122,11 @@ class Context(_Strict):
     """He is here ('está en la puerta', 'ya llegó'): a message of nothing else (and fillers, at
     most ``cry_max_words`` words) is imminent on a help line, and the danger question is asked."""
     narrative: tuple[str, ...] = ()
+    unharmed: tuple[str, ...] = ()
+    """She says it did her no harm: rules with ``unharmed`` take that level near it."""
+    closure: tuple[str, ...] = ()
+    """The story is over (he is gone, she left long ago and is well): with a ``past`` marker
+    anywhere and no ``now`` marker, rules with ``closed`` take that level in the whole message."""
     """Violence told in the past; in a long message (``narrative_min_chars``) at least moderate."""
     follow_up: tuple[str, ...] = ()
 

@@ -103,6 +103,8 @@ class _CompiledRule:
     joking: Severity | None
     negatable: bool
     overrides: frozenset[str]
+    unharmed: Severity | None = None
+    closed: Severity | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +154,8 @@ class RiskModel:
     """The learned second opinion (may raise a verdict, never lowers it)."""
     bare_presence: _Matcher | None = None
     """He is here, said alone: imminent (see :attr:`Context.bare_presence`)."""
+    unharmed: _Matcher | None = None
+    closure: _Matcher | None = None
     emoji_start: re.Pattern[str] | None = None
     """Any character from the lowest first character of the emoji on: where it is not found
     no emoji can match, and the emoji regex (27 astral characters, no fast scan: ~80 ns per
@@ -230,6 +234,8 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
             past=rule.past,
             joking=rule.joking,
             negatable=rule.negatable,
+            unharmed=rule.unharmed,
+            closed=rule.closed,
             overrides=frozenset(rule.overrides),
         )
         for rule in lexicon.rules
@@ -274,5 +280,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         combos=combos,
         classifier=classifier,
         bare_presence=_optional(compiler, ctx.bare_presence),
+        unharmed=_optional(compiler, ctx.unharmed),
+        closure=_optional(compiler, ctx.closure),
         emoji_start=emoji_start,
     )
