@@ -146,3 +146,61 @@ def test_discrimination_and_harassment_are_moderate(
 )
 def test_not_raised_to_imminent(rules: RiskModel, text: str) -> None:
     assert assess_risk(text, rules).severity is not IMMINENT, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # a death threat if she leaves or reports him, the condition far from the death
+        ("si te vas con otro te busco donde sea y te mato, eso me grito", IMMINENT, None),
+        ("si lo denuncio dice que nos encuentra y nos mata a mi y a mi mama", IMMINENT, None),
+        # burned alive or with the house, to come back and finish
+        ("me amenaza que me quema viva si lo dejo", IMMINENT, "threat_to_life"),
+        ("dijo que va a quemar el cuarto con nosotros adentro", IMMINENT, "threat_to_life"),
+        ("salio del penal y dice que viene a terminar lo que empezo", IMMINENT, None),
+        ("apenas se le pase la borrachera dice que me mata", IMMINENT, "threat_to_life"),
+        # breaking in through the window; a baby shaken now
+        ("alguien se esta metiendo por la ventana de la cocina", IMMINENT, None),
+        ("su papa esta sacudiendo a mi bebito de 4 meses y no para", IMMINENT, None),
+        # bruises, a black eye, blows getting worse; pregnancy said in months
+        ("tengo la espalda llena de moretones", HIGH, "physical"),
+        ("a mi prima la dejó con el ojo en tinta", HIGH, "physical"),
+        ("las palizas cada vez mas fuertes", HIGH, "physical"),
+        ("estoy de 4 meses y anoche me dio una cachetada", IMMINENT, None),
+        ("he forced himself on me at the party", HIGH, "sexual"),
+        ("si me ve con alguien ya sabes lo que te pasa, me escribio", HIGH, "threat_to_life"),
+    ],
+)
+def test_threats_and_injuries_told_other_ways(
+    rules: RiskModel, text: str, expected: Severity, category: str | None
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    ("text", "category"),
+    [
+        ("mi papá me dice que soy un error y que no debí nacer", "psychological"),
+        ("me compara con otras todo el tiempo", "psychological"),
+        ("gritos todos los dias en mi casa", "psychological"),
+        ("me pide fotos de donde estoy a cada rato", "stalking_control"),
+        ("me acusa de tener otro cada vez que llego tarde", "stalking_control"),
+        ("sacó una tarjeta a mi nombre y no paga", "economic"),
+        ("me rompió mis herramientas para que no trabaje", "economic"),
+        ("me dio un empujon en la cola del banco", "physical"),
+        ("en el trabajo se burlan de mi cuerpo", "harassment"),
+    ],
+)
+def test_more_moderate_classes(rules: RiskModel, text: str, category: str | None) -> None:
+    _check(rules, text, MODERATE, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "cada vez me pega mas fuerte, antes eran cachetadas ahora son puñetes",
+        "ya dejé todo ordenado para el viaje, a las 12 me voy",
+    ],
+)
+def test_not_imminent_either(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is not IMMINENT, text
