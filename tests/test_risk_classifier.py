@@ -3,6 +3,7 @@ the rules' verdict, and reproducible training (same inputs, byte-identical weigh
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import pytest
 from benchmarks.risk_report import DEV, load_model, load_rows
 from bot.content import ContentError, load_risk_model
 from flows.risk import Classifier, RiskModel, assess_risk, parse_classifier
-from flows.risk.classifier import features
+from flows.risk.classifier import _unpack, features
 from flows.risk.prepare import prepare
 from flows.types import Severity
 
@@ -161,3 +162,36 @@ def test_training_combines_rules_and_classifier_exactly_as_serving_does(model: R
         if trained is not assess_risk(text, model).severity:
             differ.append(text)
     assert not differ
+
+
+def test_packed_weights_sum_as_the_three_heads(model: RiskModel) -> None:
+    """The three weights of a feature are summed as one integer: the sums are those of the
+    heads (exact for the shipped 4-decimal weights), also with large and negative ones."""
+    assert model.classifier is not None
+    shipped = model.classifier
+    rng = random.Random(7)
+    names = sorted(shipped.weights)
+    for _ in range(50):
+        picked = rng.sample(names, rng.randint(1, 800))
+        total = sum(shipped.packed[name] for name in picked)
+        for got, head in zip(_unpack(total, shipped.base), range(3), strict=True):
+            assert got == pytest.approx(sum(shipped.weights[n][head] for n in picked), abs=1e-9)
+    odd = Classifier("odd", (0.0, 0.0, 0.0), {"a": (-99.5, 0.0001, 42.0)}, (0.5, 0.5, 0.5))
+    total = sum([odd.packed["a"]] * 900)
+    assert _unpack(total, odd.base) == pytest.approx((-89550.0, 0.09, 37800.0))
+
+
+def test_scores_are_the_logistic_of_the_plain_sums(model: RiskModel) -> None:
+    assert model.classifier is not None
+    shipped = model.classifier
+    for row in load_rows(DEV)[:80]:
+        keyed = prepare(row.text, model)[1]
+        found = features(keyed)
+        known = [shipped.weights[f] for f in found if f in shipped.weights]
+        plain = [sum(w[h] for w in known) for h in range(3)]
+        expected = [
+            1.0 / (1.0 + math.exp(-(s / math.sqrt(len(found)) + b)))
+            for s, b in zip(plain, shipped.bias, strict=True)
+        ]
+        got = shipped.scores(keyed)
+        assert (got.imminent, got.high, got.flag) == pytest.approx(expected, abs=1e-12)

