@@ -222,3 +222,35 @@ def test_no_harm_done(model: RiskModel, text: str, expected: Severity) -> None:
 )
 def test_story_that_is_over(model: RiskModel, text: str, expected: Severity) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a match, a video game, hyperbole of school and the TV
+        ("le metieron una goleada a la U en el estadio, 3 a 1", NONE),
+        ("en el GTA me dispararon toda la tarde, q colera", NONE),
+        ("me voy a colgar con tanta tarea jaja", NONE),
+        ("socorro tengo examen de fisica mañana y no estudie", NONE),
+        ("mi pareja me tiene secuestrada viendo la novela toda la noche", NONE),
+        # his threat against himself; a photo of where she is (control)
+        ("dice que se va a matar si me voy y que sera mi culpa", HIGH),
+        ("mi enamorado me pide fotos de donde estoy a cada rato", MODERATE),
+        ("a mi hija de 15 su enamorado le pide foto de donde esta cada hora", MODERATE),
+        # the same words in danger stay
+        ("mi hija de 12 me conto que su profesor le pide fotos", HIGH),
+        ("help he is here right now", IMMINENT),
+        # a long account whose 'right now' says she is safe and whose 'help' asks for a service
+        (
+            "my husband hit me last month and left a bruise. Right now he is at work and I am "
+            "safe, but can you help me find a lawyer? I have some questions about custody of my "
+            "kids, about the house, about how long it takes in Peru, whether he will be told "
+            "when I file and what documents I need to bring",
+            HIGH,
+        ),
+    ],
+)
+def test_fresh_writers_hyperbole_and_accounts(
+    model: RiskModel, text: str, expected: Severity
+) -> None:
+    _check(model, text, expected)

@@ -169,11 +169,12 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
 
 def _grade(
     hits: list[_Hit], read: _Read, model: RiskModel
-) -> tuple[dict[str, Severity], list[str], bool]:
-    """Severity per category (moved by nearby context), evidence, and whether one laughed."""
+) -> tuple[dict[str, Severity], list[str], bool, bool]:
+    """Severity per category (moved by nearby context), evidence, whether one laughed, and
+    whether a hit was lowered by its context (long ago, no harm done, a story that is over)."""
     severities: dict[str, Severity] = {}
     evidence: list[str] = []
-    joked = False
+    joked = lowered = False
     blanked = read.blanked
     # Each context is looked for only when a hit's rule is moved by it.
     past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
@@ -202,6 +203,7 @@ def _grade(
             level = rule.recent
         if rule.closed is not None and closed:
             level = rule.closed
+        lowered = lowered or level.rank < rule.severity.rank
         if rule.joking is not None and laughing:
             level = rule.joking
             joked = True
@@ -212,7 +214,7 @@ def _grade(
         note = f"{rule.id}: {_fragment(read, hit)}"
         if len(evidence) < MAX_EVIDENCE and note not in evidence:
             evidence.append(note)
-    return severities, evidence, joked
+    return severities, evidence, joked, lowered
 
 
 def _closed(read: _Read, model: RiskModel) -> bool:
@@ -238,6 +240,9 @@ class Guards:
     harmless: bool = False
     """A short message whose risky words the lexicon reads as harmless (a false friend: a fever
     that 'le dio fuerte', glue that 'pega'): the classifier does not act alone."""
+    settled: bool = False
+    """The rules lowered a reading by its context (long ago, no harm done, a story that is over)
+    and nothing says it happens now: the classifier, blind to that context, does not raise it."""
     calmed: bool = False
     """The message says help is with her (a false friend that ``calms``: 'mi hermana ya llegó',
     'llegó la policía'), whatever its length: acting alone, the classifier may lift to high and
@@ -293,7 +298,9 @@ def rules_verdict(text: str, model: RiskModel) -> tuple[Severity, bool, Guards]:
 def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
     """Rules, pregnancy, testimony and cries: the verdict before the second opinion."""
     hits = _hits(read, model)
-    severities, evidence, joked = _grade(hits, read, model) if hits else ({}, [], False)
+    severities, evidence, joked, lowered = (
+        _grade(hits, read, model) if hits else ({}, [], False, False)
+    )
     follow_up = follow_up or joked
     severity = Severity.highest(*severities.values())
     pregnancy = _found(model.pregnancy, read)
@@ -325,6 +332,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         laughing=_found(model.laughter, read),
         harmless=read.blanked != read.keyed and len(read.shown) <= AFTER_THE_FACT_WORDS,
         calmed=read.calmed,
+        settled=lowered and not _found(model.now, read),
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
             and not _found(model.now, read)
@@ -335,6 +343,9 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
 
 
 MIN_WORDS_ALONE = 4
+CRY_WORDS = 40
+"""Longer messages are accounts: their 'ayuda' or 'help' asks for a service ('can help a
+foreigner'), and 'right now' in them says where things stand, not a cry with him there."""
 AFTER_THE_FACT_WORDS = 15
 """Up to this many words, 'anoche'/'hace años' without 'ahorita' is one past event (no raise)."""
 """The classifier acts alone (no rule evidence) only on messages with this many content words:
@@ -380,6 +391,8 @@ def _cries(
             evidence.append("presence alone")
             return Severity.IMMINENT, True
         return severity, False
+    if len(read.shown) > CRY_WORDS:  # a long account: 'help' asks for a service, not a cry
+        return severity, False
     present = _found(model.presence, read)
     if present or (strong and severity.at_least(Severity.HIGH)):
         evidence.append("cry with presence" if present else "cry with danger")
@@ -420,6 +433,8 @@ def second_opinion(
         return severity, follow_up, note + " (too short to act alone)"
     if guards.alone and (guards.laughing or guards.harmless):
         return severity, follow_up, note + " (a joke or a harmless use: not alone)"
+    if guards.settled:
+        return severity, follow_up, note + " (told as past or harmless: not raised)"
     t_imm, t_high, t_flag = thresholds
     raised = severity
     if scores.high >= t_high and not severity.at_least(Severity.HIGH):
