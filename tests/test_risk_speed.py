@@ -14,11 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from benchmarks.risk_report import load_model
+from benchmarks.risk_report import DEV, DEV2, load_model, load_rows
 from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
+from flows.risk.memo import WordMemo
 from flows.risk.phrases import _CLITICS, prefix_free
-from flows.risk.prepare import GLUED_WORD, index, prefixes, prepare
+from flows.risk.prepare import GLUED_WORD, candidates, index, prefixes, prepare
 from flows.spelling import key
 from flows.text import drop_invisible, fold, fold_visible
 
@@ -164,3 +165,15 @@ def test_fold_piece_by_piece_is_the_fold_of_the_whole(parts: list[str]) -> None:
     text = drop_invisible("".join(parts))
     pieces = [w for piece in text.split() for w in fold_visible(piece).split()]
     assert " ".join(pieces) == fold_visible(text) == fold(text)
+
+
+def test_candidates_word_by_word_are_those_of_the_whole_text(model: RiskModel) -> None:
+    """Patterns whose anchors occur, remembered per word, are those the text's starts give."""
+    rows = [row.text for path in (DEV, DEV2) for row in load_rows(path)]
+    assert model.concepts is not None
+    for text in [*rows[::7], TESTIMONY, "mequieren matar ya", "x"]:
+        keyed = prepare(text, model)[1]
+        for memo in (model.memo, WordMemo()):
+            words = index(keyed, memo)
+            for idx in (model.rule_index, model.false_friend_index, model.concepts):
+                assert candidates(idx, words, memo) == idx.candidate_set(words.prefixes)

@@ -11,7 +11,7 @@ from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES
 from flows.risk.model import RiskModel, _CompiledRule, _Matcher
-from flows.risk.prepare import SENTENCE, TextIndex, index, prepare
+from flows.risk.prepare import SENTENCE, TextIndex, candidates, index, prepare
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -106,7 +106,7 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     follow_up = calmed = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
-    for i in ff_index.candidates(words.prefixes):
+    for i in sorted(candidates(ff_index, words, model.memo)):
         for m in words.scan(ff_index.patterns[i], ff_index.starts[i], keyed):
             blanks.append(m.span())
             _, asks, calms = model.false_friends[ff_index.owners[i]]
@@ -128,7 +128,7 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
     rule_index = model.rule_index
     blanked = read.blanked
     words = read.words
-    for i in rule_index.candidates(words.prefixes):
+    for i in sorted(candidates(rule_index, words, model.memo)):
         rule = model.rules[rule_index.owners[i]]
         for m in words.scan(rule_index.patterns[i], rule_index.starts[i], blanked):
             if m.end() > m.start():

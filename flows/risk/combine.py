@@ -11,7 +11,7 @@ from bisect import bisect_right
 from itertools import pairwise, product
 
 from flows.risk.model import RiskModel
-from flows.risk.prepare import TextIndex
+from flows.risk.prepare import TextIndex, candidates
 
 MAX_SPANS = 400
 """Per concept and sentence: a bound for pathological input only."""
@@ -30,7 +30,7 @@ def find_combos(
     index = model.concepts
     if index is None:
         return []
-    possible = index.candidate_set(words.prefixes)
+    possible = candidates(index, words, model.memo)
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     cache: dict[int, dict[int, list[Span]]] = {}
     starts = [lo for lo, _ in words.chunks[1:]]

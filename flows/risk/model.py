@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flows.risk.classifier import Classifier
@@ -44,9 +45,16 @@ class _Index:
     owners: tuple[int, ...]
     always: frozenset[int]
     by_anchor: dict[str, tuple[int, ...]]
+    by_word: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
+    """Key word -> the patterns its starts are anchors of (remembered across messages)."""
 
     def candidates(self, prefixes: frozenset[str]) -> list[int]:
         return sorted(self.candidate_set(prefixes))
+
+    def anchored_by(self, starts: Iterable[str]) -> frozenset[int]:
+        """The patterns one of ``starts`` (one word's starts) is an anchor of."""
+        by_anchor = self.by_anchor
+        return frozenset(i for start in starts if start in by_anchor for i in by_anchor[start])
 
     def candidate_set(self, prefixes: frozenset[str]) -> set[int]:
         """Patterns whose anchor words occur (in no particular order)."""

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from itertools import chain
 
 from flows.risk.memo import WordMemo, bounded
-from flows.risk.model import RiskModel
+from flows.risk.model import RiskModel, _Index
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
 from flows.spelling import key
 from flows.text import MAX_TEXT_CHARS, drop_invisible, fold_visible
@@ -85,6 +85,22 @@ def prefixes(distinct: Iterable[str], memo: WordMemo | None = None) -> frozenset
     return frozenset(
         chain.from_iterable([starts.get(w) or _remember_starts(w, starts) for w in distinct])
     )
+
+
+def candidates(index: _Index, words: TextIndex, memo: WordMemo) -> set[int]:
+    """``index.candidate_set(words.prefixes)``, word by word: the patterns each word's starts
+    anchor are remembered per word (the same patterns, most words seen before)."""
+    by_word = index.by_word
+    found = set(index.always)
+    for word in words.at:
+        ids = by_word.get(word)
+        if ids is None:
+            ids = index.anchored_by(memo.starts.get(word) or _word_starts(word))
+            bounded(by_word)
+            by_word[word] = ids
+        if ids:
+            found |= ids
+    return found
 
 
 def _word_starts(word: str) -> tuple[str, ...]:
