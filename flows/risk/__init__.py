@@ -17,7 +17,9 @@ How a message is read:
 4. False friends (idioms, hyperbole, accidents) are blanked out.
 5. Rules are matched; each hit is dropped when negated or when the message is talk *about*
    violence and the hit has no first-person anchor; its severity is moved by nearby context
-   (happening now, within 72 h, long ago, joking).
+   (happening now, within 72 h, long ago) and by guards: a harmless frame (a laugh, a baby, a
+   boss, an accident, cooking, an illness) with no serious cue near (a weapon, an injury, a
+   man, fear) moves it down, and the evidence names the guard ("guard laughter: strangulation").
 6. Two categories at high or above among the ``compounding`` ones (threat, weapon or
    strangulation, physical, sexual, confinement), or high plus pregnancy, become imminent.
 7. The learned second opinion (:func:`second_opinion`) may raise the verdict, never lower it;

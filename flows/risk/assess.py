@@ -9,8 +9,8 @@ from itertools import islice
 
 from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
-from flows.risk.lexicon import CATEGORIES
-from flows.risk.model import RiskModel, _CompiledRule, _Matcher
+from flows.risk.lexicon import CATEGORIES, LAUGHTER
+from flows.risk.model import RiskModel, _CompiledGuard, _CompiledRule, _Matcher
 from flows.risk.prepare import SENTENCE, TextIndex, candidates, index, prepare
 from flows.types import Severity
 
@@ -21,6 +21,8 @@ CONTEXT_CHARS = 70
 PERSONAL_CHARS = 30
 """How far before a hit a first-person word anchors it when the message talks *about* violence
 (before it or at its first word: 'mi hija' after 'el novio la golpea' is not its victim)."""
+BEFORE_CHARS = 30
+"""How far before a hit a guard's ``before`` cue (its doer: 'mi bebé me muerde') may start."""
 BLANK = "~"
 """False friends are overwritten with this (not a word character, not a sentence break)."""
 
@@ -169,12 +171,13 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
 
 def _grade(
     hits: list[_Hit], read: _Read, model: RiskModel
-) -> tuple[dict[str, Severity], list[str], bool, bool]:
-    """Severity per category (moved by nearby context), evidence, whether one laughed, and
-    whether a hit was lowered by its context (long ago, no harm done, a story that is over)."""
+) -> tuple[dict[str, Severity], list[str], bool, bool, bool]:
+    """Severity per category (moved by nearby context and by guards), evidence, whether a
+    guard asks a follow-up question, whether a guard acted, and whether a hit was lowered by its
+    context (long ago, no harm done, a story that is over)."""
     severities: dict[str, Severity] = {}
     evidence: list[str] = []
-    joked = lowered = False
+    asks = guarded = lowered = False
     blanked = read.blanked
     # Each context is looked for only when a hit's rule is moved by it.
     past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
@@ -187,8 +190,8 @@ def _grade(
     unharmed = (
         _spans(model.unharmed, read) if any(h.rule.unharmed is not None for h in hits) else []
     )
-    laughing = any(h.rule.joking is not None for h in hits) and _found(model.laughter, read)
     closed = any(h.rule.closed is not None for h in hits) and _closed(read, model)
+    frames = _Frames(read)
     for hit in hits:
         rule = hit.rule
         level = rule.severity
@@ -204,17 +207,70 @@ def _grade(
         if rule.closed is not None and closed:
             level = rule.closed
         lowered = lowered or level.rank < rule.severity.rank
-        if rule.joking is not None and laughing:
-            level = rule.joking
-            joked = True
+        guard = frames.guard(model.guards, hit, lo, hi)
+        if guard is not None:
+            joking = guard.id == LAUGHTER and rule.joking is not None
+            moved = rule.joking if joking and rule.joking is not None else guard.level
+            if moved.rank < level.rank:
+                level = moved
+                asks = asks or guard.follow_up
+                guarded = True
+                _add(evidence, f"guard {guard.id}: {rule.id}")
         if level is Severity.NONE:
             continue
         if level.rank > severities.get(rule.category, Severity.NONE).rank:
             severities[rule.category] = level
-        note = f"{rule.id}: {_fragment(read, hit)}"
-        if len(evidence) < MAX_EVIDENCE and note not in evidence:
-            evidence.append(note)
-    return severities, evidence, joked, lowered
+        _add(evidence, f"{rule.id}: {_fragment(read, hit)}")
+    return severities, evidence, asks, guarded, lowered
+
+
+def _add(evidence: list[str], note: str) -> None:
+    if len(evidence) < MAX_EVIDENCE and note not in evidence:
+        evidence.append(note)
+
+
+class _Frames:
+    """Where the guards' cues and serious cues are, each looked for once per message."""
+
+    def __init__(self, read: _Read) -> None:
+        self._read = read
+        self._spans: dict[int, list[tuple[int, int]]] = {}
+
+    def _where(self, matcher: _Matcher | None) -> list[tuple[int, int]]:
+        """Where a matcher matches in the text as written, false friends not blanked: 'dolor
+        de cabeza' still frames 'ya tomé paracetamol' once 'me está matando' is blanked, and
+        'cuando estaba embarazada' still says whose baby it is."""
+        if matcher is None or not matcher.may_match(self._read.words.prefixes):
+            return []
+        found = self._spans.get(id(matcher))
+        if found is None:
+            words, keyed = self._read.words, self._read.keyed
+            found = [m.span() for m in words.scan(matcher.pattern, matcher.starts, keyed)]
+            self._spans[id(matcher)] = found
+        return found
+
+    def guard(
+        self, guards: tuple[_CompiledGuard, ...], hit: _Hit, lo: int, hi: int
+    ) -> _CompiledGuard | None:
+        """The first guard covering the hit whose cue is in its scope with no serious cue."""
+        size = len(self._read.blanked)
+        for guard in guards:
+            if not guard.covers(hit.rule):
+                continue
+            start, end = lo, hi  # near: the hit's context window
+            if guard.scope == "message":
+                start, end = 0, size
+            elif guard.scope == "sentence":
+                start, end = _sentence(self._read.bounds, hit.start, size)
+            cues = self._where(guard.cue)
+            if guard.scope == "before":
+                first = max(lo, hit.start - BEFORE_CHARS)
+                found = any(first <= s <= hit.start for s, _ in cues)
+            else:
+                found = _near(cues, start, end)
+            if found and not _near(self._where(guard.unless), start, end):
+                return guard
+        return None
 
 
 def _closed(read: _Read, model: RiskModel) -> bool:
@@ -243,6 +299,9 @@ class Guards:
     settled: bool = False
     """The rules lowered a reading by its context (long ago, no harm done, a story that is over)
     and nothing says it happens now: the classifier, blind to that context, does not raise it."""
+    guarded: bool = False
+    """A guard of the lexicon (a laugh, a baby, an accident, cooking, an illness) moved a rule's
+    hit down: the classifier does not act alone against it."""
     calmed: bool = False
     """The message says help is with her (a false friend that ``calms``: 'mi hermana ya llegó',
     'llegó la policía'), whatever its length: acting alone, the classifier may lift to high and
@@ -298,10 +357,10 @@ def rules_verdict(text: str, model: RiskModel) -> tuple[Severity, bool, Guards]:
 def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
     """Rules, pregnancy, testimony and cries: the verdict before the second opinion."""
     hits = _hits(read, model)
-    severities, evidence, joked, lowered = (
-        _grade(hits, read, model) if hits else ({}, [], False, False)
+    severities, evidence, asks, guarded, lowered = (
+        _grade(hits, read, model) if hits else ({}, [], False, False, False)
     )
-    follow_up = follow_up or joked
+    follow_up = follow_up or asks
     severity = Severity.highest(*severities.values())
     pregnancy = _found(model.pregnancy, read)
     if severity is not Severity.NONE:
@@ -333,6 +392,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         harmless=read.blanked != read.keyed and len(read.shown) <= AFTER_THE_FACT_WORDS,
         calmed=read.calmed,
         settled=lowered and not _found(model.now, read),
+        guarded=guarded,
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
             and not _found(model.now, read)
@@ -431,7 +491,7 @@ def second_opinion(
     note = _note(scores)
     if guards.alone and guards.too_short:
         return severity, follow_up, note + " (too short to act alone)"
-    if guards.alone and (guards.laughing or guards.harmless):
+    if guards.alone and (guards.laughing or guards.harmless or guards.guarded):
         return severity, follow_up, note + " (a joke or a harmless use: not alone)"
     if guards.settled:
         return severity, follow_up, note + " (told as past or harmless: not raised)"
@@ -457,10 +517,14 @@ _SENTENCE_MARK = re.compile(re.escape(SENTENCE))
 
 def _window(bounds: list[int], start: int, end: int, size: int) -> tuple[int, int]:
     """The context window of a hit: CONTEXT_CHARS either side, inside its sentence."""
-    i = bisect_right(bounds, start)
-    sentence_lo = bounds[i - 1] if i > 0 else 0
-    sentence_hi = bounds[i] if i < len(bounds) else size
+    sentence_lo, sentence_hi = _sentence(bounds, start, size)
     return max(sentence_lo, start - CONTEXT_CHARS), min(sentence_hi, end + CONTEXT_CHARS)
+
+
+def _sentence(bounds: list[int], start: int, size: int) -> tuple[int, int]:
+    """The sentence holding ``start``."""
+    i = bisect_right(bounds, start)
+    return (bounds[i - 1] if i > 0 else 0), (bounds[i] if i < len(bounds) else size)
 
 
 def _fragment(read: _Read, hit: _Hit) -> str:

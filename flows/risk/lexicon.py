@@ -26,6 +26,8 @@ Category = Literal[
 ]
 CATEGORIES: tuple[str, ...] = get_args(Category)
 """Category ids, in the order used to break ties between equally severe categories."""
+LAUGHTER = "laughter"
+"""The guard that a rule's ``joking`` level belongs to."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -52,7 +54,9 @@ class Rule(_Strict):
     past: Severity | None = None
     """Severity when a 'long ago' marker is near (de niña, hace años...)."""
     joking: Severity | None = None
-    """Severity when the message laughs (jaja, xd); a follow-up question is then asked."""
+    """Severity when the ``laughter`` guard acts (the message laughs, jaja, xd, and says nothing
+    serious); a follow-up question is then asked. The rule is covered by that guard whatever its
+    category."""
     unharmed: Severity | None = None
     """Severity when she says near it that it did her no harm ('no me pasó nada', 'no me dejó
     marca') and no 'happening now' marker is near."""
@@ -100,6 +104,31 @@ class FalseFriend(_Strict):
     learned classifier alone may then ask the danger question, never make it imminent."""
 
 
+class Guard(_Strict):
+    """A harmless frame around risky words (a laugh, a baby or a pet, an accident, cooking, an
+    illness): the hits of the rules it covers are moved to ``level`` where its cue is found,
+    unless one of its serious cues is found too (a weapon, an injury, fear, 'no es broma').
+    The evidence then names it ("guard laughter: strangulation")."""
+
+    id: str = pydantic.Field(pattern=r"^[a-z0-9_]+$")
+    phrases: tuple[str, ...]
+    """The cue: any of these phrases."""
+    scope: Literal["message", "sentence", "near", "before"] = "message"
+    """Where cue and serious cues are looked for: the whole message, the hit's sentence, the
+    hit's context window (``CONTEXT_CHARS`` either side, inside its sentence), or ``before``:
+    the cue starts at most ``BEFORE_CHARS`` before the hit (its doer: 'mi bebé me muerde'),
+    the serious cues anywhere in its window."""
+    categories: tuple[Category, ...] = ()
+    rules: tuple[str, ...] = ()
+    """Rule ids covered besides ``categories`` (neither: every rule)."""
+    spares: tuple[str, ...] = ()
+    """Rule ids never covered (a more serious reading the frame does not explain)."""
+    level: Severity = Severity.NONE
+    unless: tuple[str, ...] = ()
+    follow_up: bool = False
+    """Ask a gentle question when it acted (a laugh may hide fear)."""
+
+
 class Context(_Strict):
     negation: tuple[str, ...] = ()
     now: tuple[str, ...] = ()
@@ -140,6 +169,7 @@ class RiskLexicon(_Strict):
     words: dict[str, tuple[str, ...]] = {}
     context: Context = Context()
     false_friends: tuple[FalseFriend, ...] = ()
+    guards: tuple[Guard, ...] = ()
     rules: tuple[Rule, ...]
     cry_max_words: int = 5
     narrative_min_chars: int = 300
@@ -172,6 +202,20 @@ class RiskLexicon(_Strict):
             for other in rule.overrides:
                 if other not in seen:
                     raise ValueError(f"rule {rule.id}: overrides unknown rule {other!r}")
+        rule_ids = {r.id for r in self.rules}
+        for guard in self.guards:
+            if guard.id in seen:
+                raise ValueError(f"guard {guard.id}: duplicate id")
+            seen.add(guard.id)
+            for phrase in guard.phrases + guard.unless:
+                _check_phrase(phrase, self.words, f"guard {guard.id}")
+            for other in guard.rules + guard.spares:
+                if other not in rule_ids:
+                    raise ValueError(f"guard {guard.id}: unknown rule {other!r}")
+        if any(r.joking is not None for r in self.rules) and not any(
+            g.id == LAUGHTER for g in self.guards
+        ):
+            raise ValueError(f"rules with joking need a guard {LAUGHTER!r}")
         for kind, phrases in self.context.model_dump().items():
             for phrase in phrases:
                 _check_phrase(phrase, self.words, f"context {kind}")

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flows.risk.classifier import Classifier
-from flows.risk.lexicon import RiskLexicon, combo_parts
+from flows.risk.lexicon import LAUGHTER, RiskLexicon, combo_parts
 from flows.risk.memo import WordMemo
 from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, prefix_free, starts
 from flows.spelling import key
@@ -116,6 +116,29 @@ class _CompiledRule:
 
 
 @dataclass(frozen=True, slots=True)
+class _CompiledGuard:
+    """A harmless frame (:class:`flows.risk.lexicon.Guard`), compiled."""
+
+    id: str
+    cue: _Matcher
+    unless: _Matcher | None
+    scope: str
+    categories: frozenset[str]
+    rules: frozenset[str]
+    """Rule ids covered besides the categories (the ``laughter`` guard: those with ``joking``)."""
+    spares: frozenset[str]
+    level: Severity
+    follow_up: bool
+
+    def covers(self, rule: _CompiledRule) -> bool:
+        if rule.id in self.spares:
+            return False
+        if not self.categories and not self.rules:
+            return True
+        return rule.category in self.categories or rule.id in self.rules
+
+
+@dataclass(frozen=True, slots=True)
 class _Combo:
     """One ``together`` combination of a rule: concept indices that must co-occur."""
 
@@ -158,6 +181,8 @@ class RiskModel:
     concepts: _Index | None = None
     """Every distinct part of the ``together`` rules, pattern i being concept i."""
     combos: tuple[_Combo, ...] = ()
+    guards: tuple[_CompiledGuard, ...] = ()
+    """Harmless frames that move the hits of the rules they cover (in lexicon order)."""
     classifier: Classifier | None = None
     """The learned second opinion (may raise a verdict, never lowers it)."""
     bare_presence: _Matcher | None = None
@@ -226,6 +251,24 @@ def _combos(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_Index, tu
     return _index(compiler, [((part,), ()) for part in concept_ids]), tuple(combos)
 
 
+def _guards(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_CompiledGuard, ...]:
+    joking = frozenset(rule.id for rule in lexicon.rules if rule.joking is not None)
+    return tuple(
+        _CompiledGuard(
+            id=guard.id,
+            cue=_matcher(compiler, guard.phrases),
+            unless=_optional(compiler, guard.unless),
+            scope=guard.scope,
+            categories=frozenset(guard.categories),
+            rules=frozenset(guard.rules) | (joking if guard.id == LAUGHTER else frozenset()),
+            spares=frozenset(guard.spares),
+            level=guard.level,
+            follow_up=guard.follow_up,
+        )
+        for guard in lexicon.guards
+    )
+
+
 def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) -> RiskModel:
     """Compile every phrase of a validated lexicon into regular expressions."""
     # Slightly over ~50 lines: compiles each section of the YAML lexicon in turn; the sections
@@ -286,6 +329,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         compounding=frozenset(lexicon.compounding),
         concepts=concepts,
         combos=combos,
+        guards=_guards(compiler, lexicon),
         classifier=classifier,
         bare_presence=_optional(compiler, ctx.bare_presence),
         unharmed=_optional(compiler, ctx.unharmed),

@@ -1,0 +1,201 @@
+"""Guards of the risk lexicon (``guards:`` in ``content/risk.yaml``): a harmless frame around
+risky words (a laugh, a baby or a pet, a boss or a teacher, an accident, cooking, an illness)
+moves the hits it explains down, and says so in the evidence; a weapon, an injury, a man or fear
+keeps the risk. Wordings of our own, none copied from a labelled set, through the public API
+with the shipped model (rules and learned second opinion)."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.risk_report import load_model
+from flows.risk import RiskLexicon, RiskModel, assess_risk
+from flows.types import Severity
+
+
+@pytest.fixture(scope="module")
+def model() -> RiskModel:
+    return load_model()
+
+
+def _assert_none(model: RiskModel, text: str, guard: str | None = None) -> None:
+    """None; with ``guard``, the evidence says that guard moved a rule's hit."""
+    result = assess_risk(text, model)
+    assert result.severity is Severity.NONE, (text, result.evidence)
+    if guard is not None:
+        notes = [note for note in result.evidence if note.startswith(f"guard {guard}: ")]
+        assert notes, result.evidence
+
+
+def _assert_at_least(model: RiskModel, text: str, expected: Severity) -> None:
+    result = assess_risk(text, model)
+    assert result.severity.at_least(expected), (text, result.severity, result.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "jajaja mi prima me quiere ahorcar porque le spoilee la serie",
+        "te voy a ahorcar por comerte mi helado jsjsjs",
+        "mi hermano me encerró en el ropero de broma 😂😂",
+        "mi enamorado me quiere ahorcar por ganarle en el ludo xd",
+        "lol my sister wants to strangle me for taking her charger",
+    ],
+)
+def test_laughter_without_a_serious_cue_is_none(model: RiskModel, text: str) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is Severity.NONE, (text, result.evidence)
+    assert result.follow_up, "a laugh may hide fear: a gentle question is asked"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # a nervous laugh with a weapon, an injury, fear or 'no es broma' stays escalated
+        ("jaja no sé por qué me río, me amenazó con el cuchillo", Severity.IMMINENT),
+        ("jajaja me quiere ahorcar y tengo mucho miedo", Severity.IMMINENT),
+        ("me ahorcó anoche jaja ya no sé qué hacer", Severity.IMMINENT),
+        ("me quiere matar jaja no es broma, lo dijo en serio", Severity.IMMINENT),
+        ("jsjs me pegó otra vez, tengo moretones en la cara", Severity.HIGH),
+        ("jaja me encerró en el cuarto y está afuera en la puerta", Severity.IMMINENT),
+        ("😂 me dijo que me va a matar y sacó la pistola", Severity.IMMINENT),
+    ],
+)
+def test_a_laugh_does_not_hide_real_danger(model: RiskModel, text: str, expected: Severity) -> None:
+    _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi bebito me muerde cuando le doy pecho, es normal?",
+        "la bebita de mi prima me muerde los dedos, le están saliendo los dientes",
+    ],
+)
+def test_a_baby_or_a_pet_is_no_aggressor(model: RiskModel, text: str) -> None:
+    _assert_none(model, text, "small_agent")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi gatito me arañó la cara cuando lo bañé",
+        "mi hijito de 2 años me pega si no le doy la tablet",
+        "el perro de mi vecina me mordió la pierna",
+        "mi wawa me patea la cara cuando le cambio el pañal",
+    ],
+)
+def test_a_baby_or_a_pet_is_none(model: RiskModel, text: str) -> None:
+    _assert_none(model, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("el papá de mi bebe me pegó en la cara anoche", Severity.HIGH),
+        ("cuando estaba embarazada de mi hijito me pateó la barriga", Severity.HIGH),
+        ("mi esposo le da con la correa a mi bebe y llora y llora", Severity.HIGH),
+        ("mi bebe llora porque su papá me pegó en la cara, tengo miedo", Severity.HIGH),
+    ],
+)
+def test_a_baby_near_a_blow_by_a_man_stays(model: RiskModel, text: str, expected: Severity) -> None:
+    _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi jefe me quiere matar si no termino el reporte hoy",
+        "estoy nerviosa, la supervisora me quiere matar por el inventario",
+    ],
+)
+def test_a_boss_or_a_teacher_threatening_is_hyperbole(model: RiskModel, text: str) -> None:
+    _assert_none(model, text, "authority")
+
+
+def test_a_teacher_keeping_the_class_is_none(model: RiskModel) -> None:
+    _assert_none(model, "el coordinador no nos deja salir del taller hasta las 8 por la feria")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi jefe me quiere matar, me amenazó con una pistola", Severity.IMMINENT),
+        ("mi jefa me quitó el dni y no me deja salir de la casa donde trabajo", Severity.HIGH),
+        ("my boss took my passport and locked me in the house", Severity.HIGH),
+        ("mi jefe me dijo que si lo denuncio a la policía me va a matar", Severity.HIGH),
+        ("mi jefe me acosa y me toca cuando estamos solos", Severity.HIGH),
+        ("no me deja salir con mis amigas, me revisa el celular", Severity.MODERATE),
+    ],
+)
+def test_what_no_boss_may_do_stays(model: RiskModel, text: str, expected: Severity) -> None:
+    _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "guard"),
+    [
+        ("casi me quemo el brazo con la sartén, salto el aceite", None),
+        ("se me volteó la olla y me quemé feo la pierna", None),
+        ("hay que golpear bien la pechuga con el mazo para el apanado", None),
+        ("mañana voy a ahorcar la gallina para el caldo", None),
+    ],
+)
+def test_accidents_and_cooking_are_none(model: RiskModel, text: str, guard: str | None) -> None:
+    _assert_none(model, text, guard)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi esposo me quemó el brazo con la plancha caliente", Severity.HIGH),
+        ("me tiró el aceite hirviendo de la sartén", Severity.HIGH),
+        ("su papá lo metió al agua hirviendo, tiene quemaduras en las manos", Severity.HIGH),
+        ("dice que fue sin querer pero me quemó con la olla a propósito", Severity.HIGH),
+        ("agarró el cuchillo de la cocina y me persiguió", Severity.IMMINENT),
+        ("su mamá la quema con la cuchara caliente si se porta mal, tiene 6", Severity.HIGH),
+    ],
+)
+def test_a_burn_or_a_blow_done_by_someone_stays(
+    model: RiskModel, text: str, expected: Severity
+) -> None:
+    _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "tengo una migraña horrible, ya me tomé un ibuprofeno",
+        "mi hija tiene fiebre y ya le di paracetamol, ya tomé yo también por la gripe",
+    ],
+)
+def test_medicine_for_an_illness_is_no_overdose(model: RiskModel, text: str) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is Severity.NONE, (text, result.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me duele la cabeza, me tomé todas las pastillas del frasco",
+        "tengo gripe pero me tomé 20 pastillas de paracetamol para no despertar",
+        "ya no quiero vivir, tengo fiebre y me tomé el frasco de paracetamol",
+    ],
+)
+def test_an_overdose_with_an_illness_word_stays_imminent(model: RiskModel, text: str) -> None:
+    _assert_at_least(model, text, Severity.IMMINENT)
+
+
+def test_joking_levels_need_the_laughter_guard() -> None:
+    rule = {
+        "id": "r",
+        "category": "physical",
+        "severity": "high",
+        "joking": "none",
+        "phrases": ["me pega"],
+    }
+    with pytest.raises(ValueError, match="laughter"):
+        RiskLexicon.model_validate({"version": 1, "rules": [rule]})
+    guard = {"id": "laughter", "phrases": ["jaja*"], "rules": ["nope"]}
+    with pytest.raises(ValueError, match="unknown rule"):
+        RiskLexicon.model_validate({"version": 1, "rules": [rule], "guards": [guard]})
