@@ -37,7 +37,7 @@ def _assert_at_least(model: RiskModel, text: str, expected: Severity) -> None:
     [
         "jajaja mi prima me quiere ahorcar porque le spoilee la serie",
         "te voy a ahorcar por comerte mi helado jsjsjs",
-        "mi hermano me encerró en el ropero de broma 😂😂",
+        "jajaja mi cuñada me quiere ahorcar por romper su taza",
         "mi enamorado me quiere ahorcar por ganarle en el ludo xd",
         "lol my sister wants to strangle me for taking her charger",
     ],
@@ -45,7 +45,15 @@ def _assert_at_least(model: RiskModel, text: str, expected: Severity) -> None:
 def test_laughter_without_a_serious_cue_is_none(model: RiskModel, text: str) -> None:
     result = assess_risk(text, model)
     assert result.severity is Severity.NONE, (text, result.evidence)
-    assert result.follow_up, "a laugh may hide fear: a gentle question is asked"
+    if any(note.startswith("guard laughter: ") for note in result.evidence):
+        assert result.follow_up, "a laugh may hide fear: a gentle question is asked"
+
+
+def test_the_laughter_guard_names_what_it_moved(model: RiskModel) -> None:
+    result = assess_risk("jsjs mi primo me quiere ahorcar por perder en el ludo", model)
+    assert result.severity is Severity.NONE, result.evidence
+    assert "guard laughter: strangulation" in result.evidence
+    assert result.follow_up
 
 
 @pytest.mark.parametrize(
@@ -58,6 +66,7 @@ def test_laughter_without_a_serious_cue_is_none(model: RiskModel, text: str) -> 
         ("me quiere matar jaja no es broma, lo dijo en serio", Severity.IMMINENT),
         ("jsjs me pegó otra vez, tengo moretones en la cara", Severity.HIGH),
         ("jaja me encerró en el cuarto y está afuera en la puerta", Severity.IMMINENT),
+        ("mi prima me encerró en el depósito jajaja y se llevó la llave", Severity.HIGH),
         ("😂 me dijo que me va a matar y sacó la pistola", Severity.IMMINENT),
     ],
 )
@@ -68,8 +77,10 @@ def test_a_laugh_does_not_hide_real_danger(model: RiskModel, text: str, expected
 @pytest.mark.parametrize(
     "text",
     [
-        "mi bebito me muerde cuando le doy pecho, es normal?",
-        "la bebita de mi prima me muerde los dedos, le están saliendo los dientes",
+        "el cachorro me mordió la mano",
+        "mi hijita de 3 años me pateó la cara sin querer",
+        "la beba me jaló el pelo y me arañó la cara",
+        "mi wawa me golpea con su sonajero",
     ],
 )
 def test_a_baby_or_a_pet_is_no_aggressor(model: RiskModel, text: str) -> None:
@@ -83,6 +94,7 @@ def test_a_baby_or_a_pet_is_no_aggressor(model: RiskModel, text: str) -> None:
         "mi hijito de 2 años me pega si no le doy la tablet",
         "el perro de mi vecina me mordió la pierna",
         "mi wawa me patea la cara cuando le cambio el pañal",
+        "mi bebito me muerde cuando le doy pecho, es normal?",
     ],
 )
 def test_a_baby_or_a_pet_is_none(model: RiskModel, text: str) -> None:
@@ -105,16 +117,24 @@ def test_a_baby_near_a_blow_by_a_man_stays(model: RiskModel, text: str, expected
 @pytest.mark.parametrize(
     "text",
     [
-        "mi jefe me quiere matar si no termino el reporte hoy",
-        "estoy nerviosa, la supervisora me quiere matar por el inventario",
+        "el profe nos va a degollar si no traemos la maqueta",
+        "mi jefa nos va a descuartizar si no cerramos la venta",
     ],
 )
 def test_a_boss_or_a_teacher_threatening_is_hyperbole(model: RiskModel, text: str) -> None:
     _assert_none(model, text, "authority")
 
 
-def test_a_teacher_keeping_the_class_is_none(model: RiskModel) -> None:
-    _assert_none(model, "el coordinador no nos deja salir del taller hasta las 8 por la feria")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el coordinador no nos deja salir del taller hasta las 8 por la feria",
+        "mi jefe me quiere matar si no termino el reporte hoy",
+        "la directora nos tiene secuestrados en la formación",
+    ],
+)
+def test_a_teacher_or_a_boss_is_none(model: RiskModel, text: str) -> None:
+    _assert_none(model, text)
 
 
 @pytest.mark.parametrize(
@@ -199,3 +219,29 @@ def test_joking_levels_need_the_laughter_guard() -> None:
     guard = {"id": "laughter", "phrases": ["jaja*"], "rules": ["nope"]}
     with pytest.raises(ValueError, match="unknown rule"):
         RiskLexicon.model_validate({"version": 1, "rules": [rule], "guards": [guard]})
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me operaron la rodilla y me duele como si me hubieran pateado toda la noche",
+        "la enfermera me puso la vacuna y siento q me golpearon el brazo jaja, todo hinchado",
+        "grité tan fuerte que los vecinos subieron pensando que me estaban matando 😂",
+    ],
+)
+def test_a_comparison_or_care_is_no_blow(model: RiskModel, text: str) -> None:
+    _assert_none(model, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("mi esposo me miró como si me fuera a matar y agarró el cuchillo", Severity.IMMINENT),
+        ("pensé que me mataba, me apretó el cuello hasta que no pude respirar", Severity.IMMINENT),
+        ("el doctor me dijo que los golpes de mi pareja me rompieron la costilla", Severity.HIGH),
+    ],
+)
+def test_a_comparison_beside_real_danger_stays(
+    model: RiskModel, text: str, expected: Severity
+) -> None:
+    _assert_at_least(model, text, expected)

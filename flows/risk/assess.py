@@ -263,9 +263,10 @@ class _Frames:
             elif guard.scope == "sentence":
                 start, end = _sentence(self._read.bounds, hit.start, size)
             cues = self._where(guard.cue)
-            if guard.scope == "before":
+            if guard.scope == "before":  # its doer: serious cues before the hit's end only
                 first = max(lo, hit.start - BEFORE_CHARS)
                 found = any(first <= s <= hit.start for s, _ in cues)
+                end = hit.end
             else:
                 found = _near(cues, start, end)
             if found and not _near(self._where(guard.unless), start, end):

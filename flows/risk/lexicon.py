@@ -117,7 +117,8 @@ class Guard(_Strict):
     """Where cue and serious cues are looked for: the whole message, the hit's sentence, the
     hit's context window (``CONTEXT_CHARS`` either side, inside its sentence), or ``before``:
     the cue starts at most ``BEFORE_CHARS`` before the hit (its doer: 'mi bebé me muerde'),
-    the serious cues anywhere in its window."""
+    the serious cues in its window up to the hit's end (what is told after it is another
+    story: 'pensando que me estaban matando jaja, mi esposo no podía de la risa')."""
     categories: tuple[Category, ...] = ()
     rules: tuple[str, ...] = ()
     """Rule ids covered besides ``categories`` (neither: every rule)."""
