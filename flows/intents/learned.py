@@ -10,11 +10,13 @@ structure ('no|me', 'me|llamen') a bag of letters blurs.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from operator import add
+from sys import intern
 from typing import Any
 
 
@@ -55,8 +57,13 @@ class LinearModel:
     classes: tuple[str, ...]
     ngram_range: tuple[int, int]
     idf: Mapping[str, float]
-    weights: Mapping[str, Mapping[int, float]]
-    """n-gram -> {class index: weight}; small weights were dropped at export."""
+    rows: Mapping[str, int]
+    """n-gram -> its row in `scaled` (n-grams whose weights were all dropped at export have
+    none). One dict of ints and one flat array, not a dict of weights per n-gram: the nested
+    objects cost ~20 MiB of the server's memory for a 1.4 MB model."""
+    scaled: array[float]
+    """Row after row, each n-gram's weight for every class times its idf: one vector added
+    per n-gram of a text."""
     intercept: tuple[float, ...]
     threshold: float
     """Least probability at which the model alone names an intent."""
@@ -67,38 +74,43 @@ class LinearModel:
     overrule: float = 1.0
     """Least probability at which the model overrules a lone key phrase (1: never)."""
     _grams: Callable[[str], tuple[str, ...]] = field(init=False, repr=False, compare=False)
-    """A word's known character n-grams, remembered: words repeat far more than texts do."""
-
-    _scaled: Mapping[str, tuple[float, ...]] = field(init=False, repr=False, compare=False)
-    """Each n-gram's weights for every class, times its idf: one vector added per n-gram."""
+    """A word's known character n-grams, remembered (bounded): words repeat far more than texts
+    do. The n-grams are the model's own strings, so a remembered word costs a tuple."""
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_grams", lru_cache(maxsize=16384)(self._word_grams))
-        k = len(self.classes)
-        scaled = {
-            g: tuple(ws.get(i, 0.0) * self.idf[g] for i in range(k))
-            for g, ws in self.weights.items()
-            if g in self.idf
-        }
-        object.__setattr__(self, "_scaled", scaled)
+        object.__setattr__(self, "_grams", lru_cache(maxsize=8192)(self._word_grams))
 
     def _word_grams(self, word: str) -> tuple[str, ...]:
-        idf = self.idf
-        return tuple(g for g in char_wb_ngrams(word, *self.ngram_range) if g in idf)
+        known = self.idf.keys()
+        return tuple(intern(g) for g in char_wb_ngrams(word, *self.ngram_range) if g in known)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
         """Read the exported model; refuses a model whose shapes disagree."""
         classes = tuple(str(c) for c in data["classes"])
         low, high = (int(n) for n in data["ngram_range"])
-        features = data["features"]
-        idf = {str(g): float(f[0]) for g, f in features.items()}
-        weights = {str(g): {int(i): float(w) for i, w in f[1]} for g, f in features.items() if f[1]}
+        k = len(classes)
+        idf: dict[str, float] = {}
+        rows: dict[str, int] = {}
+        scaled = array("d")
+        vector = [0.0] * k
+        for g, (weight, sparse) in data["features"].items():
+            # Fresh objects, not the parser's: they are what stays, and the parser's hundreds of
+            # thousands of passing ones then free whole arenas instead of pinning them (~15 MiB).
+            gram = intern(str(g).encode().decode())
+            idf[gram] = factor = float(weight) * 1.0
+            if not sparse:
+                continue
+            vector[:] = (0.0,) * k
+            for i, w in sparse:
+                if not 0 <= int(i) < k:
+                    raise ValueError("intent_model.json: a weight names an unknown class")
+                vector[int(i)] = float(w)
+            rows[gram] = len(rows)
+            scaled.extend(w * factor for w in vector)
         intercept = tuple(float(b) for b in data["intercept"])
-        if len(intercept) != len(classes) or not 0 < low <= high:
+        if len(intercept) != k or not 0 < low <= high:
             raise ValueError("intent_model.json: intercept or ngram_range does not fit")
-        if any(i >= len(classes) for ws in weights.values() for i in ws):
-            raise ValueError("intent_model.json: a weight names an unknown class")
         threshold, blend = float(data["threshold"]), float(data["blend"])
         words = data.get("word_ngrams")
         word_range = (int(words[0]), int(words[1])) if words else None
@@ -106,7 +118,16 @@ class LinearModel:
             raise ValueError("intent_model.json: word_ngrams does not fit")
         overrule = float(data.get("overrule", 1.0))
         return cls(
-            classes, (low, high), idf, weights, intercept, threshold, blend, word_range, overrule
+            classes,
+            (low, high),
+            idf,
+            rows,
+            scaled,
+            intercept,
+            threshold,
+            blend,
+            word_range,
+            overrule,
         )
 
     def probabilities(self, text: str) -> dict[str, float]:
@@ -118,13 +139,15 @@ class LinearModel:
         if self.word_ngrams is not None:
             counts.update(g for g in word_ngrams(text, *self.word_ngrams) if g in idf)
         total_sq = 0.0
-        sums = [0.0] * len(self.classes)
-        scaled = self._scaled
+        k = len(self.classes)
+        sums = [0.0] * k
+        rows, scaled = self.rows, self.scaled
         for g, c in counts.items():
             tf = 1.0 + math.log(c) if c > 1 else 1.0
             total_sq += (tf * idf[g]) ** 2
-            ws = scaled.get(g)
-            if ws is not None:
+            row = rows.get(g)
+            if row is not None:
+                ws = scaled[row * k : row * k + k]
                 sums = (
                     list(map(add, sums, ws))
                     if c == 1
