@@ -245,3 +245,27 @@ def test_a_comparison_beside_real_danger_stays(
     model: RiskModel, text: str, expected: Severity
 ) -> None:
     _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi cuñada se quemó el brazo con la plancha en la lavandería, ya está sanando",
+        "mi hermana se quemó la mano con el aceite de la freidora, ya está mejor",
+    ],
+)
+def test_an_accident_keeps_the_classifier_from_acting_alone(model: RiskModel, text: str) -> None:
+    result = assess_risk(text, model)
+    assert result.severity is Severity.NONE, (text, result.evidence)
+    assert not result.learned_only
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la vecina le esta echando agua caliente a su hijita, se escucha que grita",
+        "mi esposo me echó el aceite hirviendo de la freidora en el brazo",
+    ],
+)
+def test_a_burn_someone_gives_is_still_heard(model: RiskModel, text: str) -> None:
+    _assert_at_least(model, text, Severity.HIGH)

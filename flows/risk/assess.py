@@ -229,6 +229,18 @@ def _add(evidence: list[str], note: str) -> None:
         evidence.append(note)
 
 
+def _quieted(read: _Read, model: RiskModel) -> bool:
+    """A guard that ``quiets`` finds its cue in the message and none of its serious cues."""
+    frames = _Frames(read)
+    size = len(read.blanked)
+    return any(
+        guard.quiets
+        and _near(frames.where(guard.cue), 0, size)
+        and not _near(frames.where(guard.unless), 0, size)
+        for guard in model.guards
+    )
+
+
 class _Frames:
     """Where the guards' cues and serious cues are, each looked for once per message."""
 
@@ -236,7 +248,7 @@ class _Frames:
         self._read = read
         self._spans: dict[int, list[tuple[int, int]]] = {}
 
-    def _where(self, matcher: _Matcher | None) -> list[tuple[int, int]]:
+    def where(self, matcher: _Matcher | None) -> list[tuple[int, int]]:
         """Where a matcher matches in the text as written, false friends not blanked: 'dolor
         de cabeza' still frames 'ya tomé paracetamol' once 'me está matando' is blanked, and
         'cuando estaba embarazada' still says whose baby it is."""
@@ -262,14 +274,14 @@ class _Frames:
                 start, end = 0, size
             elif guard.scope == "sentence":
                 start, end = _sentence(self._read.bounds, hit.start, size)
-            cues = self._where(guard.cue)
+            cues = self.where(guard.cue)
             if guard.scope == "before":  # its doer: serious cues before the hit's end only
                 first = max(lo, hit.start - BEFORE_CHARS)
                 found = any(first <= s <= hit.start for s, _ in cues)
                 end = hit.end
             else:
                 found = _near(cues, start, end)
-            if found and not _near(self._where(guard.unless), start, end):
+            if found and not _near(self.where(guard.unless), start, end):
                 return guard
         return None
 
@@ -302,7 +314,8 @@ class Guards:
     and nothing says it happens now: the classifier, blind to that context, does not raise it."""
     guarded: bool = False
     """A guard of the lexicon (a laugh, a baby, an accident, cooking, an illness) moved a rule's
-    hit down: the classifier does not act alone against it."""
+    hit down, or no rule spoke and a guard that ``quiets`` frames the message: the classifier
+    does not act alone against it."""
     calmed: bool = False
     """The message says help is with her (a false friend that ``calms``: 'mi hermana ya llegó',
     'llegó la policía'), whatever its length: acting alone, the classifier may lift to high and
@@ -393,7 +406,7 @@ def _rules(read: _Read, model: RiskModel, follow_up: bool) -> _Verdict:
         harmless=read.blanked != read.keyed and len(read.shown) <= AFTER_THE_FACT_WORDS,
         calmed=read.calmed,
         settled=lowered and not _found(model.now, read),
-        guarded=guarded,
+        guarded=guarded or (severity is Severity.NONE and _quieted(read, model)),
         told_before=(  # 'me cayó a coñazos anoche': one event told after it, not now
             len(read.shown) <= AFTER_THE_FACT_WORDS
             and not _found(model.now, read)

@@ -128,6 +128,10 @@ class Guard(_Strict):
     unless: tuple[str, ...] = ()
     follow_up: bool = False
     """Ask a gentle question when it acted (a laugh may hide fear)."""
+    quiets: bool = False
+    """Its cue anywhere in the message with none of its serious cues also keeps the learned
+    classifier from acting alone ('se quemó el brazo con la plancha', 'la tos de mi bebe me
+    está ahogando': no rule spoke, and the frame explains the words it reacts to)."""
 
 
 class Context(_Strict):

@@ -129,6 +129,7 @@ class _CompiledGuard:
     spares: frozenset[str]
     level: Severity
     follow_up: bool
+    quiets: bool
 
     def covers(self, rule: _CompiledRule) -> bool:
         if rule.id in self.spares:
@@ -264,6 +265,7 @@ def _guards(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_CompiledG
             spares=frozenset(guard.spares),
             level=guard.level,
             follow_up=guard.follow_up,
+            quiets=guard.quiets,
         )
         for guard in lexicon.guards
     )
