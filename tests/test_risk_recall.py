@@ -204,3 +204,49 @@ def test_more_moderate_classes(rules: RiskModel, text: str, category: str | None
 )
 def test_not_imminent_either(rules: RiskModel, text: str) -> None:
     assert assess_risk(text, rules).severity is not IMMINENT, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "category"),
+    [
+        # locked in and not let out; the lock emoji
+        ("me tiene encerrada en el cuarto y no me deja salir ni al baño", IMMINENT, None),
+        ("🔒 no me deja salir desde ayer", IMMINENT, "confinement"),
+        # the means in her hand, and the wish
+        ("tengo la navaja en la mano y quiero cortarme", IMMINENT, "self_harm"),
+        # injured now: in the emergency room
+        ("mi papá le rompió la nariz a mi mamá y está en emergencia", IMMINENT, None),
+        # a child touched in the last days; signs on her underwear; a teacher's messages
+        ("el tío de mi sobrinita de 6 años la manoseó el sábado", IMMINENT, None),
+        ("mi hijita de 4 años vino del nido con su calzoncito manchado", HIGH, "child_dependant"),
+        ("el entrenador le manda mensajes a mi hija de 12 en la noche", HIGH, "child_dependant"),
+        # a stranger groping; a boss's hand on her waist; a sexual threat
+        ("en el corredor un desconocido me manoseó y se bajó", HIGH, "sexual"),
+        ("mi jefe me agarra la cintura cuando pasa", HIGH, "sexual"),
+        ("me dijo que vas a ser mia quieras o no", HIGH, "sexual"),
+        ("my ex keeps texting me from fake accounts: i'm watching you", HIGH, None),
+        ("dream where I died and I felt relieved", HIGH, "self_harm"),
+        ("mi yerno cobra la pension de mi mama que tiene 80", HIGH, "child_dependant"),
+        ("mi suegra dice que me va quitar mis wawas", HIGH, "child_dependant"),
+    ],
+)
+def test_confinement_means_children_and_strangers(
+    rules: RiskModel, text: str, expected: Severity, category: str | None
+) -> None:
+    _check(rules, text, expected, category)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi esposo no quiere que hable con mis patas",
+        "no es normal que no me deje ver a mi familia?",
+        "el papá de mis hijos no pasa ni un sol",
+        "nos botaron del restaurante por ser pareja de chicos",
+        "mi cuñado me dice cosas de doble sentido",
+        "some guy at the gym keeps staring and making comments about my body",
+        "me pide capturas de mis chats todos los dias",
+    ],
+)
+def test_control_money_and_strangers_are_moderate(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is MODERATE, text
