@@ -41,6 +41,10 @@ class Vault:
         message = f"{channel}\x00{address}".encode()
         return hmac.new(self._mac_key, message, hashlib.sha256).hexdigest()
 
+    def chat_key(self, channel: str, address: str) -> int:
+        """The inbound queue's key for one chat, from the keyed digest (see `chat_key`)."""
+        return chat_key(self.address_hash(channel, address))
+
     def encrypt(self, value: str) -> str:
         return self._fernet.encrypt(value.encode()).decode()
 
@@ -66,6 +70,13 @@ class Vault:
     def pseudonym(address_hash: str) -> str:
         """Short, stable, non-reversible name for logs and defensoras: 'C-7F3A'."""
         return "C-" + address_hash[:4].upper()
+
+
+def chat_key(address_hash: str) -> int:
+    """A chat as a positive BIGINT: the leading 60 bits of her address's keyed digest (no more
+    than the contact row already holds, and nothing without the key). Two chats that share one
+    only queue behind each other."""
+    return int(address_hash[:15], 16)
 
 
 def key_path(settings: Settings) -> Path:

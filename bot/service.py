@@ -8,9 +8,20 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import Engine, bindparam, insert, update
+from sqlalchemy import (
+    ColumnElement,
+    Engine,
+    and_,
+    bindparam,
+    exists,
+    insert,
+    literal_column,
+    or_,
+    update,
+)
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session as DB
 from sqlmodel import col, select
@@ -23,7 +34,7 @@ from bot.flood import unflooded
 from bot.privacy import Vault
 from bot.store.contacts import SAVE_TURN, ContactBook, Found
 from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
-from bot.store.models import Contact, InboundReceipt
+from bot.store.models import Contact, InboundReceipt, UTCDateTime
 from bot.store.outbox import insert_messages, queue_message
 from bot.store.seasons import SeasonCache
 from bot.store.usage import record_turn
@@ -37,6 +48,7 @@ Core = Callable[[Session, Inbound, Content, datetime], Turn]
 """The pure step the service runs each turn through (`flows.engine.step`)."""
 MAX_TURN_ATTEMPTS = 5
 """An inbound message whose turn fails this often is parked as 'failed' (logged, not retried)."""
+UTC_TS = UTCDateTime()
 ACCEPT = insert(InboundReceipt).returning(col(InboundReceipt.id))
 _RECEIPT = col(InboundReceipt.id) == bindparam("receipt_id")
 CLAIM = (
@@ -48,6 +60,58 @@ CLAIM = (
 """Claim and erase in the turn's own transaction: a crash leaves it pending, a second
 processor waits on the row and then finds it done."""
 ERASE = update(InboundReceipt).where(_RECEIPT).values(contact_id=bindparam("contact"), payload=None)
+_QUEUE = InboundReceipt.__table__  # type: ignore[attr-defined]
+
+
+def _due(receipt: Any) -> ColumnElement[bool]:
+    """Not waiting out a failed turn's delay (`retry_delay`: bound as due1..due4)."""
+    waited = (
+        and_(
+            receipt.c.attempts == literal_column(str(n)),
+            receipt.c.received_at <= bindparam(f"due{n}", type_=UTC_TS),
+        )
+        for n in range(1, MAX_TURN_ATTEMPTS)
+    )
+    return or_(receipt.c.attempts == literal_column("0"), *waited)
+
+
+def _claim_next() -> Any:
+    """PostgreSQL: the oldest due message whose chat has no older due message still queued,
+    skipping rows another processor holds; claimed (and later erased) in the turn's own
+    transaction, like CLAIM.
+
+    Order per chat holds because a processor running a chat's message holds its row, still
+    'pending' to everyone else until the turn commits: the chat's next message has an older one
+    queued, so nobody takes it. Other chats' heads are free, so two workers run two chats at
+    once instead of queueing on one row. A message queued before migration 0007 (no key) waits
+    for every older one and every later one waits for it: the global order it had."""
+    head, older = _QUEUE.alias("head"), _QUEUE.alias("older")
+    # Inline, not bound: the planner must see the partial index's own predicate.
+    pending: ColumnElement[str] = literal_column("'pending'")
+    before = and_(older.c.status == pending, older.c.id < head.c.id, _due(older))
+    queued_before = or_(older.c.chat_key == head.c.chat_key, older.c.chat_key.is_(None))
+    pick = (
+        sa_select(head.c.id)
+        .where(
+            head.c.status == pending,
+            head.c.received_at <= bindparam("cutoff", type_=UTC_TS),
+            _due(head),
+            ~exists().where(before, queued_before),
+        )
+        .order_by(head.c.id)
+        .limit(1)
+        .with_for_update(skip_locked=True, of=head)
+        .scalar_subquery()
+    )
+    return (
+        update(_QUEUE)
+        .where(_QUEUE.c.id == pick)
+        .values(status="done")
+        .returning(_QUEUE.c.id, _QUEUE.c.payload, _QUEUE.c.received_at)
+    )
+
+
+CLAIM_NEXT = _claim_next()
 
 
 @dataclass(slots=True)
@@ -102,6 +166,9 @@ class Service:
             "channel": envelope.inbound.channel.value,
             "external_id": envelope.external_id or f"local:{uuid.uuid4().hex}",
             "chat_message_id": envelope.chat_message_id,
+            "chat_key": self.contacts.vault.chat_key(
+                envelope.inbound.channel.value, envelope.address
+            ),
             "received_at": self.clock(),
             "status": "pending",
             "payload": self.contacts.vault.encrypt(encode_envelope(envelope)),
@@ -135,7 +202,11 @@ class Service:
         raise AssertionError("unreachable")
 
     def process_pending(self, limit: int = 50, older_than: timedelta | None = None) -> int:
-        """Process queued messages in arrival order (a crashed web process leaves some)."""
+        """Process queued messages, each chat in arrival order (a crashed web process leaves
+        some; `serve --no-worker` leaves them all). PostgreSQL: several processors at once,
+        each on chats the others do not hold; SQLite: one writer, in global order."""
+        if self.engine.dialect.name == "postgresql":
+            return self._process_by_chat(limit, older_than)
         now = self.clock()
         query = select(
             col(InboundReceipt.id), col(InboundReceipt.attempts), col(InboundReceipt.received_at)
@@ -153,6 +224,48 @@ class Service:
             except Exception:
                 log.exception("inbound receipt %s failed", receipt_id)
         return done
+
+    def _process_by_chat(self, limit: int, older_than: timedelta | None) -> int:
+        done = 0
+        for _ in range(limit):
+            try:
+                handled = self.process_next(older_than)
+            except Exception:  # parked or retried later (`_give_up`): go on with the others
+                log.exception("inbound turn failed")
+                continue
+            if handled is None:
+                break
+            done += not handled.duplicate
+        return done
+
+    def process_next(self, older_than: timedelta | None = None) -> Handled | None:
+        """PostgreSQL: claim the next message no other processor's chat holds and run its turn
+        (`CLAIM_NEXT`); None when none is free."""
+        now = self.clock()
+        values = {f"due{n}": now - retry_delay(n) for n in range(1, MAX_TURN_ATTEMPTS)}
+        values["cutoff"] = now - (older_than or timedelta(0))
+        receipt_id = None
+        for attempt in range(3):
+            try:
+                with unit_of_work(self.engine) as db:
+                    claimed = db.connection().execute(CLAIM_NEXT, values).first()
+                    if claimed is None:
+                        return None
+                    receipt_id, payload, received_at = claimed
+                    if payload is None:
+                        return Handled(duplicate=True)
+                    handled, channel = self._run(db, receipt_id, payload, received_at)
+                self._logged(handled, channel)
+                return handled
+            except IntegrityError:  # two first messages of one person raced to create her
+                if attempt == 2 and receipt_id is not None:
+                    self._give_up(receipt_id)
+                    raise
+            except Exception:
+                if receipt_id is not None:
+                    self._give_up(receipt_id)
+                raise
+        raise AssertionError("unreachable")
 
     def _give_up(self, receipt_id: int) -> None:
         """A message that keeps failing is parked after MAX_TURN_ATTEMPTS, never retried forever."""
@@ -173,32 +286,41 @@ class Service:
             claimed = connection.execute(CLAIM, {"receipt_id": receipt_id}).first()
             if claimed is None or claimed[0] is None:
                 return Handled(duplicate=True)
-            envelope = decode_envelope(self.contacts.vault.decrypt(claimed[0]))
-            now = claimed[1]
-            channel = envelope.inbound.channel.value
-            found = self.contacts.for_turn(connection, channel, envelope.address, now)
-            connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
-            handled = Handled(pseudonym=found.pseudonym)
-            me = None
-            if found.defensora:
-                contact = self._orm_contact(db, found, now)
-                with db.no_autoflush:  # her row is written once, at the end, not also here
-                    me = roster.member_for_contact(db, contact)
-            if me is not None:  # a registered defensora's chat is never the public flow
-                inbound = envelope.inbound
-                quoted = envelope.quoted or defensora.quoted_case(db, me, envelope.replied_to)
-                answers = defensora.handle(
-                    db, me, inbound.text, inbound.payload, quoted, now, self.cases
-                )
-                rows = [queue_message(db, contact, reply, now=now) for reply in answers]
-                db.flush()
-                handled.outbox_ids = [row.id for row in rows if row.id is not None]
-            else:
-                hint = envelope.language_hint
-                handled.outbox_ids = self._turn(db, found, envelope.inbound, now, hint)
+            handled, channel = self._run(db, receipt_id, claimed[0], claimed[1])
+        self._logged(handled, channel)
+        return handled
+
+    def _run(self, db: DB, receipt_id: int, payload: str, now: datetime) -> tuple[Handled, str]:
+        """The turn of a claimed message, in the claim's transaction (`now` is when it came)."""
+        connection = db.connection()
+        envelope = decode_envelope(self.contacts.vault.decrypt(payload))
+        channel = envelope.inbound.channel.value
+        found = self.contacts.for_turn(connection, channel, envelope.address, now)
+        connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
+        handled = Handled(pseudonym=found.pseudonym)
+        me = None
+        if found.defensora:
+            contact = self._orm_contact(db, found, now)
+            with db.no_autoflush:  # her row is written once, at the end, not also here
+                me = roster.member_for_contact(db, contact)
+        if me is not None:  # a registered defensora's chat is never the public flow
+            inbound = envelope.inbound
+            quoted = envelope.quoted or defensora.quoted_case(db, me, envelope.replied_to)
+            answers = defensora.handle(
+                db, me, inbound.text, inbound.payload, quoted, now, self.cases
+            )
+            rows = [queue_message(db, contact, reply, now=now) for reply in answers]
+            db.flush()
+            handled.outbox_ids = [row.id for row in rows if row.id is not None]
+        else:
+            hint = envelope.language_hint
+            handled.outbox_ids = self._turn(db, found, envelope.inbound, now, hint)
+        return handled, channel
+
+    @staticmethod
+    def _logged(handled: Handled, channel: str) -> None:
         replies = len(handled.outbox_ids)
         log.info("turn contact=%s channel=%s replies=%d", handled.pseudonym, channel, replies)
-        return handled
 
     def _orm_contact(self, db: DB, found: Found, now: datetime) -> Contact:
         """Her row as an ORM object, for the rarer turns that change more than her session

@@ -69,6 +69,18 @@ def start(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[b
         )
 
 
+def stop(procs: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM to those still running, then a kill for any that does not end in 10 s."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+    for proc in procs:
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
 def wait_healthy(port: int, deadline: float) -> None:
     while time.monotonic() < deadline:
         try:
@@ -178,14 +190,7 @@ def test_two_webs_two_workers_one_killed(
         print(f"outbox drained at {time.monotonic() - began:.1f}s")
         assert outbox_left(pg_url) == 0, [p.read_text()[-2000:] for p in tmp_path.glob("*.log")]
     finally:
-        for proc in procs:
-            if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
-        for proc in procs:
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs)
 
     telegram = Counter(
         (str(c.chat_id), c.text) for c in fake_telegram.sent if c.method == "sendMessage"

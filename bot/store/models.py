@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Column, DateTime, Dialect, Index, UniqueConstraint
+from sqlalchemy import BigInteger, Column, DateTime, Dialect, Index, UniqueConstraint, text
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -67,6 +67,11 @@ class InboundReceipt(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("channel", "external_id", name="uq_inbound_external"),
         Index("ix_inbound_pending", "status", "id"),
+        # PostgreSQL only (migration 0007): its workers claim by chat; SQLite's one writer
+        # keeps the global order and would only pay for the index on every webhook.
+        Index(
+            "ix_inbound_chat_pending", "chat_key", "id", postgresql_where=text("status = 'pending'")
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -76,6 +81,10 @@ class InboundReceipt(SQLModel, table=True):
         default=None, foreign_key="contact.id", ondelete="CASCADE", index=True
     )
     chat_message_id: int | None = None
+    chat_key: int | None = Field(default=None, sa_type=BigInteger)
+    """Which chat the message came from, as the leading 60 bits of the address's keyed hash
+    (`chat_key`): the queue keeps each chat in order and lets different chats run in parallel.
+    None for messages queued before migration 0007: those keep the global order."""
     received_at: datetime = Field(default_factory=utcnow, sa_column=_ts(False))
     status: str = Field(default="pending", max_length=16)
     """pending (queued, payload encrypted) -> done (payload erased) | failed."""
