@@ -269,3 +269,31 @@ def test_an_accident_keeps_the_classifier_from_acting_alone(model: RiskModel, te
 )
 def test_a_burn_someone_gives_is_still_heard(model: RiskModel, text: str) -> None:
     _assert_at_least(model, text, Severity.HIGH)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "los primos me escondieron en el clóset como broma por mi santo",
+        "mi gato me ataca los pies todas las noches, me deja arañada",
+        "la miss nos va a matar si no traemos la tarea",
+        "me corté con el cuchillo picando cebolla, me salió harta sangre",
+    ],
+)
+def test_more_harmless_frames_are_none(model: RiskModel, text: str) -> None:
+    _assert_none(model, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("jsjs mi papá me quema con la plancha cuando me porto mal", Severity.HIGH),
+        ("el perro ladra porque él está afuera golpeando la puerta", Severity.IMMINENT),
+        ("mi esposo me cortó con el cuchillo de la cocina", Severity.HIGH),
+        ("la miss le pega a mi hijo con la regla", Severity.HIGH),
+    ],
+)
+def test_punishment_presence_and_a_cut_he_gave_stay(
+    model: RiskModel, text: str, expected: Severity
+) -> None:
+    _assert_at_least(model, text, expected)
