@@ -37,7 +37,8 @@ VARIANTS = 2
 C = 4.0
 OVER_ESCALATION = 0.08
 """The imminent head's threshold is the lowest that lifts at most this share of the messages
-labelled high to imminent (out of fold): over-escalation is a failure too."""
+labelled high to imminent (out of fold): over-escalation is a failure too. The high head's
+threshold likewise lifts at most this share of the messages labelled moderate to high."""
 PRUNE = 0.002
 """Weights smaller than this are dropped from the shipped file (size; no measurable loss)."""
 
@@ -174,8 +175,12 @@ _FIGURES: dict[str, tuple[Callable[[Severity], bool], Callable[[Severity], bool]
     "moderate": (lambda e: e is _MOD, lambda g: g.at_least(_MOD)),
     "false_esc": (lambda e: e is _NONE, lambda g: g.at_least(_HIGH)),
     "false_flag": (lambda e: e is _NONE, lambda g: g is not _NONE),
+    "high_to_imminent": (lambda e: e is _HIGH, lambda g: g is _IMM),
+    "moderate_to_high": (lambda e: e is _MOD, lambda g: g.at_least(_HIGH)),
 }
-"""The benchmark's five figures: (which labels count, which verdicts are hits)."""
+"""The benchmark's five figures and the two over-escalations: (which labels count, which verdicts
+are hits)."""
+_OVER = frozenset({"high_to_imminent", "moderate_to_high"})
 
 
 def figures(expected: Sequence[Severity], got: Sequence[Severity]) -> dict[str, float]:
@@ -183,7 +188,8 @@ def figures(expected: Sequence[Severity], got: Sequence[Severity]) -> dict[str, 
     out = {}
     for name, (keep, ok) in _FIGURES.items():
         chosen = [g for e, g in zip(expected, got, strict=True) if keep(e)]
-        out[name] = sum(ok(g) for g in chosen) / len(chosen) if chosen else 1.0
+        empty = 0.0 if name in _OVER else 1.0  # nothing to over-escalate: none over-escalated
+        out[name] = sum(ok(g) for g in chosen) / len(chosen) if chosen else empty
     return out
 
 
@@ -206,19 +212,16 @@ def choose_thresholds(
         for value in grid:
             trial = list(t)
             trial[head] = value
-            if score(trial)[limit] <= base[limit] + margin:
+            figures_ = score(trial)
+            if figures_[limit] <= base[limit] + margin and (
+                head != 1 or figures_["moderate_to_high"] <= OVER_ESCALATION
+            ):  # high: few moderates lifted to high either
                 t = trial
                 break
     for value in grid:  # imminent: raise high to imminent only where few highs get raised
         trial = list(t)
         trial[0] = value
-        got = [_combined(r, p, trial) for r, p in zip(rules, probs, strict=True)]
-        over = sum(
-            1 for e, g in zip(expected, got, strict=True)
-            if e is Severity.HIGH and g is Severity.IMMINENT
-        )  # fmt: skip
-        highs = sum(1 for e in expected if e is Severity.HIGH)
-        if over / max(1, highs) <= OVER_ESCALATION:
+        if score(trial)["high_to_imminent"] <= OVER_ESCALATION:
             t = trial
             break
     return (t[0], t[1], t[2]), score(t)

@@ -254,3 +254,34 @@ def test_fresh_writers_hyperbole_and_accounts(
     model: RiskModel, text: str, expected: Severity
 ) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # again and again, not this moment: high (habitual)
+        (
+            "mi vecina le pega a su hijo todas las noches, se escuchan los golpes hasta mi casa",
+            HIGH,
+        ),
+        (
+            "mi sobrina de 7 me contó que su padrastro la manosea cuando su mamá se va a trabajar",
+            HIGH,
+        ),
+        # told as over: when she lived with him; 'va a volver a pasar' is no coming back
+        ("cuando vivía con él me encerraba en el cuarto, ahora vivo con mi mamá", HIGH),
+        ("me pegó el mes pasado y sé que va a volver a pasar", HIGH),
+        # English 'just' that is no 'just now'
+        ("I just feel empty, I don't want to live anymore", HIGH),
+        # the same things happening now stay imminent
+        ("se escuchan golpes en la casa de al lado, la señora esta gritando auxilio", IMMINENT),
+        (
+            "mi sobrina de 7 me conto que su padrastro la esta tocando ahorita en su cuarto",
+            IMMINENT,
+        ),
+        ("he just hit me and left", IMMINENT),
+        ("ya llamo 3 veces y dice q ya viene para aca a matarme", IMMINENT),
+    ],
+)
+def test_again_and_again_is_not_now(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)

@@ -174,7 +174,7 @@ def _grade(
 ) -> tuple[dict[str, Severity], list[str], bool, bool, bool]:
     """Severity per category (moved by nearby context and by guards), evidence, whether a
     guard asks a follow-up question, whether a guard acted, and whether a hit was lowered by its
-    context (long ago, no harm done, a story that is over)."""
+    context (long ago, habitual, no harm done, a story that is over)."""
     severities: dict[str, Severity] = {}
     evidence: list[str] = []
     asks = guarded = lowered = False
@@ -183,8 +183,11 @@ def _grade(
     past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
     now = (
         _spans(model.now, read)
-        if any(h.rule.now is not None or h.rule.unharmed is not None for h in hits)
+        if any(h.rule.now or h.rule.unharmed or h.rule.habitual for h in hits)
         else []
+    )
+    habitual = (
+        _spans(model.habitual, read) if any(h.rule.habitual is not None for h in hits) else []
     )
     recent = _spans(model.recent, read) if any(h.rule.recent is not None for h in hits) else []
     unharmed = (
@@ -202,6 +205,8 @@ def _grade(
             level = rule.now
         elif rule.unharmed is not None and _near(unharmed, lo, hi) and not _near(now, lo, hi):
             level = rule.unharmed
+        elif rule.habitual is not None and _near(habitual, lo, hi) and not _near(now, lo, hi):
+            level = rule.habitual
         elif rule.recent is not None and _near(recent, lo, hi):
             level = rule.recent
         if rule.closed is not None and closed:

@@ -57,6 +57,9 @@ class Rule(_Strict):
     """Severity when the ``laughter`` guard acts (the message laughs, jaja, xd, and says nothing
     serious); a follow-up question is then asked. The rule is covered by that guard whatever its
     category."""
+    habitual: Severity | None = None
+    """Severity when a 'habitual' marker is near (todos los días, cada noche, varias veces, cuando
+    su mamá se va) and no 'happening now' marker: it happens again and again, not this moment."""
     unharmed: Severity | None = None
     """Severity when she says near it that it did her no harm ('no me pasó nada', 'no me dejó
     marca') and no 'happening now' marker is near."""
@@ -156,6 +159,9 @@ class Context(_Strict):
     """He is here ('está en la puerta', 'ya llegó'): a message of nothing else (and fillers, at
     most ``cry_max_words`` words) is imminent on a help line, and the danger question is asked."""
     narrative: tuple[str, ...] = ()
+    habitual: tuple[str, ...] = ()
+    """It happens again and again (todos los días, cada noche, dos veces): rules with
+    ``habitual`` take that level near it."""
     unharmed: tuple[str, ...] = ()
     """She says it did her no harm: rules with ``unharmed`` take that level near it."""
     closure: tuple[str, ...] = ()

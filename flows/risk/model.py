@@ -111,6 +111,7 @@ class _CompiledRule:
     joking: Severity | None
     negatable: bool
     overrides: frozenset[str]
+    habitual: Severity | None = None
     unharmed: Severity | None = None
     closed: Severity | None = None
 
@@ -188,6 +189,7 @@ class RiskModel:
     """The learned second opinion (may raise a verdict, never lowers it)."""
     bare_presence: _Matcher | None = None
     """He is here, said alone: imminent (see :attr:`Context.bare_presence`)."""
+    habitual: _Matcher | None = None
     unharmed: _Matcher | None = None
     closure: _Matcher | None = None
     emoji_start: re.Pattern[str] | None = None
@@ -287,6 +289,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
             past=rule.past,
             joking=rule.joking,
             negatable=rule.negatable,
+            habitual=rule.habitual,
             unharmed=rule.unharmed,
             closed=rule.closed,
             overrides=frozenset(rule.overrides),
@@ -334,6 +337,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         guards=_guards(compiler, lexicon),
         classifier=classifier,
         bare_presence=_optional(compiler, ctx.bare_presence),
+        habitual=_optional(compiler, ctx.habitual),
         unharmed=_optional(compiler, ctx.unharmed),
         closure=_optional(compiler, ctx.closure),
         emoji_start=emoji_start,
