@@ -250,3 +250,46 @@ def test_confinement_means_children_and_strangers(
 )
 def test_control_money_and_strangers_are_moderate(rules: RiskModel, text: str) -> None:
     assert assess_risk(text, rules).severity is MODERATE, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # English: threats to life, smothering, coming after her, recent rape, past abuse
+        ("he said I won't live to see next week", IMMINENT),
+        ("my husband swore he'd finish me if I call the cops", IMMINENT),
+        ("he keeps saying if he can't have me no one can", IMMINENT),
+        ("he held a pillow... he covered my nose and mouth and I nearly blacked out", IMMINENT),
+        ("she was raped on friday at a party", IMMINENT),
+        ("my uncle sexually abused me when I was 10", HIGH),
+        ("her husband punches my sister every week", HIGH),
+        ("he pulled my hair and threw my phone", HIGH),
+        ("my ex sent my intimate photos to my family", HIGH),
+        ("I keep cutting myself when I'm alone", HIGH),
+        ("I just want to disappear forever", HIGH),
+        ("I left a note for my children, goodbye", IMMINENT),
+        # Spanish slang and regional words
+        ("ese tipo dice que me va a dar piso si lo denuncio", IMMINENT),
+        ("mi marido intentó ahogarme en el río", IMMINENT),
+        ("me metió la cabeza en el balde de agua", IMMINENT),
+        ("me quiero ir de este mundo", HIGH),
+        ("les hice una carta a mis hijos, perdónenme", IMMINENT),
+    ],
+)
+def test_english_and_regional_words(rules: RiskModel, text: str, expected: Severity) -> None:
+    _check(rules, text, expected, None)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("he controls where I go and what I wear", MODERATE),
+        ("a guy on the bus exposed himself to me", MODERATE),
+        ("the landlord refused to rent to us because we are gay", MODERATE),
+        ("my mom is coming to get me after school", NONE),
+        ("I said goodbye to my kids at the bus stop", NONE),
+        ("me ahoga la tos en las noches", NONE),
+    ],
+)
+def test_english_moderate_and_harmless(rules: RiskModel, text: str, expected: Severity) -> None:
+    _check(rules, text, expected, None)
