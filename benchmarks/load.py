@@ -114,7 +114,18 @@ class Connection:
         self.streams: tuple[asyncio.StreamReader, asyncio.StreamWriter] | None = None
 
     async def post(self, body: bytes) -> str | None:
-        """None when answered 200; else the status or the connection's error."""
+        """None when answered 200; else the status or the connection's error.
+
+        A kept-alive connection the server closed while idle (uvicorn does after 5 s) fails
+        before any answer: posted again once on a new connection, as HTTP clients and the
+        providers do, instead of counting a webhook that never reached the server as lost."""
+        reused = self.streams is not None
+        error = await self._post(body)
+        if reused and error in ("IndexError", "IncompleteReadError", "ConnectionResetError"):
+            error = await self._post(body)
+        return error
+
+    async def _post(self, body: bytes) -> str | None:
         head = (
             f"POST /telegram/webhook HTTP/1.1\r\nHost: {self.host}:{self.port}\r\n"
             f"Content-Type: application/json\r\nX-Telegram-Bot-Api-Secret-Token: {SECRET}\r\n"

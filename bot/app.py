@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -33,6 +34,8 @@ class App:
     clock: Clock
     telegram_bot: Bot | None = None
     injected_senders: Sequence[Sender] | None = field(default=None, repr=False)
+    intake: asyncio.Event | None = field(default=None, repr=False)
+    """Set while this process's intake runs the turns of queued messages (`serve`)."""
 
     def templates(self) -> dict[str, str]:
         """WhatsApp templates (Content SIDs) by outbox kind, for the 24-hour window."""
@@ -45,6 +48,11 @@ class App:
             "ping": s.whatsapp_template_alert_sid,
         }
         return {kind: sid for kind, sid in pairs.items() if sid}
+
+    def hand_in(self) -> None:
+        """A message was just queued here: wake this process's intake, if it runs."""
+        if self.intake is not None:
+            self.intake.set()
 
     def hand_over(self) -> None:
         """Outbox rows were just committed here: wake this process's dispatcher, if it runs."""

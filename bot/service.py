@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, cast
@@ -201,10 +201,14 @@ class Service:
                 raise
         raise AssertionError("unreachable")
 
-    def process_pending(self, limit: int = 50, older_than: timedelta | None = None) -> int:
+    def process_pending(
+        self, limit: int = 50, older_than: timedelta | None = None, *, together: int = 1
+    ) -> int:
         """Process queued messages, each chat in arrival order (a crashed web process leaves
         some; `serve --no-worker` leaves them all). PostgreSQL: several processors at once,
-        each on chats the others do not hold; SQLite: one writer, in global order."""
+        each on chats the others do not hold; SQLite: one writer, in global order, and with
+        `together` > 1 (the intake of `serve`) up to that many turns share one transaction:
+        one writer lock, one commit (see `process_together`)."""
         if self.engine.dialect.name == "postgresql":
             return self._process_by_chat(limit, older_than)
         now = self.clock()
@@ -217,13 +221,48 @@ class Service:
             rows = db.exec(query.order_by(col(InboundReceipt.id)).limit(limit)).all()
         # A turn that failed waits before its next try (a deadlock or an outage passes).
         ids = [i for i, tries, at in rows if not tries or now >= at + retry_delay(tries)]
+        if together < 2:
+            return self._each_alone(ids)
+        queued = [i for i in ids if i is not None]
+        batches = [queued[i : i + together] for i in range(0, len(queued), together)]
+        return sum([self.process_together(batch) for batch in batches])
+
+    def _each_alone(self, receipt_ids: Sequence[int | None]) -> int:
+        """Each message's turn in its own transaction; a failure is logged (and counted by
+        `process`), the others still run. How many turns ran."""
         done = 0
-        for receipt_id in ids:
+        for receipt_id in receipt_ids:
             try:
                 done += not self.process(receipt_id).duplicate
             except Exception:
                 log.exception("inbound receipt %s failed", receipt_id)
         return done
+
+    def process_together(self, receipt_ids: list[int]) -> int:
+        """SQLite: the turns of several accepted messages (in id order) in one transaction, so
+        a burst pays one writer lock and one commit for them all. Each is claimed as `process`
+        claims it, and a person's later message sees what her earlier one wrote. Should any
+        turn fail, the whole transaction is rolled back and each runs alone (`process`, which
+        counts its failures), so one bad message never costs the others their turn."""
+        if len(receipt_ids) < 2:
+            return self._each_alone(receipt_ids)
+        turns: list[tuple[Handled, str]] = []
+        try:
+            with unit_of_work(self.engine) as db:
+                connection = db.connection()
+                for receipt_id in receipt_ids:
+                    claimed = connection.execute(CLAIM, {"receipt_id": receipt_id}).first()
+                    if claimed is None or claimed[0] is None:
+                        continue  # another processor ran it
+                    turns.append(self._run(db, receipt_id, claimed[0], claimed[1]))
+                    db.flush()
+                    db.expunge_all()  # the next turn reads her row afresh, never a stale copy
+        except Exception:
+            log.warning("a batch of %d turns failed; each runs alone", len(receipt_ids))
+            return self._each_alone(receipt_ids)
+        for handled, channel in turns:
+            self._logged(handled, channel)
+        return len(turns)
 
     def _process_by_chat(self, limit: int, older_than: timedelta | None) -> int:
         done = 0

@@ -62,8 +62,10 @@ def build_web(
 ) -> FastAPI:
     """The web app; `lifespan_tasks` run beside it (dispatcher, scheduler) in `serve`.
 
-    With `process_turns=False` (`serve --no-worker`) a webhook only queues the message (one
-    INSERT) and answers; the workers run the turns. Either way the message is durable first.
+    With `process_turns=False` (`serve`) a webhook only queues the message (one INSERT),
+    wakes this process's intake if it has one, and answers; the intake (all-in-one `serve`)
+    or the workers (`serve --no-worker`) run the turns. With `process_turns=True` (tests,
+    embedding) the turn runs before the answer. Either way the message is durable first.
     """
     web = FastAPI(
         title="Defensoras al Parlante bot",
@@ -100,8 +102,9 @@ async def _too_large(_: Request, __: BodyTooLarge) -> Response:
 
 
 async def _busy(_: Request, __: StoreBusy) -> Response:
-    # Nothing was stored: 503 makes Telegram and Twilio deliver it again later.
-    log.warning("webhook refused with 503: the database is locked")
+    # Raised before anything was stored (a webhook's message that was stored answers 200 even
+    # if its turn fails): 503 makes Telegram and Twilio deliver it again later.
+    log.warning("request refused with 503: the database is locked")
     return JSONResponse({"error": "database busy"}, status_code=503, headers=RETRY)
 
 
@@ -113,12 +116,14 @@ class Inbox:
     process_turns: bool
 
     async def handle(self, envelope: Envelope, channel: str) -> Handled:
-        """Queue durably; then run the turn here unless workers do it (`serve --no-worker`)."""
+        """Queue durably; then run the turn here unless an intake or workers do it."""
         started = time.perf_counter()
         result = await asyncio.to_thread(self._accept, envelope)  # one hop to a thread, not two
         if result is None:
             metrics.INBOUND.labels(channel, "duplicate").inc()
             return Handled(duplicate=True)
+        if not self.process_turns:
+            self.app.hand_in()  # this process's intake (`serve`) runs the turn now
         if result.outbox_ids:
             self.app.hand_over()  # the replies go now, not at the dispatcher's next poll
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
@@ -126,11 +131,18 @@ class Inbox:
         return result
 
     def _accept(self, envelope: Envelope) -> Handled | None:
-        """Queue durably (committed before anything else); then the turn, unless workers run it."""
+        """Queue durably (committed before anything else); then the turn, unless an intake or
+        workers run it. A `StoreBusy` from here means nothing was stored (503: sent again)."""
         receipt_id = self.app.service.accept(envelope)
         if receipt_id is None:
             return None
-        return self.app.service.process(receipt_id) if self.process_turns else Handled()
+        if not self.process_turns:
+            return Handled()
+        try:
+            return self.app.service.process(receipt_id)
+        except Exception:  # stored and still pending: answered 200, its turn runs again later
+            log.exception("turn of inbound receipt %s failed after it was queued", receipt_id)
+            return Handled()
 
 
 def telegram_routes(app: App, inbox: Inbox) -> APIRouter:

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from datetime import timedelta
+from functools import partial
 
 from bot.app import App
 from bot.scheduler import run_elected_scheduler
 
 log = logging.getLogger(__name__)
+
+
+TOGETHER = 16
+"""The intake beside the web runs up to this many queued turns in one transaction."""
 
 
 async def run_inbound(
@@ -34,6 +40,35 @@ async def run_inbound(
                 await asyncio.wait_for(stop.wait(), poll if orphan_after is None else 5)
 
 
+async def run_intake(app: App, stop: asyncio.Event, poll: float = 1.0) -> None:
+    """The turns of the messages this process's webhooks queue (`serve` all-in-one).
+
+    A webhook answers once its message is stored (one INSERT) and wakes this loop, which runs
+    every queued turn in arrival order, up to TOGETHER in one transaction, on a thread of its
+    own (never queued behind the webhooks' threads). It also polls: a message queued before a
+    restart, or whose turn failed and waits for its retry, is not forgotten.
+    """
+    ready = app.intake = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    with ThreadPoolExecutor(1, thread_name_prefix="intake") as thread:
+        try:
+            while not stop.is_set():
+                ready.clear()
+                run = partial(app.service.process_pending, 4 * TOGETHER, together=TOGETHER)
+                try:
+                    done = await loop.run_in_executor(thread, run)
+                except Exception:  # keep serving: a database hiccup must not stop the intake
+                    log.exception("inbound processing round failed")
+                    done = 0
+                if done:
+                    app.hand_over()  # this process's dispatcher sends the replies now
+                    continue  # more may be queued: a burst is drained without waiting
+                with suppress(TimeoutError):
+                    await asyncio.wait_for(ready.wait(), poll)
+        finally:
+            app.intake = None
+
+
 async def run_worker(
     app: App, stop: asyncio.Event | None = None, *, beside_web: bool = False
 ) -> None:
@@ -51,9 +86,8 @@ async def run_worker(
                 log.exception("scheduler lost its leadership; standing by again")
                 await asyncio.sleep(2)
 
-    orphans = timedelta(seconds=app.settings.outbox_lease_seconds) if beside_web else None
     await asyncio.gather(
-        run_inbound(app, stop, orphan_after=orphans),
+        run_intake(app, stop) if beside_web else run_inbound(app, stop),
         dispatcher.run_forever(stop=stop),
         scheduler_forever(),
     )

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import inspect, text
 from sqlmodel import select
 
-from bot.app import App
+from bot.app import App, build_app
 from bot.channels.envelope import Envelope
 from bot.privacy import DataKeyError, Vault, load_vault
 from bot.service import Service
@@ -23,9 +25,10 @@ from bot.store import (
     upgrade,
 )
 from bot.store.models import Contact, InboundReceipt, Outbox
-from flows.session import Turn
+from flows.engine import Content, step
+from flows.session import Session, Turn
 from flows.types import Channel, Inbound
-from tests.conftest import make_settings
+from tests.conftest import FakeClock, make_settings
 
 PHONE = "+51987654321"
 
@@ -215,3 +218,76 @@ def test_migration_0006_copies_her_language_from_the_session(database_url: str) 
         found = connection.execute(text("SELECT language FROM contact ORDER BY id")).scalars()
         assert list(found) == ["en", "es", "qu"]
     engine.dispose()
+
+
+# -- the intake of `serve`: several turns in one transaction (SQLite) ------------------------
+
+CONVERSATIONS = {  # a person's messages, in the order she sent them
+    "+51987000001": ["hola", "vivo en comas", "1"],
+    "+51987000002": ["buenas noches", "2"],
+    "+51987000003": ["mi pareja me pego anoche y tengo miedo"],
+}
+
+
+def queue_interleaved(app: App, service: Service | None = None) -> list[int]:
+    """Each conversation's messages accepted in turn, interleaved as a burst brings them."""
+    service = service or app.service
+    ids = []
+    for round_ in range(3):
+        for address, texts in CONVERSATIONS.items():
+            if round_ < len(texts):
+                envelope = Envelope(Inbound(Channel.WHATSAPP, text=texts[round_]), address)
+                ids.append(service.accept(envelope))
+    assert None not in ids
+    return ids  # type: ignore[return-value]
+
+
+def replies_by_person(app: App) -> dict[str, list[str]]:
+    with unit_of_work(app.engine) as db:
+        contacts = {c.id: app.vault.decrypt(c.address_enc) for c in db.exec(select(Contact))}
+        rows = db.exec(select(Outbox).order_by(Outbox.id)).all()  # type: ignore[arg-type]
+        found: dict[str, list[str]] = {}
+        for row in rows:
+            found.setdefault(contacts.get(row.contact_id, "staff"), []).append(row.text)
+        return found
+
+
+def test_turns_run_together_answer_as_each_alone_in_each_persons_order(
+    sqlite_url: str, tmp_path: Path, clock: FakeClock, content: Content
+) -> None:
+    together = build_app(make_settings(sqlite_url), clock=clock, content=content, migrate=True)
+    alone_url = f"sqlite:///{tmp_path / 'alone.db'}"
+    alone = build_app(make_settings(alone_url), clock=clock, content=content, migrate=True)
+    try:
+        queue_interleaved(together)
+        queue_interleaved(alone)
+        assert together.service.process_pending(together=16) == 6
+        assert alone.service.process_pending() == 6
+        answered = replies_by_person(together)
+        assert answered == replies_by_person(alone)
+        assert len(answered["+51987000001"]) >= 3  # her 'vivo en comas' came after her 'hola'
+        with unit_of_work(together.engine) as db:
+            receipts = db.exec(select(InboundReceipt)).all()
+            assert {(r.status, r.payload) for r in receipts} == {("done", None)}
+    finally:
+        together.engine.dispose()
+        alone.engine.dispose()
+
+
+def test_a_turn_that_fails_among_others_costs_them_nothing(sqlite_app: App) -> None:
+    def explode_on_comas(session: Session, inbound: Inbound, content: Any, now: datetime) -> Turn:
+        if inbound.text == "vivo en comas":
+            raise RuntimeError("boom")
+        return step(session, inbound, content, now)
+
+    app = sqlite_app
+    service = Service(app.engine, app.content, app.vault, app.clock, core=explode_on_comas)
+    ids = queue_interleaved(app, service)
+    assert service.process_pending(together=16) == 5  # the batch fell back to one by one
+    with unit_of_work(app.engine) as db:
+        states = {r.id: (r.status, r.attempts) for r in db.exec(select(InboundReceipt))}
+    failed = ids[3]  # her second message
+    assert states.pop(failed) == ("pending", 1)  # kept to retry, as a turn alone would be
+    assert set(states.values()) == {("done", 0)}
+    answered = replies_by_person(app)
+    assert len(answered) >= 3 and all(answered.values())

@@ -5,6 +5,7 @@ Runs on SQLite and PostgreSQL (the `app` fixture). Providers are the local fakes
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -23,6 +24,7 @@ from bot.dispatcher import Dispatcher
 from bot.store import unit_of_work
 from bot.store.models import Contact, InboundReceipt, Outbox, OutboxStatus
 from bot.web import build_web
+from bot.worker import run_intake
 from flows.engine import Content
 from tests.conftest import FakeClock
 from tests.fakes import (
@@ -545,3 +547,51 @@ async def test_without_public_base_url_the_request_origin_is_signed(web_app: App
         forged = "http://elsewhere:8000/whatsapp/webhook"
         assert (await post_twilio(c, other, signed_url=forged)).status_code == 403
     assert counts(web_app)["receipts"] == 1
+
+
+# -- `serve`: the webhook only queues; this process's intake runs the turn ------------------
+
+
+async def test_serve_answers_once_stored_and_its_intake_runs_the_turn(web_app: App) -> None:
+    transport = httpx.ASGITransport(app=build_web(web_app, process_turns=False))
+    async with httpx.AsyncClient(transport=transport, base_url="http://t") as c:
+        update = make_message_update(601, 918270001, "hola")
+        assert (await post_telegram(c, update)).json() == {"ok": True, "duplicate": False}
+        assert counts(web_app) == {"contacts": 0, "receipts": 1, "outbox": 0}  # queued only
+        stop = asyncio.Event()
+        intake = asyncio.create_task(run_intake(web_app, stop, poll=3600))
+        try:
+            async with asyncio.timeout(30):  # queued before the intake started: taken at once
+                while not outbox(web_app):
+                    await asyncio.sleep(0.01)
+            update = make_message_update(602, 918270002, "hola")
+            assert (await post_telegram(c, update)).status_code == 200
+            async with asyncio.timeout(30):  # woken by the webhook, not by its (hour) poll
+                while counts(web_app)["contacts"] < 2:
+                    await asyncio.sleep(0.01)
+            assert (await post_telegram(c, update)).json()["duplicate"] is True
+        finally:
+            stop.set()
+            web_app.hand_in()
+            await intake
+    assert web_app.intake is None
+    with unit_of_work(web_app.engine) as db:
+        receipts = db.exec(select(InboundReceipt)).all()
+        assert {(r.status, r.payload) for r in receipts} == {("done", None)}
+    assert counts(web_app)["outbox"] == 2
+
+
+async def test_a_turn_failing_after_its_message_is_stored_still_answers_200(
+    client: httpx.AsyncClient, web_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    def explode(*_: object) -> Any:
+        raise RuntimeError("boom")
+
+    web_app.service.core = explode
+    with caplog.at_level(logging.ERROR, logger="bot.web"):
+        response = await post_telegram(client, make_message_update(603, 918270003, "hola"))
+    assert response.status_code == 200  # stored: a 503 would say it was not
+    with unit_of_work(web_app.engine) as db:
+        (receipt,) = db.exec(select(InboundReceipt)).all()
+        assert (receipt.status, receipt.attempts) == ("pending", 1)  # its turn runs again
+    assert "failed after it was queued" in caplog.text and "hola" not in caplog.text

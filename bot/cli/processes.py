@@ -39,7 +39,9 @@ def serve(
     migrate_apart(ctx)
     app = app_for(ctx)
     tasks = [] if no_worker else [lambda: run_worker(app, beside_web=True)]
-    web = build_web(app, lifespan_tasks=tasks, process_turns=not no_worker)
+    # The web only queues (one INSERT per webhook); the turns run in this process's intake
+    # (`run_worker(beside_web=True)`), or in the workers with --no-worker.
+    web = build_web(app, lifespan_tasks=tasks, process_turns=False)
     uvicorn.run(web, host=host, port=port, log_config=None, access_log=False, proxy_headers=True)
 
 
