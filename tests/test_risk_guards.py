@@ -297,3 +297,28 @@ def test_punishment_presence_and_a_cut_he_gave_stay(
     model: RiskModel, text: str, expected: Severity
 ) -> None:
     _assert_at_least(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "la tesis me va a matar, no duermo hace tres días",
+        "el examen de admisión me tiene ahorcada, no avanzo nada",
+        "el entrenador me reventó en el gym, me duele todo",
+    ],
+)
+def test_chores_and_workouts_are_hyperbole(model: RiskModel, text: str) -> None:
+    _assert_none(model, text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("me tiene secuestrada en la casa desde que vio la serie, no me deja salir", Severity.HIGH),
+        ("después del gym mi enamorado me pegó porque vio un mensaje", Severity.HIGH),
+        ("mi ex me amenazó con matarme si presento el informe a la fiscalía", Severity.IMMINENT),
+        ("por el alquiler me dijo que me rocía gasolina y quema la casa", Severity.HIGH),
+    ],
+)
+def test_a_chore_beside_real_danger_stays(model: RiskModel, text: str, expected: Severity) -> None:
+    _assert_at_least(model, text, expected)
