@@ -285,3 +285,21 @@ def test_fresh_writers_hyperbole_and_accounts(
 )
 def test_again_and_again_is_not_now(model: RiskModel, text: str, expected: Severity) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # English negation with an apostrophe
+        ("My boyfriend doesn't hit me but he checks my phone every night", MODERATE),
+        # thinking of a way, without a plan: high
+        ("a veces he pensado en colgarme pero no lo haria por mi mama", HIGH),
+        # 'ahorita' that gives a child's age now
+        ("me pego cuando estaba embarazada, ahorita mi hijo ya tiene 3 años", HIGH),
+        # her children kept from her stay high; a plan with the means stays imminent
+        ("se llevo a mis hijos y no me los quiere devolver", HIGH),
+        ("me voy a colgar esta noche, ya tengo la soga", IMMINENT),
+    ],
+)
+def test_negation_thoughts_and_ages(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
