@@ -322,3 +322,11 @@ def test_chores_and_workouts_are_hyperbole(model: RiskModel, text: str) -> None:
 )
 def test_a_chore_beside_real_danger_stays(model: RiskModel, text: str, expected: Severity) -> None:
     _assert_at_least(model, text, expected)
+
+
+def test_a_giggle_emoji_laughs(model: RiskModel) -> None:
+    result = assess_risk(
+        "mi prima dice q me va a descuartizar si no le devuelvo su vestido 🤭", model
+    )
+    assert result.severity is Severity.NONE, result.evidence
+    assert "guard laughter: threat_kill" in result.evidence
