@@ -293,3 +293,39 @@ def test_english_and_regional_words(rules: RiskModel, text: str, expected: Sever
 )
 def test_english_moderate_and_harmless(rules: RiskModel, text: str, expected: Severity) -> None:
     _check(rules, text, expected, None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a second-person threat tied to a time; to finish her off
+        "me escribió: hoy te mato, perra",
+        "dice que viene esta noche para acabar conmigo",
+        # he goes on when he wakes; he hit her and is still in the house
+        "me reventó la boca y dice que apenas se despierte sigue",
+        "me pegó hace un rato y ahora está durmiendo en el cuarto",
+        # a rope or a knife meant for her; a girl kept from coming home
+        "tiene una cuerda en el patio y dice que con eso me va a colgar",
+        "el novio de mi hija de 14 no la deja regresar a la casa desde el domingo",
+        # he found where she stays and comes today; a rape just now, a child bleeding now
+        "ya sabe donde vivo ahora, me dijo que hoy viene",
+        "mi vecino acaba de abusar de mi hermanita",
+        "a mi bebe de 8 meses le esta saliendo sangre de la boca, su papa lo golpeo",
+    ],
+)
+def test_more_imminent_wordings(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is IMMINENT, (text, assess_risk(text, rules).evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi tío me hacía cosas cuando mis papás salían a trabajar, yo tenía 10",
+        "siempre me deja moretones en los brazos",
+        "dice que si lo dejo nunca mas los vas a ver a tus hijos",
+        "desde que lo dejé me mandan notas que dicen te estoy mirando",
+        "he has pictures of us and says he'll send them to my boss",
+    ],
+)
+def test_more_high_wordings(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is HIGH, (text, assess_risk(text, rules).evidence)
