@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from benchmarks.risk_report import DEV, load_model, load_rows
-from bot.content import ContentError, load_risk_model
+from bot.content import RISK_CLASSIFIER, ContentError, load_risk_model
 from flows.risk import Classifier, RiskModel, assess_risk, parse_classifier
 from flows.risk.classifier import _unpack, features
 from flows.risk.prepare import prepare
@@ -24,6 +24,17 @@ def model() -> RiskModel:
     return load_model()
 
 
+@pytest.fixture(scope="module")
+def written() -> dict[str, tuple[float, float, float]]:
+    """The shipped weights as written (the classifier keeps them only packed)."""
+    weights = {}
+    for line in (CONTENT / RISK_CLASSIFIER).read_text(encoding="utf-8").split("\n"):
+        if line and not line.startswith("# "):
+            name, imminent, high, flag = line.split("\t")
+            weights[name] = (float(imminent), float(high), float(flag))
+    return weights
+
+
 def _constant(bias: float, thresholds: tuple[float, float, float]) -> Classifier:
     """A classifier that says the same probability for every text (bias only)."""
     return Classifier("test", (bias, bias, bias), {}, thresholds)
@@ -31,7 +42,7 @@ def _constant(bias: float, thresholds: tuple[float, float, float]) -> Classifier
 
 def test_shipped_weights_load_and_score_in_pure_python(model: RiskModel) -> None:
     assert model.classifier is not None
-    assert len(model.classifier.weights) > 1000
+    assert len(model.classifier.packed) > 1000
     risky = model.classifier.scores("me kiere matar esta noche")
     calm = model.classifier.scores("a ke ora es el programa de radio")
     assert risky.high > calm.high
@@ -138,7 +149,7 @@ def test_training_is_reproducible(model: RiskModel) -> None:
     second = train(list(small), rules, count=1)
     assert first == second
     trained = parse_classifier(first)
-    assert trained.weights
+    assert trained.packed
     other = train(small[:60], rules, count=1)
     assert other != first
 
@@ -164,30 +175,35 @@ def test_training_combines_rules_and_classifier_exactly_as_serving_does(model: R
     assert not differ
 
 
-def test_packed_weights_sum_as_the_three_heads(model: RiskModel) -> None:
+def test_packed_weights_sum_as_the_three_heads(
+    model: RiskModel, written: dict[str, tuple[float, float, float]]
+) -> None:
     """The three weights of a feature are summed as one integer: the sums are those of the
     heads (exact for the shipped 4-decimal weights), also with large and negative ones."""
     assert model.classifier is not None
     shipped = model.classifier
     rng = random.Random(7)
-    names = sorted(shipped.weights)
+    names = sorted(written)
+    assert names == sorted(shipped.packed)
     for _ in range(50):
         picked = rng.sample(names, rng.randint(1, 800))
         total = sum(shipped.packed[name] for name in picked)
         for got, head in zip(_unpack(total, shipped.base), range(3), strict=True):
-            assert got == pytest.approx(sum(shipped.weights[n][head] for n in picked), abs=1e-9)
+            assert got == pytest.approx(sum(written[n][head] for n in picked), abs=1e-9)
     odd = Classifier("odd", (0.0, 0.0, 0.0), {"a": (-99.5, 0.0001, 42.0)}, (0.5, 0.5, 0.5))
     total = sum([odd.packed["a"]] * 900)
     assert _unpack(total, odd.base) == pytest.approx((-89550.0, 0.09, 37800.0))
 
 
-def test_scores_are_the_logistic_of_the_plain_sums(model: RiskModel) -> None:
+def test_scores_are_the_logistic_of_the_plain_sums(
+    model: RiskModel, written: dict[str, tuple[float, float, float]]
+) -> None:
     assert model.classifier is not None
     shipped = model.classifier
     for row in load_rows(DEV)[:80]:
         keyed = prepare(row.text, model)[1]
         found = features(keyed)
-        known = [shipped.weights[f] for f in found if f in shipped.weights]
+        known = [written[f] for f in found if f in written]
         plain = [sum(w[h] for w in known) for h in range(3)]
         expected = [
             1.0 / (1.0 + math.exp(-(s / math.sqrt(len(found)) + b)))

@@ -21,7 +21,7 @@ testimony and a short cry are on one scale.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from itertools import pairwise
 
 HEADS = ("imminent", "high", "flag")
@@ -69,7 +69,8 @@ class Classifier:
 
     version: str
     bias: tuple[float, float, float]
-    weights: dict[str, tuple[float, float, float]]
+    weights: InitVar[dict[str, tuple[float, float, float]]]
+    """Feature -> its three weights; kept only packed (44,000 tuples of floats were ~8 MiB)."""
     thresholds: tuple[float, float, float]
     """A head at or above its threshold may raise the rules' verdict (imminent, high, flag)."""
     packed: dict[str, int] = field(init=False, repr=False, compare=False)
@@ -77,12 +78,14 @@ class Classifier:
     per feature, no tuple of floats to unpack (~10 % faster on long messages)."""
     base: int = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        largest = max((abs(w) for ws in self.weights.values() for w in ws), default=0.0)
+    def __post_init__(self, weights: dict[str, tuple[float, float, float]]) -> None:
+        largest = max((abs(w) for ws in weights.values() for w in ws), default=0.0)
         # A sum of up to 2**11 features (a message has at most ~810) fits in half a base.
         base = 1 << (int(largest * _UNIT).bit_length() + 12)
         object.__setattr__(self, "base", base)
-        packed = {name: _pack(ws, base) for name, ws in self.weights.items()}
+        # Fresh names, not the parser's: what stays is then packed together, and the parse's
+        # passing objects free whole arenas instead of pinning them.
+        packed = {name.encode().decode(): _pack(ws, base) for name, ws in weights.items()}
         object.__setattr__(self, "packed", packed)
 
     def scores(self, keyed: str) -> Scores:
