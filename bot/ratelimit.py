@@ -11,6 +11,18 @@ from bot.clock import Sleeper
 class RateLimiter:
     """At most `max_rate` acquisitions per `time_period` seconds, in bursts up to `max_rate`."""
 
+    __slots__ = (
+        "_last",
+        "_leak_per_second",
+        "_level",
+        "_queue",
+        "_sleeper",
+        "max_rate",
+        "time_period",
+    )
+    """One per chat the dispatcher tracks (thousands after a burst): slots, and a queue only
+    once someone waits."""
+
     def __init__(self, max_rate: float, time_period: float, sleeper: Sleeper) -> None:
         self.max_rate = max_rate
         self.time_period = time_period
@@ -18,7 +30,7 @@ class RateLimiter:
         self._sleeper = sleeper
         self._level = 0.0
         self._last = sleeper.monotonic()
-        self._queue = asyncio.Lock()
+        self._queue: asyncio.Lock | None = None
         """Waiters take turns (FIFO): one sleeps on the bucket, not all of them at once."""
 
     def _leak(self) -> None:
@@ -34,11 +46,14 @@ class RateLimiter:
         return self._level + amount <= self.max_rate + 1e-9
 
     async def acquire(self, amount: float = 1) -> None:
-        if not self._queue.locked() and self.has_capacity(amount):
+        queue = self._queue
+        if (queue is None or not queue.locked()) and self.has_capacity(amount):
             self._level += amount  # the common case: no wait, no lock
             return
         # Hundreds of waiters each sleeping and re-checking woke together for every free slot
         # (a broadcast spent its CPU there); in a queue only the head sleeps on the bucket.
+        if self._queue is None:
+            self._queue = asyncio.Lock()
         async with self._queue:
             while not self.has_capacity(amount):
                 await self._sleeper.sleep(
