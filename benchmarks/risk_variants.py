@@ -7,8 +7,15 @@ stretched letters. Used by :mod:`benchmarks.train_risk` (seeded: the same varian
 from __future__ import annotations
 
 import random
+import re
 import unicodedata
 from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+
+from flows.text import fold
+
+LEXICON = Path(__file__).resolve().parents[1] / "content" / "risk.yaml"
 
 _SMS = {
     "que": "q",
@@ -104,12 +111,95 @@ TRANSFORMS: tuple[Callable[[str, random.Random], str], ...] = (
 )
 
 
-def variants(text: str, rng: random.Random, count: int) -> list[str]:
-    """``count`` variants of one message, each with one or two transforms."""
+def variants(text: str, rng: random.Random, count: int, reworded: int = 0) -> list[str]:
+    """``count`` variants of one message, each with one or two transforms; then ``reworded``
+    ones whose words are swapped for others of the same list (:func:`reword`)."""
     out = []
     for _ in range(count):
         varied = text
         for _ in range(rng.randrange(1, 3)):
             varied = TRANSFORMS[rng.randrange(len(TRANSFORMS))](varied, rng)
         out.append(varied)
+    for _ in range(reworded):
+        varied = reword(text, rng)
+        if varied != text:
+            out.append(varied)
     return out
+
+
+_COMMON = frozenset(
+    [
+        "para",
+        "pero",
+        "como",
+        "cuando",
+        "donde",
+        "porque",
+        "esta",
+        "este",
+        "esto",
+        "estos",
+        "estas",
+        "todo",
+        "toda",
+        "todos",
+        "todas",
+        "tiene",
+        "tienen",
+        "nada",
+        "algo",
+        "alguien",
+        "mismo",
+        "misma",
+        "desde",
+        "hasta",
+        "sobre",
+        "entre",
+        "hacia",
+        "that",
+        "this",
+        "with",
+        "from",
+        "what",
+        "when",
+        "your",
+        "they",
+        "them",
+        "have",
+        "their",
+        "there",
+        "were",
+    ]
+)
+"""Function words that also sit in the lexicon's lists: never swapped."""
+_GROUP = re.compile(r"\(([^()]*)\)")
+
+
+@cache
+def alternatives() -> dict[str, tuple[tuple[str, ...], ...]]:
+    """Folded word -> the one-word alternation groups of the lexicon it belongs to
+    (``(pega|golpea|chanca)``, ``(pollo|cuy|chancho)``): words a counsellor listed as saying
+    the same thing, in risk rules, concepts, contexts and false friends alike."""
+    groups: dict[str, list[tuple[str, ...]]] = {}
+    for found in _GROUP.findall(LEXICON.read_text("utf-8")):
+        words = tuple(dict.fromkeys(w.strip() for w in found.split("|")))
+        single = tuple(w for w in words if w.isalpha() and len(w) > 3 and w not in _COMMON)
+        if len(single) < 3 or len(single) < len(words) // 2:
+            continue
+        for word in single:
+            groups.setdefault(word, []).append(single)
+    return {word: tuple(found) for word, found in groups.items()}
+
+
+def reword(text: str, rng: random.Random, share: float = 0.4) -> str:
+    """The message, folded, with about ``share`` of its listed words swapped for another word
+    of one of their lists: another writer's words for the same thing ('me pega' ->
+    'me golpea', 'pelar el pollo' -> 'pelar el cuy'). Concepts, not phrases, are learned."""
+    table = alternatives()
+    words = fold(text).split()
+    for i, word in enumerate(words):
+        found = table.get(word)
+        if found and rng.random() < share:
+            group = found[rng.randrange(len(found))]
+            words[i] = group[rng.randrange(len(group))]
+    return " ".join(words)

@@ -211,3 +211,56 @@ def test_scores_are_the_logistic_of_the_plain_sums(
         ]
         got = shipped.scores(keyed)
         assert (got.imminent, got.high, got.flag) == pytest.approx(expected, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("text", "rules_say"),
+    [
+        ("xD mi ex dice que me va a buscar", Severity.NONE),  # a joke: the rules ask
+        ("jaja mi esposo me grita todo el dia", Severity.MODERATE),
+    ],
+)
+def test_a_sure_classifier_does_not_lift_what_the_rules_read_as_a_joke(
+    model: RiskModel, text: str, rules_say: Severity
+) -> None:
+    rules = assess_risk(text, model.without_classifier())
+    assert rules.severity is rules_say
+    sure = assess_risk(text, model.with_classifier(_constant(30.0, (0.5, 0.5, 0.5))))
+    assert (sure.severity, sure.follow_up) == (rules.severity, rules.follow_up)
+    assert any("a joke" in note for note in sure.evidence)
+
+
+def test_held_out_scoring_uses_the_serving_verdict_for_any_thresholds(model: RiskModel) -> None:
+    """Leave-one-set-out picks thresholds on a table of the eight cases per message: for any
+    thresholds it must give what second_opinion gives."""
+    from benchmarks.train_risk import HeldOut, _combined, _Scored
+    from flows.risk.assess import rules_verdict
+
+    rules = model.without_classifier()
+    rows = load_rows(DEV)[:60]
+    rng = random.Random(3)
+    probs = [(rng.random(), rng.random(), rng.random()) for _ in rows]
+    today = [rules_verdict(row.text, rules) for row in rows]
+    scored = _Scored(HeldOut("dev", rows, probs, today), first=False)
+    for _ in range(20):
+        t = (rng.random(), rng.random(), rng.random())
+        served = [_combined(s, p, t).rank for s, p in zip(today, probs, strict=True)]
+        assert list(scored.verdicts(t)) == served, t
+    assert list(scored.verdicts(None)) == [s[0].rank for s in today]
+
+
+def test_reworded_variants_swap_words_of_one_lexicon_list_reproducibly() -> None:
+    from benchmarks.risk_variants import alternatives, reword
+
+    table = alternatives()
+    text = "mi esposo me pega todos los dias cuando llega borracho"
+    first = [reword(text, random.Random(5)) for _ in range(2)]
+    assert first[0] == first[1]
+    seen = {reword(text, random.Random(seed)) for seed in range(30)}
+    assert len(seen) > 5
+    for varied in seen:
+        words, original = varied.split(), text.split()
+        assert len(words) == len(original)
+        for new, old in zip(words, original, strict=True):
+            assert new == old or any(new in group for group in table[old]), (old, new)
+        assert "todos" in words and "cuando" in words  # function words stay

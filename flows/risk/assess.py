@@ -514,6 +514,9 @@ def second_opinion(
         return severity, follow_up, note + " (a joke or a harmless use: not alone)"
     if guards.settled:
         return severity, follow_up, note + " (told as past or harmless: not raised)"
+    if guards.laughing and not severity.at_least(Severity.HIGH):
+        # the rules read a joke and ask the danger question: the answer decides, not the model
+        return severity, follow_up, note + " (a joke: the rules' reading stands)"
     t_imm, t_high, t_flag = thresholds
     raised = severity
     if scores.high >= t_high and not severity.at_least(Severity.HIGH):
