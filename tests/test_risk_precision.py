@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from benchmarks.risk_report import load_model
-from flows.risk import RiskModel, assess_risk
+from flows.risk import Classifier, RiskModel, assess_risk
 from flows.types import Severity
 
 NONE, MODERATE, HIGH, IMMINENT = (Severity(v) for v in ("none", "moderate", "high", "imminent"))
@@ -296,10 +296,34 @@ def test_again_and_again_is_not_now(model: RiskModel, text: str, expected: Sever
         ("a veces he pensado en colgarme pero no lo haria por mi mama", HIGH),
         # 'ahorita' that gives a child's age now
         ("me pego cuando estaba embarazada, ahorita mi hijo ya tiene 3 años", HIGH),
-        # her children kept from her stay high; a plan with the means stays imminent
-        ("se llevo a mis hijos y no me los quiere devolver", HIGH),
+        # her things kept from her are not her children kept from her
+        (
+            "me separe y el se quedo con todas mis cosas, mi ropa y mi cocina, no me las quiere "
+            "devolver",
+            MODERATE,
+        ),
+        # a plan with the means stays imminent
         ("me voy a colgar esta noche, ya tengo la soga", IMMINENT),
     ],
 )
 def test_negation_thoughts_and_ages(model: RiskModel, text: str, expected: Severity) -> None:
     _check(model, text, expected)
+
+
+@pytest.mark.parametrize(
+    ("text", "rules_say"),
+    [
+        ("me empujo contra la pared pero no me paso nada", MODERATE),
+        ("mi vecina le pega a su hijo todas las noches, se escuchan los golpes", HIGH),
+        ("cuando vivía con él me encerraba en el cuarto, ahora vivo con mi mamá", HIGH),
+    ],
+)
+def test_sure_classifier_does_not_raise_what_context_lowered(
+    text: str, rules_say: Severity
+) -> None:
+    """Long ago, again and again, no harm done: the rules lowered the reading and the learned
+    second opinion, blind to that context, does not raise it even when it is sure."""
+    sure = SERVED.with_classifier(Classifier("sure", (30.0, 30.0, 30.0), {}, (0.5, 0.5, 0.5)))
+    assert assess_risk(text, sure).severity is rules_say, text
+    # without the lowering context the same sure classifier does raise
+    assert assess_risk("me empujo contra la pared", sure).severity is IMMINENT
