@@ -327,3 +327,22 @@ def test_sure_classifier_does_not_raise_what_context_lowered(
     assert assess_risk(text, sure).severity is rules_say, text
     # without the lowering context the same sure classifier does raise
     assert assess_risk("me empujo contra la pared", sure).severity is IMMINENT
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # the kicks of a game, a vaccine 'shot', shut in to study, killing oneself with study,
+        # a shotgun for hunting
+        ("cuando juego fulbito con mis primos siempre me patean las canillas", NONE),
+        ("me pusieron la vacuna en el brazo y me duele", NONE),
+        ("estoy encerrada en mi cuarto estudiando para el examen de admision", NONE),
+        ("me voy a matar estudiando este fin de semana", NONE),
+        ("mi vecino tiene una escopeta para cazar palomas en su chacra", NONE),
+        # the danger beside the same words stays
+        ("despues del partido llego borracho y me pateo", HIGH),
+        ("mi esposo tiene una escopeta y dice que es para mi", IMMINENT),
+    ],
+)
+def test_games_shots_and_study(model: RiskModel, text: str, expected: Severity) -> None:
+    _check(model, text, expected)
