@@ -24,7 +24,7 @@ from sqlalchemy import (
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlmodel import Session as DB
-from sqlmodel import col, select
+from sqlmodel import col
 
 from bot import defensora, escalation, person, roster
 from bot.channels.envelope import Envelope, decode_envelope, encode_envelope
@@ -112,6 +112,17 @@ def _claim_next() -> Any:
 
 
 CLAIM_NEXT = _claim_next()
+PENDING_DUE = (
+    sa_select(_QUEUE.c.id)
+    .where(
+        _QUEUE.c.status == "pending",
+        _QUEUE.c.received_at <= bindparam("cutoff", type_=UTC_TS),
+        _due(_QUEUE),
+    )
+    .order_by(_QUEUE.c.id)
+    .limit(bindparam("limit"))
+)
+"""SQLite: the ids of the queued messages due for their turn, oldest first (`_due_values`)."""
 
 
 @dataclass(slots=True)
@@ -211,16 +222,11 @@ class Service:
         one writer lock, one commit (see `process_together`)."""
         if self.engine.dialect.name == "postgresql":
             return self._process_by_chat(limit, older_than)
-        now = self.clock()
-        query = select(
-            col(InboundReceipt.id), col(InboundReceipt.attempts), col(InboundReceipt.received_at)
-        ).where(col(InboundReceipt.status) == "pending")
-        if older_than is not None:
-            query = query.where(col(InboundReceipt.received_at) <= now - older_than)
+        # A turn that failed waits before its next try (a deadlock or an outage passes); the
+        # wait is read in the query, so a page of failed messages never hides the due ones.
         with unit_of_work(self.engine) as db:
-            rows = db.exec(query.order_by(col(InboundReceipt.id)).limit(limit)).all()
-        # A turn that failed waits before its next try (a deadlock or an outage passes).
-        ids = [i for i, tries, at in rows if not tries or now >= at + retry_delay(tries)]
+            found = db.connection().execute(PENDING_DUE, self._due_values(older_than, limit))
+            ids: list[int | None] = list(found.scalars())
         if together < 2:
             return self._each_alone(ids)
         queued = [i for i in ids if i is not None]
@@ -280,9 +286,7 @@ class Service:
     def process_next(self, older_than: timedelta | None = None) -> Handled | None:
         """PostgreSQL: claim the next message no other processor's chat holds and run its turn
         (`CLAIM_NEXT`); None when none is free."""
-        now = self.clock()
-        values = {f"due{n}": now - retry_delay(n) for n in range(1, MAX_TURN_ATTEMPTS)}
-        values["cutoff"] = now - (older_than or timedelta(0))
+        values = self._due_values(older_than)
         receipt_id = None
         for attempt in range(3):
             try:
@@ -305,6 +309,17 @@ class Service:
                     self._give_up(receipt_id)
                 raise
         raise AssertionError("unreachable")
+
+    def _due_values(self, older_than: timedelta | None, limit: int = 1) -> dict[str, Any]:
+        """The parameters of `PENDING_DUE` and `CLAIM_NEXT`: when each try count is due again,
+        and the cutoff of `older_than`."""
+        now = self.clock()
+        values: dict[str, Any] = {
+            f"due{n}": now - retry_delay(n) for n in range(1, MAX_TURN_ATTEMPTS)
+        }
+        values["cutoff"] = now - (older_than or timedelta(0))
+        values["limit"] = limit
+        return values
 
     def _give_up(self, receipt_id: int) -> None:
         """A message that keeps failing is parked after MAX_TURN_ATTEMPTS, never retried forever."""

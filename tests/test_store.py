@@ -291,3 +291,24 @@ def test_a_turn_that_fails_among_others_costs_them_nothing(sqlite_app: App) -> N
     assert set(states.values()) == {("done", 0)}
     answered = replies_by_person(app)
     assert len(answered) >= 3 and all(answered.values())
+
+
+def test_failed_turns_waiting_for_their_retry_never_hold_back_new_messages(
+    sqlite_app: App,
+) -> None:
+    """A bad hour (a bug in a common turn, an outage) leaves many failed messages waiting for
+    their retry; the intake reads the queue a page at a time, and a page of them alone must not
+    keep a new message from its turn for the minutes they wait."""
+    app = sqlite_app
+    for n in range(80):
+        app.service.accept(Envelope(Inbound(Channel.WHATSAPP, text="hola"), f"+5198701{n:04d}"))
+    with unit_of_work(app.engine) as db:  # all of them failed once just now: due in a minute
+        db.connection().execute(text("UPDATE inbound_receipt SET attempts = 1"))
+    fresh = app.service.accept(Envelope(Inbound(Channel.WHATSAPP, text="hola"), PHONE))
+    assert app.service.process_pending(64, together=16) == 1
+    assert app.service.process_pending() == 0
+    with unit_of_work(app.engine) as db:
+        receipt = db.get_one(InboundReceipt, fresh)
+        assert receipt.status == "done"
+        waiting = db.exec(select(InboundReceipt).where(InboundReceipt.status == "pending")).all()
+        assert len(waiting) == 80
