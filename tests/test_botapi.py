@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 import pytest
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.request import RequestData
+from telegram.request._requestparameter import RequestParameter
 
 from bot.channels.botapi import LeanRequest
 from bot.channels.envelope import Message
@@ -160,6 +162,56 @@ async def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None
         await asyncio.sleep(0.05)  # the server's FIN arrives while the connection is idle
         assert await request.post(url) is True
         assert raw.connections == 2
+    finally:
+        await request.shutdown()
+        await stop(server, raw)
+
+
+async def test_a_close_right_after_the_answer_is_seen_before_the_next_send() -> None:
+    """A server (or proxy) that closes a kept-alive connection right after answering, with no
+    'Connection: close': the next send comes before the loop has read that close. It must go
+    on a new connection, not fail and wait out the dispatcher's backoff (httpx does the same)."""
+    raw = RawServer(lambda _: ok({"message_id": 5}))
+    raw.close_after = True
+    server = await serve(raw)
+    bot = make_bot("1:a", f"http://127.0.0.1:{raw.port}/bot")
+    sender = TelegramSender(bot, 30)
+    try:
+        results = [await sender.send(message()) for _ in range(5)]
+        assert [(r.status, r.error) for r in results] == [("sent", None)] * 5
+        assert len(raw.requests) == raw.connections == 5
+    finally:
+        await bot.request.shutdown()
+        await stop(server, raw)
+
+
+async def test_a_send_cancelled_mid_answer_never_leaves_its_connection_to_the_next() -> None:
+    """A task cancelled while its answer is half read: the connection is closed, never pooled,
+    so the next send reads its own answer, not the rest of the cancelled one's."""
+    first = ok({"message_id": 1})
+
+    def answer(request: bytes) -> bytes | None:
+        return first[:20] if b"text=first" in request else ok({"message_id": 2})
+
+    raw = RawServer(answer)
+    server = await serve(raw)
+    request = LeanRequest()
+    url = f"http://127.0.0.1:{raw.port}/bot1:a/sendMessage"
+    try:
+
+        def form(text: str) -> RequestData:
+            return RequestData([RequestParameter("text", text, None)])
+
+        task = asyncio.create_task(request.post(url, request_data=form("first")))
+        while len(raw.requests) < 1:
+            await asyncio.sleep(0.01)
+        await asyncio.sleep(0.05)  # the first 20 bytes of its answer have arrived
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        for writer in raw.writers:
+            writer.write(first[20:])  # the rest of the cancelled answer, late
+        assert await request.post(url, request_data=form("second")) == {"message_id": 2}
     finally:
         await request.shutdown()
         await stop(server, raw)

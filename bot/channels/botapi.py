@@ -13,6 +13,7 @@ through the stock `HTTPXRequest` instead.
 from __future__ import annotations
 
 import asyncio
+import select
 import ssl
 import urllib.request
 from dataclasses import dataclass
@@ -31,8 +32,21 @@ class _Connection:
     writer: asyncio.StreamWriter
 
     def usable(self) -> bool:
-        """Still open on our side and not closed by the server while idle."""
-        return not (self.writer.is_closing() or self.reader.at_eof())
+        """Still open on our side and not closed by the server while idle: also when the loop
+        has not yet read the server's close (it closed right after its last answer), as
+        httpcore checks. An idle connection has nothing to read: anything readable (the close,
+        or bytes nobody asked for) makes it unusable."""
+        if self.writer.is_closing() or self.reader.at_eof():
+            return False
+        sock = self.writer.get_extra_info("socket")
+        if sock is None:
+            return True
+        try:
+            poller = select.poll()
+            poller.register(sock.fileno(), select.POLLIN)
+            return not poller.poll(0)
+        except (OSError, ValueError):
+            return False
 
     def close(self) -> None:
         self.writer.close()
