@@ -87,14 +87,15 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
         answered = _answer_in_context(session, inbound.payload or text, ctx)
         if answered is not None:  # "está aquí" answers the question; its risk is kept too
             return with_risk(answered, risk, text)
+    aftercare = _after_danger(session, text, ctx) if session.awaiting is None and text else None
+    if aftercare is not None and risk is not None and _presence_only(risk):
+        return aftercare  # 'ya llegó' after a threat: not safe to write (paged), no questions
     if risk is not None and risk.severity.at_least(Severity.HIGH):
         return risk_turn(session, text, risk, ctx)
     if keyword is not None:
         return _keyword(session, keyword, ctx)
-    if session.awaiting is None and text:
-        aftercare = _after_danger(session, text, ctx)
-        if aftercare is not None:
-            return aftercare
+    if aftercare is not None:
+        return aftercare
     if session.awaiting is not None and (text or inbound.payload):
         answered = _answer_pending(session, inbound.payload or text, ctx)
         if answered is not None:
@@ -194,6 +195,11 @@ def _answer_in_context(session: Session, answer: str, ctx: Ctx) -> Turn | None:
     if session.awaiting is Awaiting.CONFIRM_DEFENSORA:
         return answer_confirmation(session, reading, ctx)
     return answer_safety(session, reading, ctx)
+
+
+def _presence_only(risk: Assessment) -> bool:
+    """The risk reader heard only that he is there ('ya llegó' alone: imminent, no category)."""
+    return risk.severity.at_least(Severity.HIGH) and not risk.categories
 
 
 def _after_danger(session: Session, text: str, ctx: Ctx) -> Turn | None:

@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import pytest
 
+from bot.content import Content
 from flows.risk import RiskModel, assess_risk
 from flows.types import Severity
 from tests.test_risk_concepts import HIGH, IMMINENT, MODERATE, NONE, _check
 from tests.test_risk_concepts import rules as rules  # the rules alone (a shared fixture)
+from tests.transcript import Chat
 
 
 @pytest.mark.parametrize(
@@ -23,10 +25,9 @@ from tests.test_risk_concepts import rules as rules  # the rules alone (a shared
         "he is at the door",
     ],
 )
-def test_he_is_here_said_alone_is_imminent_and_asks(rules: RiskModel, text: str) -> None:
+def test_he_is_here_said_alone_is_imminent(rules: RiskModel, text: str) -> None:
     result = assess_risk(text, rules)
     assert result.severity is IMMINENT, (text, result.evidence)
-    assert result.follow_up
     assert "presence alone" in result.evidence
 
 
@@ -329,3 +330,9 @@ def test_more_imminent_wordings(rules: RiskModel, text: str) -> None:
 )
 def test_more_high_wordings(rules: RiskModel, text: str) -> None:
     assert assess_risk(text, rules).severity is HIGH, (text, assess_risk(text, rules).evidence)
+
+
+def test_he_is_here_as_a_first_message_pages_at_once(content: Content) -> None:
+    chat = Chat(content)
+    chat.say("ya está en la puerta")
+    assert chat.paged is IMMINENT

@@ -468,7 +468,7 @@ def _cries(
             and _bare(read, model, model.bare_presence)
         ):  # 'está en la puerta', 'ya llegó' alone: he is there
             evidence.append("presence alone")
-            return Severity.IMMINENT, True
+            return Severity.IMMINENT, False
         return severity, False
     if len(read.shown) > CRY_WORDS:  # a long account: 'help' asks for a service, not a cry
         return severity, False

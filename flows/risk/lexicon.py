@@ -157,7 +157,8 @@ class Context(_Strict):
     """He is here / it is happening now: any cry with one of these is imminent."""
     bare_presence: tuple[str, ...] = ()
     """He is here ('está en la puerta', 'ya llegó'): a message of nothing else (and fillers, at
-    most ``cry_max_words`` words) is imminent on a help line, and the danger question is asked."""
+    most ``cry_max_words`` words) is imminent on a help line; after a threat the conversation
+    answers it as not safe to write."""
     narrative: tuple[str, ...] = ()
     habitual: tuple[str, ...] = ()
     """It happens again and again (todos los días, cada noche, dos veces): rules with
