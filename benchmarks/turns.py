@@ -29,6 +29,7 @@ import tempfile
 import time
 from argparse import Namespace
 from collections import Counter
+from collections.abc import Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,7 @@ from benchmarks.load import (
     BROADCAST_CAP,
     FakeTelegram,
     Run,
+    Server,
     burst,
     environment,
     first_replies,
@@ -63,18 +65,31 @@ class Figures:
     ingest: float = float("nan")
     floor: float = float("nan")
     rss: tuple[int, int] = (0, 0)
+    cpu: float = float("nan")
+    """CPU seconds the servers (web and workers together) spent a turn of the burst."""
     log_errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     """For each chat without a reply, where its rows stopped (no number, no text)."""
 
 
 def turns(
-    fig: Figures, bases: list[str], telegram: FakeTelegram, database_url: str, args: Namespace
+    fig: Figures,
+    webs: list[Server],
+    telegram: FakeTelegram,
+    database_url: str,
+    args: Namespace,
+    workers: Sequence[Server] = (),
 ) -> None:
-    """Warm up, then the burst and the paced run against servers already running."""
+    """Warm up, then the burst and the paced run against servers already running (the
+    webhooks go to `webs`; `workers` count in the CPU a turn)."""
+    bases = [web.base for web in webs]
+    servers = [*webs, *workers]
     first_replies(telegram, asyncio.run(burst(bases, range(1, 1 + args.warmup), 4)), 60)
     chats = range(2_000_000, 2_000_000 + args.count)
+    before = sum(cpu_seconds(s.proc.pid) for s in servers)
     fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), args.wait)
+    spent = sum(cpu_seconds(s.proc.pid) for s in servers) - before
+    fig.cpu = spent / max(1, len(fig.burst.replied))
     fig.missing += row_states(database_url, fig.burst)
     chats = range(3_000_000, 3_000_000 + args.paced)
     fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), args.wait)
@@ -115,7 +130,7 @@ def sqlite(workdir: Path, args: Namespace) -> Figures:
     with FakeTelegram() as telegram:
         env = environment(f"sqlite:///{workdir / 'turns.db'}", telegram, 100_000)
         with serve(env, workdir / "serve.log") as server:
-            turns(fig, [server.base], telegram, env["DATABASE_URL"], args)
+            turns(fig, [server], telegram, env["DATABASE_URL"], args)
             fig.rss = rss_mib(server.proc.pid)
         ingest_rate(fig, env, workdir, args)
     fig.log_errors = server_errors(workdir)
@@ -138,11 +153,13 @@ def postgresql(url: str, workdir: Path, args: Namespace) -> Figures:
                 stack.enter_context(serve(env, workdir / "pg-web.log", worker=False))
                 for _ in range(2)
             ]
-            for _ in range(2):
+            workers = [
                 stack.enter_context(
                     running(["bot", "worker"], env, workdir / "pg-worker.log", None)
                 )
-            turns(fig, [w.base for w in webs], telegram, url, args)
+                for _ in range(2)
+            ]
+            turns(fig, webs, telegram, url, args, workers)
         ingest_rate(fig, env, workdir, args)
     fig.log_errors = server_errors(workdir)
     return fig
@@ -255,6 +272,9 @@ def report(figures: list[Figures], held: Held | None, args: Namespace) -> None:
                 print(f"{'':<8}{line}")
             for line in fig.missing:
                 print(f"{'':<8}{line}")
+    for fig in figures:
+        if fig.cpu == fig.cpu:  # not NaN
+            print(f"CPU of the servers a turn of the burst ({fig.label}): {fig.cpu * 1000:.2f} ms")
     for fig in figures:
         if fig.rss[0]:
             now, peak = fig.rss

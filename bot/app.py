@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -34,8 +34,9 @@ class App:
     clock: Clock
     telegram_bot: Bot | None = None
     injected_senders: Sequence[Sender] | None = field(default=None, repr=False)
-    intake: asyncio.Event | None = field(default=None, repr=False)
-    """Set while this process's intake runs the turns of queued messages (`serve`)."""
+    intake: threading.Event | None = field(default=None, repr=False)
+    """While this process's intake runs the turns of queued messages (`serve`): set to wake
+    it, from any thread."""
 
     def templates(self) -> dict[str, str]:
         """WhatsApp templates (Content SIDs) by outbox kind, for the 24-hour window."""
@@ -50,7 +51,8 @@ class App:
         return {kind: sid for kind, sid in pairs.items() if sid}
 
     def hand_in(self) -> None:
-        """A message was just queued here: wake this process's intake, if it runs."""
+        """A message was just queued here: wake this process's intake, if it runs (safe from
+        any thread: a webhook's wakes it from the thread that stored the message)."""
         if self.intake is not None:
             self.intake.set()
 

@@ -122,8 +122,6 @@ class Inbox:
         if result is None:
             metrics.INBOUND.labels(channel, "duplicate").inc()
             return Handled(duplicate=True)
-        if not self.process_turns:
-            self.app.hand_in()  # this process's intake (`serve`) runs the turn now
         if result.outbox_ids:
             self.app.hand_over()  # the replies go now, not at the dispatcher's next poll
         metrics.TURN_SECONDS.labels(channel).observe(time.perf_counter() - started)
@@ -137,6 +135,7 @@ class Inbox:
         if receipt_id is None:
             return None
         if not self.process_turns:
+            self.app.hand_in()  # this process's intake (`serve`) runs the turn now
             return Handled()
         try:
             return self.app.service.process(receipt_id)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
 from contextlib import suppress
 from datetime import timedelta
-from functools import partial
 
 from bot.app import App
 from bot.scheduler import run_elected_scheduler
@@ -15,7 +14,7 @@ from bot.scheduler import run_elected_scheduler
 log = logging.getLogger(__name__)
 
 
-TOGETHER = 16
+TOGETHER = 8
 """The intake beside the web runs up to this many queued turns in one transaction."""
 
 
@@ -43,30 +42,38 @@ async def run_inbound(
 async def run_intake(app: App, stop: asyncio.Event, poll: float = 1.0) -> None:
     """The turns of the messages this process's webhooks queue (`serve` all-in-one).
 
-    A webhook answers once its message is stored (one INSERT) and wakes this loop, which runs
-    every queued turn in arrival order, up to TOGETHER in one transaction, on a thread of its
-    own (never queued behind the webhooks' threads). It also polls: a message queued before a
-    restart, or whose turn failed and waits for its retry, is not forgotten.
+    A webhook answers once its message is stored (one INSERT) and, from its own thread, wakes
+    the intake's thread, which runs every queued turn in arrival order, up to TOGETHER in one
+    transaction, and hands the replies to the dispatcher. No hop through the event loop
+    between the two. It also polls: a message queued before a restart, or whose turn failed
+    and waits for its retry, is not forgotten.
     """
-    ready = app.intake = asyncio.Event()
+    ready, halt = threading.Event(), threading.Event()
     loop = asyncio.get_running_loop()
-    with ThreadPoolExecutor(1, thread_name_prefix="intake") as thread:
-        try:
-            while not stop.is_set():
-                ready.clear()
-                run = partial(app.service.process_pending, 4 * TOGETHER, together=TOGETHER)
-                try:
-                    done = await loop.run_in_executor(thread, run)
-                except Exception:  # keep serving: a database hiccup must not stop the intake
-                    log.exception("inbound processing round failed")
-                    done = 0
-                if done:
-                    app.hand_over()  # this process's dispatcher sends the replies now
-                    continue  # more may be queued: a burst is drained without waiting
-                with suppress(TimeoutError):
-                    await asyncio.wait_for(ready.wait(), poll)
-        finally:
-            app.intake = None
+
+    def intake() -> None:
+        while not halt.is_set():
+            ready.clear()
+            try:
+                done = app.service.process_pending(4 * TOGETHER, together=TOGETHER)
+            except Exception:  # keep serving: a database hiccup must not stop the intake
+                log.exception("inbound processing round failed")
+                done = 0
+            if done:  # this process's dispatcher sends the replies now
+                loop.call_soon_threadsafe(app.hand_over)
+                continue  # more may be queued: a burst is drained without waiting
+            ready.wait(poll)
+
+    thread = threading.Thread(target=intake, name="intake", daemon=True)
+    app.intake = ready
+    thread.start()
+    try:
+        await stop.wait()
+    finally:
+        app.intake = None
+        halt.set()
+        ready.set()
+        await asyncio.to_thread(thread.join)  # at most the batch under way
 
 
 async def run_worker(
