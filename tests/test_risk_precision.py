@@ -339,6 +339,10 @@ def test_sure_classifier_does_not_raise_what_context_lowered(
         ("estoy encerrada en mi cuarto estudiando para el examen de admision", NONE),
         ("me voy a matar estudiando este fin de semana", NONE),
         ("mi vecino tiene una escopeta para cazar palomas en su chacra", NONE),
+        # a noise complaint; a phone locked in a drawer
+        ("quiero denunciar a la vecina porque pone su musica a todo volumen", NONE),
+        ("mi mama me encerro el celular en un cajon para que estudie", NONE),
+        ("me encerro en el cuarto y se llevo el celular", IMMINENT),
         # the danger beside the same words stays
         ("despues del partido llego borracho y me pateo", HIGH),
         ("mi esposo tiene una escopeta y dice que es para mi", IMMINENT),
