@@ -336,3 +336,45 @@ def test_he_is_here_as_a_first_message_pages_at_once(content: Content) -> None:
     chat = Chat(content)
     chat.say("ya está en la puerta")
     assert chat.paged is IMMINENT
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "el profe me dijo que si lo denuncio me mata",
+        "mi jefe me dijo que si lo denuncio me va a matar",
+        "si le cuentas a alguien te mato, me dijo mi tío",
+        "me dice que si abres la boca te mato",
+        "si dices algo a tu mamá te mato dice mi padrastro",
+    ],
+)
+def test_a_death_threat_tied_to_telling_is_never_hyperbole(rules: RiskModel, text: str) -> None:
+    """Silencing: a teacher or a boss is no hyperbole when the threat is about reporting him."""
+    result = assess_risk(text, rules)
+    assert result.severity is IMMINENT, (text, result.evidence)
+    assert "threat_to_life" in result.categories
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "mi jefa me quiere matar si no lo entrego",
+        "el profe me va a matar si no entrego la tarea",
+        "mi mamá me mata si jalo el examen",
+    ],
+)
+def test_hyperbole_of_a_boss_or_teacher_stays_harmless(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is NONE, text
+
+
+@pytest.mark.parametrize(
+    "text", ["tiene el cuchillo", "agarró el machete", "he has a knife", "sacó la navaja"]
+)
+def test_a_blade_in_his_hand_said_alone_is_imminent(rules: RiskModel, text: str) -> None:
+    result = assess_risk(text, rules)
+    assert result.severity.at_least(Severity.HIGH), (text, result.evidence)
+
+
+def test_a_blade_in_the_kitchen_is_no_alarm(rules: RiskModel) -> None:
+    for text in ("mi mamá tiene un cuchillo nuevo para la cocina", "compré un cuchillo de cocina"):
+        assert assess_risk(text, rules).severity is NONE, text

@@ -109,6 +109,13 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
     for i in sorted(candidates(ff_index, words, model.memo)):
+        unless = model.false_friend_unless[ff_index.owners[i]]
+        if (
+            unless is not None
+            and unless.may_match(words.prefixes)
+            and words.scan(unless.pattern, unless.starts, keyed)
+        ):
+            continue
         for m in words.scan(ff_index.patterns[i], ff_index.starts[i], keyed):
             blanks.append(m.span())
             _, asks, calms = model.false_friends[ff_index.owners[i]]

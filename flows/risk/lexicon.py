@@ -105,6 +105,9 @@ class FalseFriend(_Strict):
     calms: bool = False
     """The words say help is with her ('ya llegó la policía', 'mi hermana ya llegó'): the
     learned classifier alone may then ask the danger question, never make it imminent."""
+    unless: tuple[str, ...] = ()
+    """Cues that, anywhere in the message, keep the words risky ('si lo denuncio me mata' is
+    no hyperbole of a teacher)."""
 
 
 class Guard(_Strict):
@@ -203,7 +206,7 @@ class RiskLexicon(_Strict):
             for phrase in phrases:
                 _check_phrase(phrase, self.words, f"words {name}")
         for ff in self.false_friends:
-            for phrase in ff.phrases:
+            for phrase in ff.phrases + ff.unless:
                 _check_phrase(phrase, self.words, f"false friend {ff.id}")
         for rule in self.rules:
             for phrase in rule.phrases:

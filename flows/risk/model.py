@@ -159,6 +159,8 @@ class RiskModel:
     emoji_words: dict[str, str]
     false_friends: tuple[tuple[str, bool, bool], ...]
     """(id, asks a follow-up, calms) per false friend."""
+    false_friend_unless: tuple[_Matcher | None, ...]
+    """Per false friend, what keeps its words risky anywhere in the message."""
     false_friend_index: _Index
     rules: tuple[_CompiledRule, ...]
     rule_index: _Index
@@ -312,6 +314,7 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         emoji=emoji,
         emoji_words=dict(lexicon.emoji),
         false_friends=tuple((ff.id, ff.follow_up, ff.calms) for ff in lexicon.false_friends),
+        false_friend_unless=tuple(_optional(compiler, ff.unless) for ff in lexicon.false_friends),
         false_friend_index=_index(compiler, [(ff.phrases, ()) for ff in lexicon.false_friends]),
         rules=rules,
         rule_index=_index(compiler, [(rule.phrases, rule.regex) for rule in lexicon.rules]),
