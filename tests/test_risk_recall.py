@@ -378,3 +378,26 @@ def test_a_blade_in_his_hand_said_alone_is_imminent(rules: RiskModel, text: str)
 def test_a_blade_in_the_kitchen_is_no_alarm(rules: RiskModel) -> None:
     for text in ("mi mamá tiene un cuchillo nuevo para la cocina", "compré un cuchillo de cocina"):
         assert assess_risk(text, rules).severity is NONE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "le está dando con la correa a mi hermanito",
+        "mi papá le está dando con el palo a mi mamá",
+        "mi esposo le da con el cable a mi hija cuando se porta mal",
+        "le daba con la correa a mi hijo todas las noches",
+    ],
+)
+def test_a_beating_with_a_belt_or_a_stick_is_a_blow(rules: RiskModel, text: str) -> None:
+    """'Dar con la correa' is how a beating is said in Lima, of children above all."""
+    result = assess_risk(text, rules)
+    assert result.severity.at_least(Severity.HIGH), (text, result.evidence)
+
+
+def test_a_belt_to_a_rug_or_a_pinata_is_no_blow(rules: RiskModel) -> None:
+    for text in (
+        "le di con la correa a la alfombra para sacarle el polvo",
+        "dale con el palo a la piñata",
+    ):
+        assert assess_risk(text, rules).severity is NONE, text
