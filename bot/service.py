@@ -75,43 +75,61 @@ def _due(receipt: Any) -> ColumnElement[bool]:
     return or_(receipt.c.attempts == literal_column("0"), *waited)
 
 
-def _claim_next() -> Any:
-    """PostgreSQL: the oldest due message whose chat has no older due message still queued,
-    skipping rows another processor holds; claimed (and later erased) in the turn's own
+CLAIM_WINDOW = 128
+"""A PostgreSQL processor reads this many of the oldest due messages at a time and claims
+them chat by chat (`CLAIM_HEAD`)."""
+_PENDING: ColumnElement[str] = literal_column("'pending'")
+"""Inline, not bound: the planner must see the partial index's own predicate."""
+OLDEST = (
+    sa_select(_QUEUE.c.id, _QUEUE.c.chat_key)
+    .where(
+        _QUEUE.c.status == _PENDING,
+        _QUEUE.c.received_at <= bindparam("cutoff", type_=UTC_TS),
+        _due(_QUEUE),
+    )
+    .order_by(_QUEUE.c.id)
+    .limit(CLAIM_WINDOW)
+)
+"""The candidates: a plain ordered read (the old global queue's), whatever the statistics."""
+
+
+def _claim_head(keyed: bool) -> Any:
+    """PostgreSQL: claim one candidate if it is still the oldest due message of its chat,
+    skipping it if another processor holds it; claimed (and later erased) in the turn's own
     transaction, like CLAIM.
 
     Order per chat holds because a processor running a chat's message holds its row, still
     'pending' to everyone else until the turn commits: the chat's next message has an older one
     queued, so nobody takes it. Other chats' heads are free, so two workers run two chats at
     once instead of queueing on one row. A message queued before migration 0007 (no key) waits
-    for every older one and every later one waits for it: the global order it had."""
-    head, older = _QUEUE.alias("head"), _QUEUE.alias("older")
-    # Inline, not bound: the planner must see the partial index's own predicate.
-    pending: ColumnElement[str] = literal_column("'pending'")
-    before = and_(older.c.status == pending, older.c.id < head.c.id, _due(older))
-    queued_before = or_(older.c.chat_key == head.c.chat_key, older.c.chat_key.is_(None))
-    pick = (
-        sa_select(head.c.id)
-        .where(
-            head.c.status == pending,
-            head.c.received_at <= bindparam("cutoff", type_=UTC_TS),
-            _due(head),
-            ~exists().where(before, queued_before),
+    for every older one, and every later one waits for it: the global order it had. The key is
+    bound, not joined: each check is a lookup on ix_inbound_chat_pending."""
+    older = _QUEUE.alias("older")
+
+    def queued_before(same_chat: ColumnElement[bool]) -> Any:
+        return exists().where(
+            same_chat, older.c.status == _PENDING, older.c.id < _RECEIPT.right, _due(older)
         )
-        .order_by(head.c.id)
-        .limit(1)
-        .with_for_update(skip_locked=True, of=head)
+
+    checks = [~queued_before(older.c.chat_key.is_(None))]
+    if keyed:
+        checks.append(~queued_before(older.c.chat_key == bindparam("chat")))
+    else:  # a message without a key waits for every older one
+        checks = [~queued_before(literal_column("true"))]
+    pick = (
+        sa_select(_QUEUE.c.id)
+        .where(_RECEIPT, _QUEUE.c.status == _PENDING, *checks)
+        .with_for_update(skip_locked=True)
         .scalar_subquery()
     )
     return (
         update(_QUEUE)
         .where(_QUEUE.c.id == pick)
         .values(status="done")
-        .returning(_QUEUE.c.id, _QUEUE.c.payload, _QUEUE.c.received_at)
+        .returning(_QUEUE.c.payload, _QUEUE.c.received_at)
     )
 
 
-CLAIM_NEXT = _claim_next()
 PENDING_DUE = (
     sa_select(_QUEUE.c.id)
     .where(
@@ -123,6 +141,23 @@ PENDING_DUE = (
     .limit(bindparam("limit"))
 )
 """SQLite: the ids of the queued messages due for their turn, oldest first (`_due_values`)."""
+CLAIM_HEAD = {True: _claim_head(True), False: _claim_head(False)}
+
+
+def heads(window: Sequence[tuple[int, int | None]]) -> list[tuple[int, int | None]]:
+    """The oldest message of each chat among the oldest queued, up to the first one queued
+    without a key (which waits for all before it): the ones a claim may take."""
+    chosen: list[tuple[int, int | None]] = []
+    seen: set[int] = set()
+    for position, (receipt_id, key) in enumerate(window):
+        if key is None:
+            if position == 0:
+                chosen.append((receipt_id, key))
+            break
+        if key not in seen:
+            seen.add(key)
+            chosen.append((receipt_id, key))
+    return chosen
 
 
 @dataclass(slots=True)
@@ -271,48 +306,56 @@ class Service:
         return len(turns)
 
     def _process_by_chat(self, limit: int, older_than: timedelta | None) -> int:
-        done = 0
-        for _ in range(limit):
-            try:
-                handled = self.process_next(older_than)
-            except Exception:  # parked or retried later (`_give_up`): go on with the others
-                log.exception("inbound turn failed")
-                continue
-            if handled is None:
-                break
-            done += not handled.duplicate
+        values = self._due_values(older_than)
+        done, progress = 0, True
+        while progress and done < limit:  # the heads taken, the messages behind them are next
+            with self.engine.connect() as connection:
+                window = [(row[0], row[1]) for row in connection.execute(OLDEST, values)]
+            progress = False
+            for receipt_id, key in heads(window)[: limit - done]:
+                try:
+                    handled = self.process_head(receipt_id, key, values)
+                except Exception:  # parked or retried later (`_give_up`): on with the others
+                    log.exception("inbound receipt %s failed", receipt_id)
+                    continue
+                if handled is not None:
+                    progress = True
+                    done += not handled.duplicate
         return done
 
-    def process_next(self, older_than: timedelta | None = None) -> Handled | None:
-        """PostgreSQL: claim the next message no other processor's chat holds and run its turn
-        (`CLAIM_NEXT`); None when none is free."""
-        values = self._due_values(older_than)
-        receipt_id = None
+    def process_head(self, receipt_id: int, key: int | None, due: dict[str, Any]) -> Handled | None:
+        """PostgreSQL: run this message's turn if it is still the oldest due one of its chat
+        and nobody holds it (`CLAIM_HEAD`); None when it is not for us now."""
         for attempt in range(3):
             try:
                 with unit_of_work(self.engine) as db:
-                    claimed = db.connection().execute(CLAIM_NEXT, values).first()
+                    claimed = (
+                        db.connection()
+                        .execute(
+                            CLAIM_HEAD[key is not None],
+                            {**due, "receipt_id": receipt_id, "chat": key},
+                        )
+                        .first()
+                    )
                     if claimed is None:
                         return None
-                    receipt_id, payload, received_at = claimed
-                    if payload is None:
+                    if claimed[0] is None:
                         return Handled(duplicate=True)
-                    handled, channel = self._run(db, receipt_id, payload, received_at)
+                    handled, channel = self._run(db, receipt_id, claimed[0], claimed[1])
                 self._logged(handled, channel)
                 return handled
             except IntegrityError:  # two first messages of one person raced to create her
-                if attempt == 2 and receipt_id is not None:
+                if attempt == 2:
                     self._give_up(receipt_id)
                     raise
             except Exception:
-                if receipt_id is not None:
-                    self._give_up(receipt_id)
+                self._give_up(receipt_id)
                 raise
         raise AssertionError("unreachable")
 
     def _due_values(self, older_than: timedelta | None, limit: int = 1) -> dict[str, Any]:
-        """The parameters of `PENDING_DUE` and `CLAIM_NEXT`: when each try count is due again,
-        and the cutoff of `older_than`."""
+        """The parameters of `PENDING_DUE`, `OLDEST` and `CLAIM_HEAD`: when each try count is
+        due again, and the cutoff of `older_than`."""
         now = self.clock()
         values: dict[str, Any] = {
             f"due{n}": now - retry_delay(n) for n in range(1, MAX_TURN_ATTEMPTS)

@@ -312,3 +312,31 @@ def test_failed_turns_waiting_for_their_retry_never_hold_back_new_messages(
         assert receipt.status == "done"
         waiting = db.exec(select(InboundReceipt).where(InboundReceipt.status == "pending")).all()
         assert len(waiting) == 80
+
+
+def test_a_pooled_connection_is_checked_only_after_sitting_idle(
+    database_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL: no ping on every transaction (one round trip more per webhook and turn),
+    but a connection the server ended while it sat idle in the pool is replaced, not used."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("SQLite has no server connection to lose")
+    engine = make_engine(database_url)
+    pings: list[object] = []
+    ping = engine.dialect.do_ping
+    monkeypatch.setattr(engine.dialect, "do_ping", lambda dbapi: pings.append(dbapi) or ping(dbapi))
+    with engine.connect() as connection:
+        backend = connection.execute(text("SELECT pg_backend_pid()")).scalar_one()
+    for _ in range(5):  # in steady use: no ping
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() == backend
+    assert pings == []
+    killer = make_engine(database_url)
+    with killer.connect() as other:  # the server ends the idle one
+        assert other.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": backend}).scalar()
+    killer.dispose()
+    monkeypatch.setattr("bot.store.engine.PING_AFTER_IDLE", 0.0)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT pg_backend_pid()")).scalar_one() != backend
+    assert len(pings) == 1
+    engine.dispose()

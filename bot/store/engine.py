@@ -6,14 +6,15 @@ import contextlib
 import os
 import re
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
-from sqlalchemy import CursorResult, Engine, Result, create_engine, event, make_url, text
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy import CursorResult, Dialect, Engine, Result, create_engine, event, make_url, text
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.pool import ConnectionPoolEntry
 from sqlmodel import Session
 
@@ -50,9 +51,34 @@ def make_engine(url: str, lock_wait: float = DEFAULT_LOCK_WAIT) -> Engine:
         _LOCK_WAIT[str(engine.url)] = lock_wait
         event.listen(engine, "connect", partial(_sqlite_pragmas, int(lock_wait * 1000)))
         return engine
-    return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True
-    )
+    engine = create_engine(url, pool_size=10, max_overflow=10, hide_parameters=True)
+    event.listen(engine.pool, "checkin", _idle_since)
+    event.listen(engine.pool, "checkout", partial(_ping_if_idle, engine.dialect))
+    return engine
+
+
+PING_AFTER_IDLE = 5.0
+"""Seconds a pooled connection may sit unused before it is checked on its way out (a server
+restart or an idle timeout ends it meanwhile). A connection in steady use is not: the check
+would be one more round trip on every transaction (every webhook, every turn)."""
+
+
+def _idle_since(_dbapi: Any, record: ConnectionPoolEntry) -> None:
+    record.info["idle_since"] = time.monotonic()
+
+
+def _ping_if_idle(dialect: Dialect, dbapi: Any, record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """`pool_pre_ping`, for connections that sat idle: a dead one is replaced (the pool retries
+    the checkout on DisconnectionError)."""
+    since = record.info.get("idle_since")
+    if since is None or time.monotonic() - since < PING_AFTER_IDLE:
+        return  # new, or in steady use: a failure mid-use still invalidates the pool
+    try:
+        alive = dialect.do_ping(dbapi)
+    except Exception as exc:
+        raise DisconnectionError("the pooled connection is gone") from exc
+    if not alive:
+        raise DisconnectionError("the pooled connection is gone")
 
 
 def _private_file(url: str) -> None:
