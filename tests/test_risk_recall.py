@@ -401,3 +401,22 @@ def test_a_belt_to_a_rug_or_a_pinata_is_no_blow(rules: RiskModel) -> None:
         "dale con el palo a la piñata",
     ):
         assert assess_risk(text, rules).severity is NONE, text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ya me tomé todas las pastillas de la presión de mi mamá, perdón a todos",
+        "me tomé un frasco de pastillas para la presión",
+    ],
+)
+def test_an_overdose_of_someone_elses_medicine_is_no_medicine(rules: RiskModel, text: str) -> None:
+    """The medicine false friend gives way where the words say how much or what for."""
+    result = assess_risk(text, rules)
+    assert result.severity is IMMINENT, (text, result.evidence)
+    assert "self_harm" in result.categories
+
+
+def test_her_own_medicine_stays_harmless(rules: RiskModel) -> None:
+    for text in ("me tomé mis pastillas para la presión", "ya tomé la pastilla para la tos"):
+        assert assess_risk(text, rules).severity is NONE, text
