@@ -16,6 +16,7 @@ from sqlalchemy import (
     and_,
     bindparam,
     exists,
+    func,
     insert,
     literal_column,
     or_,
@@ -64,11 +65,13 @@ _QUEUE = InboundReceipt.__table__  # type: ignore[attr-defined]
 
 
 def _due(receipt: Any) -> ColumnElement[bool]:
-    """Not waiting out a failed turn's delay (`retry_delay`: bound as due1..due4)."""
+    """Not waiting out a failed turn's delay (`retry_delay`: bound as due1..due4), counted
+    from its last failure (from its arrival for a row failed before migration 0008)."""
+    failed = func.coalesce(receipt.c.failed_at, receipt.c.received_at)
     waited = (
         and_(
             receipt.c.attempts == literal_column(str(n)),
-            receipt.c.received_at <= bindparam(f"due{n}", type_=UTC_TS),
+            failed <= bindparam(f"due{n}", type_=UTC_TS),
         )
         for n in range(1, MAX_TURN_ATTEMPTS)
     )
@@ -371,6 +374,7 @@ class Service:
             if receipt is None or receipt.status != "pending":
                 return
             receipt.attempts += 1
+            receipt.failed_at = self.clock()
             if receipt.attempts >= MAX_TURN_ATTEMPTS:
                 receipt.status, receipt.payload = "failed", None
                 log.error(

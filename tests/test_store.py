@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlmodel import select
 from bot.app import App, build_app
 from bot.channels.envelope import Envelope
 from bot.privacy import DataKeyError, Vault, load_vault
-from bot.service import Service
+from bot.service import PENDING_DUE, Service
 from bot.store import (
     SchemaOutOfDate,
     current_revision,
@@ -141,6 +141,30 @@ def test_a_message_that_always_fails_is_parked_not_retried_forever(app: App) -> 
         assert (parked.status, parked.attempts, parked.payload) == ("failed", 5, None)
 
 
+def test_an_old_message_waits_out_each_retry_from_its_last_failure(app: App) -> None:
+    """A backlog after an outage: a message two hours old whose turn fails waits 1, 4, 16 and
+    64 minutes after each failure, not after its arrival (which would retry it at once, five
+    times in a second, and park it with its text erased)."""
+    service = broken(app)
+    service.accept(Envelope(Inbound(Channel.WHATSAPP, text="hola"), PHONE, "SM-old"))
+    app.clock.advance(hours=2)  # type: ignore[attr-defined]
+
+    def attempts() -> tuple[str, int]:
+        with unit_of_work(app.engine) as db:
+            receipt = db.exec(select(InboundReceipt)).one()
+            return receipt.status, receipt.attempts
+
+    service.process_pending()
+    assert attempts() == ("pending", 1)
+    for tries, wait in enumerate((1, 4, 16, 64), start=1):
+        app.clock.advance(minutes=wait, seconds=-1)  # type: ignore[attr-defined]
+        service.process_pending()
+        assert attempts() == ("pending", tries)  # still waiting after its last failure
+        app.clock.advance(seconds=1)  # type: ignore[attr-defined]
+        service.process_pending()
+        assert attempts() == ("failed" if tries == 4 else "pending", tries + 1)
+
+
 def test_borrar_deletes_the_contact_but_still_says_so(app: App) -> None:
     say(app, "ALTA")
     replies = say(app, "BORRAR")
@@ -217,6 +241,31 @@ def test_migration_0006_copies_her_language_from_the_session(database_url: str) 
     with engine.connect() as connection:
         found = connection.execute(text("SELECT language FROM contact ORDER BY id")).scalars()
         assert list(found) == ["en", "es", "qu"]
+    engine.dispose()
+
+
+def test_migration_0008_keeps_the_wait_of_a_turn_failed_before_it(database_url: str) -> None:
+    """A message whose turn failed before the upgrade has no failure time: its retry still
+    comes, counted from its arrival as it was."""
+    engine = make_engine(database_url)
+    upgrade(engine, "0007_inbound_chat_key")
+    arrived = datetime(2026, 6, 1, 12, 0, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO inbound_receipt (channel, external_id, received_at, status, payload,"
+                " attempts) VALUES ('whatsapp', 'SM-0007', :now, 'pending', 'x', 1)"
+            ),
+            {"now": arrived},
+        )
+    upgrade(engine)
+    waits = {f"due{n}": arrived - timedelta(seconds=1) for n in range(1, 5)}
+    due = {**waits, "cutoff": arrived, "limit": 10}  # dueN: its wait ends after this time
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT failed_at FROM inbound_receipt")).scalar() is None
+        assert list(connection.execute(PENDING_DUE, due).scalars()) == []
+        due["due1"] = arrived
+        assert list(connection.execute(PENDING_DUE, due).scalars()) == [1]
     engine.dispose()
 
 

@@ -90,6 +90,9 @@ class InboundReceipt(SQLModel, table=True):
     """pending (queued, payload encrypted) -> done (payload erased) | failed."""
     payload: str | None = None
     attempts: int = 0
+    failed_at: datetime | None = Field(default=None, sa_column=_ts())
+    """When its turn last failed: the retry waits from then (`retry_delay`). None before
+    migration 0008: such a row waits from `received_at`."""
 
 
 class OutboxStatus:
