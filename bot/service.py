@@ -8,7 +8,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -45,6 +45,7 @@ from flows.session import Session, Turn
 from flows.types import Inbound
 
 log = logging.getLogger(__name__)
+_T = TypeVar("_T")
 Core = Callable[[Session, Inbound, Content, datetime], Turn]
 """The pure step the service runs each turn through (`flows.engine.step`)."""
 MAX_TURN_ATTEMPTS = 5
@@ -238,9 +239,14 @@ class Service:
         """Run the turn of one accepted message, exactly once even with many processors."""
         if receipt_id is None:
             return Handled(duplicate=True)
+        return self._retrying(receipt_id, lambda: self._process_once(receipt_id))
+
+    def _retrying(self, receipt_id: int, turn: Callable[[], _T]) -> _T:
+        """Run ``turn``, again after a race to create her (up to 3 tries); a failure counts
+        against the message (`_give_up`) and is raised."""
         for attempt in range(3):
             try:
-                return self._process_once(receipt_id)
+                return turn()
             except IntegrityError:  # two first messages of one person raced to create her
                 if attempt == 2:
                     self._give_up(receipt_id)
@@ -329,32 +335,27 @@ class Service:
     def process_head(self, receipt_id: int, key: int | None, due: dict[str, Any]) -> Handled | None:
         """PostgreSQL: run this message's turn if it is still the oldest due one of its chat
         and nobody holds it (`CLAIM_HEAD`); None when it is not for us now."""
-        for attempt in range(3):
-            try:
-                with unit_of_work(self.engine) as db:
-                    claimed = (
-                        db.connection()
-                        .execute(
-                            CLAIM_HEAD[key is not None],
-                            {**due, "receipt_id": receipt_id, "chat": key},
-                        )
-                        .first()
-                    )
-                    if claimed is None:
-                        return None
-                    if claimed[0] is None:
-                        return Handled(duplicate=True)
-                    handled, channel = self._run(db, receipt_id, claimed[0], claimed[1])
-                self._logged(handled, channel)
-                return handled
-            except IntegrityError:  # two first messages of one person raced to create her
-                if attempt == 2:
-                    self._give_up(receipt_id)
-                    raise
-            except Exception:
-                self._give_up(receipt_id)
-                raise
-        raise AssertionError("unreachable")
+        return self._retrying(receipt_id, lambda: self._process_head_once(receipt_id, key, due))
+
+    def _process_head_once(
+        self, receipt_id: int, key: int | None, due: dict[str, Any]
+    ) -> Handled | None:
+        with unit_of_work(self.engine) as db:
+            claimed = (
+                db.connection()
+                .execute(
+                    CLAIM_HEAD[key is not None],
+                    {**due, "receipt_id": receipt_id, "chat": key},
+                )
+                .first()
+            )
+            if claimed is None:
+                return None
+            if claimed[0] is None:
+                return Handled(duplicate=True)
+            handled, channel = self._run(db, receipt_id, claimed[0], claimed[1])
+        self._logged(handled, channel)
+        return handled
 
     def _due_values(self, older_than: timedelta | None, limit: int = 1) -> dict[str, Any]:
         """The parameters of `PENDING_DUE`, `OLDEST` and `CLAIM_HEAD`: when each try count is
