@@ -15,7 +15,7 @@ from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, Time
 from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter
 
-from bot.channels.botapi import LeanRequest
+from bot.channels.botapi import LazyRequest, LeanRequest
 from bot.channels.envelope import Message
 from bot.channels.telegram import TelegramSender, make_bot
 from tests.fakes import FakeTelegram
@@ -307,3 +307,26 @@ def test_uploads_gets_and_proxied_hosts_go_through_httpx(monkeypatch: pytest.Mon
     proxied = LeanRequest()
     assert not proxied._lean("POST", None, "https", "api.telegram.org")
     assert proxied._lean("POST", None, "http", "localhost")
+
+
+async def test_the_httpx_transport_is_built_at_its_first_request(
+    fake_telegram: FakeTelegram,
+) -> None:
+    """A bot built and started has no httpx client (httpx's client imports httpcore and trio:
+    ~5 MiB a process that only sends); a GET, which the lean transport leaves to httpx, builds
+    it and is answered; getUpdates' request is lazy too."""
+    bot = make_bot(fake_telegram.token, fake_telegram.base_url)
+    await bot.initialize()
+    try:
+        lean = bot.request
+        assert isinstance(lean, LeanRequest)
+        assert isinstance(lean._fallback, LazyRequest) and lean._fallback._request is None
+        updates = bot._request[0]  # python-telegram-bot keeps getUpdates' request first
+        assert isinstance(updates, LazyRequest) and updates._request is None
+        status, body = await lean.do_request(f"{fake_telegram.base_url}{bot.token}/getMe", "GET")
+        assert status == 200 and json.loads(body)["ok"]
+        assert lean._fallback._request is not None
+        assert lean.read_timeout == 15 and updates.read_timeout == 5.0
+    finally:
+        await bot.shutdown()
+    assert lean._fallback._request is not None and lean._fallback._request._client.is_closed

@@ -7,7 +7,7 @@ This one writes each request in one piece and reads the answer by Content-Length
 about a fifth of that. It is a `BaseRequest`, so python-telegram-bot still builds the calls,
 maps the Bot API's errors (RetryAfter, Forbidden, BadRequest ...) and parses the results; the
 wire format is the same form-encoded POST. Uploads, GETs and any configured HTTP proxy go
-through the stock `HTTPXRequest` instead.
+through the stock `HTTPXRequest` instead, built when first needed (`LazyRequest`).
 """
 
 from __future__ import annotations
@@ -69,6 +69,47 @@ class _Pool:
         self.idle.clear()
 
 
+class LazyRequest(BaseRequest):
+    """python-telegram-bot's stock `HTTPXRequest`, built at its first request: building it
+    builds an httpx client, which imports httpcore and, through it, trio when installed (about
+    5 MiB a process that never needs them: `serve` sends on `LeanRequest` and never polls)."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._request: HTTPXRequest | None = None
+
+    @property
+    def read_timeout(self) -> float | None:
+        value = self._options.get("read_timeout", 5.0)  # HTTPXRequest's default
+        return None if value is None else float(value)
+
+    def _built(self) -> HTTPXRequest:
+        if self._request is None:
+            self._request = HTTPXRequest(**self._options)
+        return self._request
+
+    async def initialize(self) -> None:
+        if self._request is not None:
+            await self._request.initialize()
+
+    async def shutdown(self) -> None:
+        if self._request is not None:
+            await self._request.shutdown()
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = BaseRequest.DEFAULT_NONE,
+        write_timeout: Any = BaseRequest.DEFAULT_NONE,
+        connect_timeout: Any = BaseRequest.DEFAULT_NONE,
+        pool_timeout: Any = BaseRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        timeouts = (read_timeout, write_timeout, connect_timeout, pool_timeout)
+        return await self._built().do_request(url, method, request_data, *timeouts)
+
+
 class LeanRequest(BaseRequest):
     """`BaseRequest` on asyncio streams for form-encoded POSTs; the rest via `HTTPXRequest`."""
 
@@ -87,7 +128,7 @@ class LeanRequest(BaseRequest):
             "connect": connect_timeout,
             "pool": pool_timeout,
         }
-        self._fallback = HTTPXRequest(
+        self._fallback = LazyRequest(
             connection_pool_size=connection_pool_size,
             read_timeout=read_timeout,
             write_timeout=write_timeout,

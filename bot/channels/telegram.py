@@ -16,10 +16,10 @@ from typing import Any
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, Update, User
 from telegram import Message as TgMessage
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
-from telegram.request import HTTPXRequest, RequestData
+from telegram.request import RequestData
 from telegram.request._requestparameter import RequestParameter  # pinned; tests/test_botapi
 
-from bot.channels.botapi import LeanRequest
+from bot.channels.botapi import LazyRequest, LeanRequest
 from bot.channels.envelope import Envelope, Message, Result, position, storable_text
 from flows.cases import CaseWords, callback_ack
 from flows.types import Channel, Inbound
@@ -83,7 +83,7 @@ def make_bot(token: str, base_url: str) -> Bot:
     request = LeanRequest(
         connection_pool_size=MAX_IN_FLIGHT + 4, read_timeout=15, connect_timeout=10
     )
-    return Bot(token, base_url=base_url, request=request, get_updates_request=HTTPXRequest())
+    return Bot(token, base_url=base_url, request=request, get_updates_request=LazyRequest())
 
 
 def _remember_missing(module: str) -> None:
