@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -122,7 +121,7 @@ def load_risk_model(folder: Path, spelling: Spelling | None = None) -> RiskModel
 def load_learned_intents(path: Path) -> LinearModel:
     """The exported intent model (benchmarks/train_intents.py)."""
     try:
-        return LinearModel.from_json(json.loads(path.read_text(encoding="utf-8")))
+        return LinearModel.from_text(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise ContentError(f"{path}: file is missing") from exc
     except (ValueError, KeyError, TypeError) as exc:

@@ -202,6 +202,19 @@ def test_learned_model_refuses_bad_shapes() -> None:
         LinearModel.from_json(broken)
 
 
+def test_the_model_read_from_its_text_is_the_one_read_from_json() -> None:
+    """`from_text` (the bot's, with a lower start-up peak) reads the very model `from_json`
+    does: the same n-grams in the same order, idf, rows and weights to the bit."""
+    raw = ROOT.joinpath("content", "intent_model.json").read_text("utf-8")
+    lean, plain = LinearModel.from_text(raw), LinearModel.from_json(json.loads(raw))
+    assert (
+        lean == plain and list(lean.idf) == list(plain.idf) and list(lean.rows) == list(plain.rows)
+    )
+    assert lean.scaled.tobytes() == plain.scaled.tobytes()
+    with pytest.raises(ValueError, match="unknown class"):
+        LinearModel.from_text(raw.replace("[[0,", "[[99,", 1))
+
+
 def test_intent_json(matcher: IntentMatcher) -> None:
     out = intent_json("línea 100", matcher)
     assert out["intent"] == "helplines" and out["intent"] in INTENTS

@@ -9,6 +9,7 @@ structure ('no|me', 'me|llamen') a bag of letters blurs.
 
 from __future__ import annotations
 
+import json
 import math
 from array import array
 from collections import Counter
@@ -87,27 +88,34 @@ class LinearModel:
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> LinearModel:
         """Read the exported model; refuses a model whose shapes disagree."""
+        return cls._from_flat(_Flat.read(data))
+
+    @classmethod
+    def from_text(cls, text: str) -> LinearModel:
+        """Read the exported model from its JSON text (as :meth:`from_json`), with a lower
+        peak: the parsed tree (hundreds of thousands of lists and floats, ~15 MiB for 1.4 MB of
+        JSON) is gone before the model's own objects are made, and its equal weights share one
+        float."""
+        floats: dict[str, float] = {}
+        flat = _Flat.read(json.loads(text, parse_float=lambda s: floats.setdefault(s, float(s))))
+        floats.clear()
+        return cls._from_flat(flat)
+
+    @classmethod
+    def _from_flat(cls, flat: _Flat) -> LinearModel:
+        data = flat.head
         classes = tuple(str(c) for c in data["classes"])
         low, high = (int(n) for n in data["ngram_range"])
         k = len(classes)
         idf: dict[str, float] = {}
         rows: dict[str, int] = {}
-        scaled = array("d")
-        vector = [0.0] * k
-        for g, (weight, sparse) in data["features"].items():
-            # Fresh objects, not the parser's: they are what stays, and the parser's hundreds of
-            # thousands of passing ones then free whole arenas instead of pinning them (~15 MiB).
-            gram = intern(str(g).encode().decode())
-            idf[gram] = factor = float(weight) * 1.0
-            if not sparse:
-                continue
-            vector[:] = (0.0,) * k
-            for i, w in sparse:
-                if not 0 <= int(i) < k:
-                    raise ValueError("intent_model.json: a weight names an unknown class")
-                vector[int(i)] = float(w)
-            rows[gram] = len(rows)
-            scaled.extend(w * factor for w in vector)
+        for gram, factor, has_row in zip(
+            flat.grams.split(_SEP), flat.factors, flat.has_row, strict=True
+        ):
+            gram = intern(gram)
+            idf[gram] = factor
+            if has_row:
+                rows[gram] = len(rows)
         intercept = tuple(float(b) for b in data["intercept"])
         if len(intercept) != k or not 0 < low <= high:
             raise ValueError("intent_model.json: intercept or ngram_range does not fit")
@@ -122,7 +130,7 @@ class LinearModel:
             (low, high),
             idf,
             rows,
-            scaled,
+            flat.scaled,
             intercept,
             threshold,
             blend,
@@ -165,3 +173,49 @@ class LinearModel:
         probs = self.probabilities(text)
         best = max(probs, key=probs.__getitem__)
         return best, probs[best]
+
+
+_SEP = "\x00"
+"""Between the n-grams of :attr:`_Flat.grams` (no n-gram of a text holds it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Flat:
+    """An exported model read into a few flat buffers, no object per n-gram: the parsed JSON
+    can go before the model's dicts are made (those are then made fresh, together, instead of
+    between the parse's passing objects, which would keep their memory from being freed)."""
+
+    head: dict[str, Any]
+    """Everything but the features."""
+    grams: str
+    """The n-grams, in the file's order, joined by _SEP."""
+    factors: array[float]
+    """Each n-gram's idf."""
+    has_row: bytes
+    """1 where the n-gram has weights (a row in `scaled`)."""
+    scaled: array[float]
+    """As :attr:`LinearModel.scaled`."""
+
+    @staticmethod
+    def read(data: Mapping[str, Any]) -> _Flat:
+        k = len(data["classes"])
+        factors = array("d")
+        has_row = bytearray()
+        scaled = array("d")
+        vector = [0.0] * k
+        for g, (weight, sparse) in data["features"].items():
+            if _SEP in str(g):
+                raise ValueError("intent_model.json: an n-gram holds a NUL")
+            factor = float(weight) * 1.0
+            factors.append(factor)
+            has_row.append(1 if sparse else 0)
+            if not sparse:
+                continue
+            vector[:] = (0.0,) * k
+            for i, w in sparse:
+                if not 0 <= int(i) < k:
+                    raise ValueError("intent_model.json: a weight names an unknown class")
+                vector[int(i)] = float(w)
+            scaled.extend(w * factor for w in vector)
+        head = {key: value for key, value in data.items() if key != "features"}
+        return _Flat(head, _SEP.join(map(str, data["features"])), factors, bytes(has_row), scaled)
