@@ -29,7 +29,7 @@ from bot.channels.whatsapp import (
     verify_signature,
 )
 from bot.operations import RETRY, operations_routes
-from bot.panel import install_panel
+from bot.panel.mount import install_panel
 from bot.service import Handled
 from bot.settings import warn_misconfigured
 from bot.store.engine import StoreBusy

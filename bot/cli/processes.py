@@ -52,14 +52,16 @@ def serve(
     ] = False,
 ) -> None:
     """Servidor web (webhooks); por defecto también despacha mensajes y corre el programador."""
+    lean_allocator()
+    migrate_apart(ctx)
+    app = app_for(ctx)
+    # The web framework is imported after the content is loaded: its ~10 MiB are then not
+    # held under the content's passing objects, the start-up's peak.
     import uvicorn
 
     from bot.web import build_web
     from bot.worker import run_worker
 
-    lean_allocator()
-    migrate_apart(ctx)
-    app = app_for(ctx)
     tasks = [] if no_worker else [lambda: run_worker(app, beside_web=True)]
     # The web only queues (one INSERT per webhook); the turns run in this process's intake
     # (`run_worker(beside_web=True)`), or in the workers with --no-worker.
