@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import datetime
+from typing import TypeGuard
 
 from flows.answers import intent_answer
 from flows.dialogue.answers import read_answer
@@ -17,12 +18,13 @@ from flows.dialogue.safety import (
     ask_danger_now,
     he_is_here,
     not_safe,
+    reading_of,
     relay_turn,
     risk_turn,
     with_risk,
 )
 from flows.dialogue.words import Keyword, Mood, Reading
-from flows.effects import Escalate, Relay
+from flows.effects import Escalate, Relay, SafeToContact
 from flows.intents import FALLBACK, match_intent
 from flows.languages import REFERENCE
 from flows.menus import Node
@@ -85,6 +87,12 @@ def _step(session: Session, inbound: Inbound, content: Content, now: datetime) -
         risk = None  # 'ya no quiero recibir mensajes': her request, not a guess of danger
     if session.awaiting in IN_CONTEXT and keyword is None and (text or inbound.payload):
         answered = _answer_in_context(session, inbound.payload or text, ctx)
+        if answered is not None and _outweighs(risk, answered):  # 'sí, me va a matar'
+            # "is it safe to write?" stays open (not asked twice, like after any second risk
+            # message): a 'sí' beside a threat is no consent; a 'no' to "in danger now?" answered
+            still = session.awaiting if session.awaiting is Awaiting.SAFE_TO_WRITE else None
+            plain = replace(risk, follow_up=False)  # she answered: no "are you in danger now?"
+            return risk_turn(session.evolve(awaiting=still), text, plain, ctx)
         if answered is not None:  # "está aquí" answers the question; its risk is kept too
             return with_risk(answered, risk, text)
     aftercare = _after_danger(session, text, ctx) if session.awaiting is None and text else None
@@ -173,7 +181,7 @@ def _in_other_languages(risk: Assessment, text: str, ctx: Ctx) -> Assessment:
 def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
     """The pending question answered in her words; a safety question unanswered is asked again
     unless she moved on to something the bot understands."""
-    reading = read_answer(answer, ctx.content.words)
+    reading = reading_of(session, answer, ctx)
     if session.awaiting in SAFETY_QUESTIONS:
         turn = answer_safety(session, reading, ctx)
         if turn is not None:
@@ -189,12 +197,24 @@ def _answer_pending(session: Session, answer: str, ctx: Ctx) -> Turn | None:
 def _answer_in_context(session: Session, answer: str, ctx: Ctx) -> Turn | None:
     """A safety question just asked: a short answer means what it says about that question,
     whatever the risk words in it ('no, está aquí' is not a new report but the answer)."""
-    reading = read_answer(answer, ctx.content.words)
+    reading = reading_of(session, answer, ctx)
     if reading is Reading.UNKNOWN:
         return None
     if session.awaiting is Awaiting.CONFIRM_DEFENSORA:
         return answer_confirmation(session, reading, ctx)
     return answer_safety(session, reading, ctx)
+
+
+def _outweighs(risk: Assessment | None, answered: Turn) -> TypeGuard[Assessment]:
+    """Risk of her own at high or above beside an answer that would only acknowledge it ('sí,
+    me va a matar' -> 'Gracias...'; 'no, ya me amenazó con el cuchillo' -> 'Me alegra...'): the
+    risk reply instead. An answer that pages or goes quiet ('no, me va a matar': not safe) is
+    kept, with the risk paged at its own level (with_risk)."""
+    if risk is None or not risk.severity.at_least(Severity.HIGH):
+        return False
+    pages = any(isinstance(e, Escalate) for e in answered.effects)
+    quiet = any(isinstance(e, SafeToContact) and not e.safe for e in answered.effects)
+    return not pages and not quiet
 
 
 def _presence_only(risk: Assessment) -> bool:

@@ -148,3 +148,91 @@ def test_the_table_is_big_enough_and_has_no_duplicate() -> None:
 @pytest.mark.parametrize(("answer", "reading"), TABLE, ids=[a or "(empty)" for a, _ in TABLE])
 def test_natural_answer_is_read(content: Content, answer: str, reading: Reading) -> None:
     assert read_answer(answer, content.words) is reading
+
+
+# ------------------------------------------- the conditional 'si' ('if') is not the yes 'si'
+
+CONDITIONALS = [
+    "si lo denuncio me mata",
+    "si me ve con el celular me pega",
+    "si se entera que te escribo me mata",
+    "SI LO DENUNCIO ME MATA",
+    "si lo dejo me mata",
+    "si me voy me busca",
+    "si él se entera",
+    "si me ve",
+    "si no le hago caso me pega",
+    "si mi esposo ve esto me mata",
+    "bueno, si lo denuncio me mata",
+    "claro que si me ve me mata",
+    "si si me ve me mata",
+    "si llego tarde me pega",
+    "si me borras me muero",
+    "si me das de baja me muero",
+    "si willakuptiyqa wañuchiwanqa",
+    "if he finds out he will kill me",
+]
+STILL_YES = [
+    "si claro",
+    "si, pueden escribirme",
+    "si me pueden escribir",
+    "si por favor",
+    "si gracias",
+    "si porfa",
+    "si señorita",
+    "si pe",
+    "si aqui nomas",
+    "si pueden escribirme por aqui",
+    "si quieres escríbeme",
+    "si si",
+    "siii claro",
+    "si ok",
+    "si, está bien",
+    "si quiero los recordatorios",
+    "si borra todo",
+    "si please",
+    "sí lo denuncio me mata",  # with its accent 'sí' is always a yes (the risk is read apart)
+    "Sí me ve",
+    "si, si me ve me mata",  # a yes, then a condition in its own clause
+    "si pero solo en la noche",  # a yes, hedged: see the guarded table
+]
+
+
+@pytest.mark.parametrize("answer", CONDITIONALS)
+def test_a_conditional_si_is_not_a_yes(content: Content, answer: str) -> None:
+    assert read_answer(answer, content.words) is not Y
+    assert read_answer(answer, content.words, guarded=True) is not Y
+
+
+@pytest.mark.parametrize("answer", STILL_YES)
+def test_a_si_that_goes_on_saying_yes_is_still_a_yes(content: Content, answer: str) -> None:
+    assert read_answer(answer, content.words) is Y
+
+
+@pytest.mark.parametrize("answer", ["si estoy sola", "si ahorita estoy sola", "si ya se fue"])
+def test_a_si_before_she_is_safe_is_still_safe(content: Content, answer: str) -> None:
+    assert read_answer(answer, content.words) is FINE
+
+
+@pytest.mark.parametrize(
+    ("answer", "open_reading", "guarded_reading"),
+    [("sí, pero si me ve me mata", Y, UNSURE),
+     ("si pero solo en la noche", Y, UNSURE),
+     ("si, si me ve me mata", Y, UNSURE),
+     ("yes if he is out", Y, UNSURE),
+     ("sí, pero ¿se borra todo?", Y, UNSURE),
+     ("no, si me ve me mata", UNSURE, UNSURE),
+     ("estoy sola, si llega te aviso", UNSURE, UNSURE),
+     ("sí", Y, Y),
+     ("si claro", Y, Y),
+     ("si, pueden escribirme", Y, Y),
+     ("1", Y, Y),
+     ("no", N, N)],
+)  # fmt: skip
+def test_a_hedged_yes_is_unsure_where_a_wrong_yes_costs_her(
+    content: Content, answer: str, open_reading: Reading, guarded_reading: Reading
+) -> None:
+    """Guarded (is it safe to write here, erase, unsubscribe): 'sí, pero...' or a yes with a
+    condition is unsure. To "are you in danger now?" it stays a yes (paged as imminent)."""
+    assert read_answer(answer, content.words) is open_reading
+    assert read_answer(answer, content.words, guarded=True) is guarded_reading

@@ -75,3 +75,27 @@ async def test_not_safe_to_write_one_discreet_reply_then_silence_until_she_write
     await lite.drain()
     assert texts["menu_main"] in lite.wa_texts()[-1]
     assert not her(lite).unreachable
+
+
+async def test_a_conditional_threat_is_not_a_yes_to_safe_to_write(lite: Pipeline) -> None:
+    """'si lo denuncio me mata' while "¿Es seguro que te escribamos?" is open: through the
+    service, the risk reply (no "Gracias"), nothing recorded as safe, the case paged higher; the
+    question stays open and her next 'si' answers it."""
+    texts = lite.app.content.texts
+    roster(lite.app, on_duty=("Ana",))
+    lite.whatsapp("mi esposo me pegó ayer")
+    await lite.drain()
+    assert lite.case().severity == "high" and len(lite.tg_texts(ANA)) == 1
+    before = len(lite.wa_texts())
+
+    lite.whatsapp("si lo denuncio me mata")
+    await lite.drain()
+    sent = "\n".join(lite.wa_texts()[before:])
+    assert texts["risk_imminent"] in sent and texts["safe_yes"] not in sent
+    assert lite.case().safe_to_write is None
+    assert lite.case().severity == "imminent" and len(lite.tg_texts(ANA)) == 2
+
+    lite.whatsapp("si")
+    await lite.drain()
+    assert texts["safe_yes"] in "\n".join(lite.wa_texts()[before:])
+    assert lite.case().safe_to_write is True

@@ -65,6 +65,41 @@ def test_the_keyword_answers_the_erase_question_too(chat: Chat) -> None:
     assert chat.effects == [Forget()]
 
 
+@pytest.mark.parametrize(
+    "answer",
+    ["si me borras me muero", "si lo borras me mata", "sí, pero ¿se borra todo?",
+     "si pero no quiero perder el chat", "si me ve borrando me pega"],
+)  # fmt: skip
+def test_a_conditional_or_hedged_si_never_erases(chat: Chat, answer: str) -> None:
+    """A conditional 'si' ('if') or a 'sí, pero...' is no yes to a destructive action."""
+    chat.say("borra mis datos")
+    assert chat.session.awaiting is Awaiting.CONFIRM_FORGET
+    chat.say(answer)
+    assert Forget() not in chat.effects and not chat.said("forgotten")
+
+
+@pytest.mark.parametrize("answer", ["si", "sí", "1", "si borra todo", "si por favor", "si claro"])
+def test_an_unambiguous_yes_still_erases(chat: Chat, answer: str) -> None:
+    chat.say("borra mis datos").say(answer)
+    assert chat.effects == [Forget()]
+
+
+@pytest.mark.parametrize("answer", ["si me das de baja me muero", "si pero después"])
+def test_a_conditional_or_hedged_si_never_unsubscribes(chat: Chat, answer: str) -> None:
+    chat.say("ALTA").say("ya no quiero recibir recordatorios")
+    assert chat.session.awaiting is Awaiting.CONFIRM_UNSUBSCRIBE
+    chat.say(answer)
+    assert Unsubscribe() not in chat.effects
+
+
+def test_a_conditional_threat_is_no_yes_to_a_defensora_writing(chat: Chat) -> None:
+    chat.say("DEFENSORA")
+    assert chat.session.awaiting is Awaiting.CONFIRM_DEFENSORA
+    chat.say("si me ve con el celular me pega")
+    assert chat.safe is not True and not chat.said("defensora_requested")
+    assert chat.paged is not None and chat.first("risk_high")
+
+
 def test_leaving_a_relationship_does_not_unsubscribe(chat: Chat) -> None:
     chat.say("ALTA")
     chat.say("quiero dejar de estar con él, ya no quiero más")

@@ -305,3 +305,88 @@ def test_an_answer_with_risk_words_is_read_as_the_answer_and_its_risk_kept(chat:
     assert chat.paged is Severity.IMMINENT  # the report: paged at its own level
     assert chat.session.severity is Severity.IMMINENT
     assert [e.kind for e in chat.effects][-1] == "safe_to_contact"
+
+
+# ------------------------------------------------ a conditional 'si' ('if') is not a yes
+
+
+@pytest.mark.parametrize(
+    ("threat", "text_id", "level"),
+    [("si lo denuncio me mata", "risk_imminent", Severity.IMMINENT),
+     ("si se entera que te escribo me mata", "risk_imminent", Severity.IMMINENT),
+     ("si me ve con el celular me pega", "risk_high", Severity.HIGH),
+     ("sí, me va a matar", "risk_imminent", Severity.IMMINENT)],
+)  # fmt: skip
+def test_a_threat_instead_of_a_yes_gets_the_risk_reply_and_the_question_stays_open(
+    chat: Chat, threat: str, text_id: str, level: Severity
+) -> None:
+    """'si lo denuncio me mata' is a threat, not "yes, it is safe": no "Gracias", nothing
+    recorded as safe; the risk reply, and the question still open (not asked a second time,
+    as after any second risk message: test_escalation)."""
+    chat.say(RISK)
+    chat.say(threat)
+    assert not chat.said("safe_yes") and chat.safe is None
+    assert chat.replies == [chat.t(text_id)]
+    assert chat.paged is level and chat.session.severity is level
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("si")  # now she answers it
+    assert chat.safe is True and chat.said("safe_yes")
+
+
+@pytest.mark.parametrize(
+    "yes",
+    ["si claro", "si, pueden escribirme", "si me pueden escribir", "si por favor", "si gracias",
+     "si estoy sola", "sí", "Sí, claro", "si quieres escríbeme"],
+)  # fmt: skip
+def test_an_ordinary_si_is_still_yes_to_safe_to_write(chat: Chat, yes: str) -> None:
+    chat.say(RISK).say(yes)
+    assert chat.safe is True and chat.said("safe_yes")
+
+
+@pytest.mark.parametrize(
+    "hedged", ["sí, pero si me ve me mata", "si pero solo en la noche", "si vuelve a venir no sé"]
+)
+def test_a_hedged_or_conditional_yes_is_not_safe_to_write(chat: Chat, hedged: str) -> None:
+    chat.say(RISK).say(hedged)
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+def test_an_english_condition_is_not_a_yes(chat: Chat) -> None:
+    chat.say("hola").say("english").say("my husband hit me yesterday")
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("yes if he is out")
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+def test_a_quechua_condition_is_not_a_yes(chat: Chat) -> None:
+    chat.say("runasimi").say(RISK)
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("si willakuptiyqa wañuchiwanqa")  # 'if I tell, he will kill me'
+    assert chat.safe is None and not chat.said("safe_yes")
+    assert chat.paged is not None and chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+
+
+def test_a_hedged_yes_to_danger_now_is_still_danger_now(chat: Chat) -> None:
+    chat.say(CRY).say("sí, pero si me ve me mata")
+    assert chat.paged is Severity.IMMINENT and chat.first("risk_imminent")
+
+
+def test_a_conditional_threat_to_danger_now_is_read_as_the_threat(chat: Chat) -> None:
+    chat.say(CRY).say("si lo denuncio me mata")
+    assert chat.paged is Severity.IMMINENT and chat.first("risk_imminent")
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+
+
+def test_no_with_a_condition_to_danger_now_is_not_good_news(chat: Chat) -> None:
+    chat.say(CRY).say("no, pero si me ve me mata")
+    assert not chat.said("danger_no") and chat.paged is not None
+
+
+def test_no_to_danger_now_beside_a_threat_gets_the_risk_reply_not_me_alegra(chat: Chat) -> None:
+    chat.say(RISK).say("si")  # safe to write: answered
+    chat.say(CRY)
+    assert chat.session.awaiting is Awaiting.DANGER_NOW
+    chat.say("estoy sola, me dijo que me va a matar")
+    assert not chat.said("danger_no") and chat.first("risk_imminent")
+    assert chat.paged is Severity.IMMINENT
+    assert chat.session.awaiting is None  # she answered "are you in danger now?"

@@ -15,23 +15,37 @@ _SKIN_AND_VARIATION = frozenset(
     {"\ufe0f", "\ufe0e", "\U0001f3fb", "\U0001f3fc", "\U0001f3fd", "\U0001f3fe", "\U0001f3ff"}
 )
 _CLAUSE = re.compile(r"[,.;:!?¿¡\n]+")
+_SI = "si"
+_ACCENTED_SI = re.compile(r"[íÍ]|i\u0301|I\u0301")
+"""'sí' typed with its accent (composed or not): always a yes, never the conditional 'si'."""
 _ANYWHERE = (Reading.CANT, Reading.UNSURE, Reading.LATER)
 """Readings whose phrases count wherever they sit in a short answer, in this order."""
 
 
-def read_answer(text: str, words: Words) -> Reading:
+def read_answer(text: str, words: Words, *, guarded: bool = False) -> Reading:
     """What a short reply means; PRESENCE wins over everything (it is itself an emergency).
-    A no or 'estoy bien' followed by 'pero' ('ya se fue pero va a volver') is unsure."""
-    reading = _read(text, words)
-    if reading in {Reading.NO, Reading.FINE}:
-        tokens = key_of(text).split()
+    A no or 'estoy bien' followed by 'pero' ('ya se fue pero va a volver') or by a condition
+    ('no, si me ve me mata') is unsure. guarded: the question is one a wrong yes costs her (is
+    it safe to write to her here, erase, unsubscribe): a yes so hedged is unsure too ('sí, pero
+    si me ve me mata', 'yes if he is out'); to "are you in danger now?" it stays a yes."""
+    clauses, accented = _clauses(text)
+    reading = _read(text, clauses, accented, words)
+    hedged = {Reading.NO, Reading.FINE, *((Reading.YES,) if guarded else ())}
+    if reading in hedged:
+        tokens = [token for clause in clauses for token in clause]
         if any(token in words.contrast for token in tokens[1:]):
+            return Reading.UNSURE
+        if any(_opens_condition(clauses, accented, spot, words) for spot in _spots(clauses)):
             return Reading.UNSURE
     return reading
 
 
-def _read(text: str, words: Words) -> Reading:
-    clauses = [key_of(part).split() for part in _CLAUSE.split(text)]
+def _read(
+    text: str,
+    clauses: Sequence[Sequence[str]],
+    accented: frozenset[tuple[int, int]],
+    words: Words,
+) -> Reading:
     tokens = [token for clause in clauses for token in clause]
     emoji = _emoji_reading(text, words)
     if not tokens:
@@ -47,12 +61,29 @@ def _read(text: str, words: Words) -> Reading:
     fine = _fine(clauses, words) or presence
     if fine is not None:
         return fine
-    lead = None if _asks(text, clauses, words) else _leading(tokens, words)
+    lead = None if _asks(text, clauses, words) else _leading(clauses, accented, words)
     if lead is not None:
         return lead
     if any(_starts(tokens, p) for p in words.phrases[Reading.HELP]):
         return Reading.HELP
     return emoji or Reading.UNKNOWN
+
+
+def _clauses(text: str) -> tuple[list[list[str]], frozenset[tuple[int, int]]]:
+    """The answer's clauses as compared words, and where (clause, word) a 'sí' kept its accent.
+    Keyed piece by piece: the same words as keying the whole clause (no step looks across
+    white space), but each still knows how it was typed."""
+    clauses: list[list[str]] = []
+    accented: set[tuple[int, int]] = set()
+    for part in _CLAUSE.split(text):
+        clause: list[str] = []
+        for piece in part.split():
+            keys = key_of(piece).split()
+            if keys == [_SI] and _ACCENTED_SI.search(piece):
+                accented.add((len(clauses), len(clause)))
+            clause += keys
+        clauses.append(clause)
+    return clauses, frozenset(accented)
 
 
 def _asks(text: str, clauses: Sequence[Sequence[str]], words: Words) -> bool:
@@ -116,8 +147,34 @@ def _fine(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
     return Reading.HELP if all(hits) else Reading.FINE
 
 
-def _leading(tokens: Sequence[str], words: Words) -> Reading | None:
-    """A yes or a no at the start of the answer, after fillers ('bueno, sí'); longest phrase."""
+def _spots(clauses: Sequence[Sequence[str]]) -> list[tuple[int, int]]:
+    """(clause, word) of every word, in reading order."""
+    return [(n, i) for n, clause in enumerate(clauses) for i in range(len(clause))]
+
+
+def _opens_condition(
+    clauses: Sequence[Sequence[str]],
+    accented: frozenset[tuple[int, int]],
+    spot: tuple[int, int],
+    words: Words,
+) -> bool:
+    """Is the word at spot an unaccented 'si' that is the conditional 'if': more words follow
+    it in its clause and they do not all go on saying yes ('si lo denuncio me mata'; not 'si
+    claro', 'si me pueden escribir', 'si estoy sola')?"""
+    n, i = spot
+    if clauses[n][i] != _SI or spot in accented:
+        return False
+    return not _goes_on_saying_yes(clauses[n][i + 1 :], words)
+
+
+def _leading(
+    clauses: Sequence[Sequence[str]], accented: frozenset[tuple[int, int]], words: Words
+) -> Reading | None:
+    """A yes or a no at the start of the answer, after fillers ('bueno, sí'); longest phrase.
+    A yes whose unaccented 'si' opens a condition ('si lo denuncio me mata', 'claro que si me
+    ve me mata') is no answer."""
+    spots = _spots(clauses)
+    tokens = [clauses[n][i] for n, i in spots]
     at = 0
     while at < len(tokens) and tokens[at] in words.fillers:
         at += 1
@@ -130,4 +187,25 @@ def _leading(tokens: Sequence[str], words: Words) -> Reading | None:
                 best is None or len(phrase) > best[0]
             ):
                 best = (len(phrase), reading)
-    return best[1] if best else None
+    if best is None:
+        return None
+    length, reading = best
+    if reading is Reading.YES and any(
+        _opens_condition(clauses, accented, spot, words) for spot in spots[at : at + length]
+    ):
+        return None
+    return reading
+
+
+def _goes_on_saying_yes(rest: Sequence[str], words: Words) -> bool:
+    """Whether the words after a 'si' are all (left to right, longest first) yes words, words
+    that keep a yes (words.after_si) or a 'fine' phrase: 'claro', 'por favor', 'estoy sola'; up
+    to a 'pero' ('si pero solo de noche' is a yes, hedged: read_answer says what that is)."""
+    kept = (*words.phrases[Reading.YES], *words.phrases[Reading.FINE], *words.after_si)
+    at = 0
+    while at < len(rest) and rest[at] not in words.contrast:
+        n = max((len(p) for p in kept if tuple(rest[at : at + len(p)]) == p), default=0)
+        if n == 0:
+            return False
+        at += n
+    return True

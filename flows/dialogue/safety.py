@@ -181,6 +181,13 @@ def he_is_here(session: Session, ctx: Ctx, evidence: str) -> Turn:
     return not_safe(session.evolve(severity=severity), ctx, (page,))
 
 
+def reading_of(session: Session, text: str, ctx: Ctx) -> Reading:
+    """Her words read as an answer to the pending question: guarded (a hedged yes is unsure)
+    unless it asks whether she is in danger now, where a hedged yes is still a yes."""
+    danger_now = session.awaiting in {Awaiting.DANGER_NOW, Awaiting.DANGER_NOW_OTHER}
+    return read_answer(text, ctx.content.words, guarded=not danger_now)
+
+
 def answer_safety(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
     """Her answer to the pending safety question; None when the words do not answer it."""
     if reading is Reading.PRESENCE:
@@ -236,7 +243,7 @@ def relay_turn(session: Session, text: str, ctx: Ctx) -> Turn:
     effects: list[Effect] = [Relay(case_id=session.relay_case, text=text)]
     replies: tuple[Outbound, ...] = ()
     if session.awaiting in SAFETY_QUESTIONS:
-        answered = answer_safety(session, read_answer(text, ctx.content.words), ctx)
+        answered = answer_safety(session, reading_of(session, text, ctx), ctx)
         if answered is not None:
             effects += [e for e in answered.effects if isinstance(e, Escalate | SafeToContact)]
             # the defensora does the talking: no question from the bot while she holds the case

@@ -88,6 +88,9 @@ class AnswerLists(_Strict):
     """Words that cancel a presence phrase right after them ('no está aquí')."""
     fillers: tuple[str, ...]
     """Words skipped before a yes or no ('bueno, sí', 'pues no', 'mejor no')."""
+    after_si: tuple[str, ...]
+    """What may follow an unaccented 'si' in its clause and keep it a yes ('si por favor', 'si me
+    pueden escribir'); any other word makes it the conditional 'if' ('si lo denuncio me mata')."""
     company: tuple[str, ...]
     """Who may be 'aquí' without danger: 'mi mamá está aquí', 'ya llegó la policía' (fine)."""
     contrast: tuple[str, ...]
@@ -142,6 +145,7 @@ class Words:
     phrases: Mapping[Reading, tuple[Phrase, ...]]
     negators: frozenset[str]
     fillers: frozenset[str]
+    after_si: tuple[Phrase, ...]
     company: frozenset[str]
     contrast: frozenset[str]
     unsafe: tuple[Phrase, ...]
@@ -204,6 +208,7 @@ def compile_words(data: Mapping[str, Any]) -> Words:
         phrases={r: _phrases(getattr(answers, r.value)) for r in readings},
         negators=frozenset(key_of(w) for w in answers.negators),
         fillers=frozenset(key_of(w) for w in answers.fillers),
+        after_si=_phrases(answers.after_si),
         company=frozenset(key_of(w) for w in answers.company),
         contrast=frozenset(key_of(w) for w in answers.contrast),
         unsafe=_phrases(answers.unsafe),
