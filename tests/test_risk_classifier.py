@@ -8,6 +8,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.risk_report import DEV, load_model, load_rows
 from bot.content import RISK_CLASSIFIER, ContentError, load_risk_model
@@ -42,7 +44,7 @@ def _constant(bias: float, thresholds: tuple[float, float, float]) -> Classifier
 
 def test_shipped_weights_load_and_score_in_pure_python(model: RiskModel) -> None:
     assert model.classifier is not None
-    assert len(model.classifier.packed) > 1000
+    assert len(model.classifier.names()) > 1000
     risky = model.classifier.scores("me kiere matar esta noche")
     calm = model.classifier.scores("a ke ora es el programa de radio")
     assert risky.high > calm.high
@@ -149,7 +151,7 @@ def test_training_is_reproducible(model: RiskModel) -> None:
     second = train(list(small), rules, count=1)
     assert first == second
     trained = parse_classifier(first)
-    assert trained.packed
+    assert trained.names()
     other = train(small[:60], rules, count=1)
     assert other != first
 
@@ -182,17 +184,65 @@ def test_packed_weights_sum_as_the_three_heads(
     heads (exact for the shipped 4-decimal weights), also with large and negative ones."""
     assert model.classifier is not None
     shipped = model.classifier
+    assert shipped.unit == 10**4
     rng = random.Random(7)
     names = sorted(written)
-    assert names == sorted(shipped.packed)
+    assert names == sorted(shipped.names())
     for _ in range(50):
         picked = rng.sample(names, rng.randint(1, 800))
-        total = sum(shipped.packed[name] for name in picked)
-        for got, head in zip(_unpack(total, shipped.base), range(3), strict=True):
+        total = sum(shipped.packed(name) or 0 for name in picked) >> shipped.shift
+        for got, head in zip(_unpack(total, shipped.base, shipped.unit), range(3), strict=True):
             assert got == pytest.approx(sum(written[n][head] for n in picked), abs=1e-9)
     odd = Classifier("odd", (0.0, 0.0, 0.0), {"a": (-99.5, 0.0001, 42.0)}, (0.5, 0.5, 0.5))
-    total = sum([odd.packed["a"]] * 900)
-    assert _unpack(total, odd.base) == pytest.approx((-89550.0, 0.09, 37800.0))
+    total = sum([odd.packed("a") or 0] * 900) >> odd.shift
+    assert _unpack(total, odd.base, odd.unit) == pytest.approx((-89550.0, 0.09, 37800.0))
+    fine = Classifier("fine", (0.0, 0.0, 0.0), {"a": (0.1, 1e-12, 1 / 3)}, (0.5, 0.5, 0.5))
+    assert fine.unit == 10**12  # 1/3 has no exact decimals: rounded to 10**-12, as before
+
+
+def _plain_sum(classifier: Classifier, keyed: str) -> tuple[float, float, float, int]:
+    """The three head sums and the feature count, feature by feature from :func:`features`."""
+    found = features(keyed)
+    known = [classifier.packed(f) for f in found]
+    total = sum(v for v in known if v is not None) >> classifier.shift
+    return (*_unpack(total, classifier.base, classifier.unit), len(found))
+
+
+def test_word_by_word_features_are_the_plain_features(model: RiskModel) -> None:
+    """Scores take each word's own features from a memo and make only those between words:
+    the same features, counted once, as :func:`features` (also for unknown words, texts
+    longer than MAX_FEATURE_CHARS, one-letter words, and the odd '_' or '+')."""
+    assert model.classifier is not None
+    shipped = model.classifier
+    texts = [prepare(row.text, model)[1] for row in load_rows(DEV)]
+    texts += [
+        "",
+        "a",
+        "a b",
+        "a a a a a",
+        "zqxw kjhg zqxw",
+        "me mata matando a a mata",
+        "me_mata y + otro",
+        "mi_ex+novio",
+        "x" * 1000,
+        "a " * 300,
+        " ".join(texts[:30]),
+    ]
+    for keyed in texts:
+        total, count = shipped._sum(keyed)
+        got = (*_unpack(total >> shipped.shift, shipped.base, shipped.unit), count)
+        assert got == _plain_sum(shipped, keyed), keyed
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.text(alphabet="aeimostu_+#1 ", min_size=1, max_size=7), max_size=60))
+def test_word_by_word_features_on_any_text(model: RiskModel, words: list[str]) -> None:
+    shipped = model.classifier
+    assert shipped is not None
+    keyed = " ".join(words)
+    total, count = shipped._sum(keyed)
+    got = (*_unpack(total >> shipped.shift, shipped.base, shipped.unit), count)
+    assert got == _plain_sum(shipped, keyed)
 
 
 def test_scores_are_the_logistic_of_the_plain_sums(

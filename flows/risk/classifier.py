@@ -21,8 +21,11 @@ testimony and a short cry are on one scale.
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
-from itertools import pairwise
+from itertools import chain, pairwise
+from typing import cast
 
 HEADS = ("imminent", "high", "flag")
 GRAM = 4
@@ -58,9 +61,19 @@ class Scores:
 
 
 DECIMALS = 12
-"""Weights are summed as whole multiples of 10**-DECIMALS (the shipped file has 4 decimals: its
-sums are then exact, whatever order the features come in)."""
-_UNIT: int = 10**DECIMALS
+"""Weights are summed as whole multiples of 10**-d, d the fewest decimals (at most DECIMALS) that
+write every weight (the shipped file has 4): the sums are then exact, whatever order the
+features come in, and each probability is the one of the exact decimal sum."""
+MAX_FEATURES_BITS = 11
+"""A text has at most 2**11 features (a text of MAX_FEATURE_CHARS has about 800)."""
+_CROSS = re.compile(r" (?<=(?=(.{4})).{3})(?<=(?=(.{4})).{2})")
+"""At each space between two words of a padded text, the two 4-character slices holding it
+inside (``a ma``, ``ta m``): the search jumps from space to space."""
+REMEMBERED_WORDS = 10_000
+"""Words whose own features the classifier remembers (~180 bytes each); then it starts afresh."""
+_PLAIN = re.compile(r"[_+]")
+"""Words holding these could make a word or pair feature look like another kind: such rare
+texts take the plain way (:func:`features`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,52 +86,161 @@ class Classifier:
     """Feature -> its three weights; kept only packed (44,000 tuples of floats were ~8 MiB)."""
     thresholds: tuple[float, float, float]
     """A head at or above its threshold may raise the rules' verdict (imminent, high, flag)."""
-    packed: dict[str, int] = field(init=False, repr=False, compare=False)
-    """Feature -> its three weights in one integer (:func:`_pack`): one lookup and one sum in C
-    per feature, no tuple of floats to unpack (~10 % faster on long messages)."""
+    alone: dict[str, int] = field(init=False, repr=False, compare=False)
+    """Word features and 4-character slices inside one padded word -> the feature's three
+    weights and its number in one integer (:func:`_pack`): one lookup and one sum in C per
+    feature. The number (1, 2, ...) makes each feature's integer its own: a set of them holds
+    each feature once."""
+    across: dict[str, int] = field(init=False, repr=False, compare=False)
+    """4-character slices holding the space between two words (a small table, looked up for
+    every message: it stays in the CPU's caches)."""
+    pairs: dict[str, int] = field(init=False, repr=False, compare=False)
+    """Pairs of neighbouring words."""
     base: int = field(init=False, repr=False, compare=False)
+    unit: int = field(init=False, repr=False, compare=False)
+    """10**d: weights are whole multiples of 10**-d."""
+    shift: int = field(init=False, repr=False, compare=False)
+    """Bits under the packed weights: the sum of the features' numbers."""
+    own: dict[str, tuple[int, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """Key word -> the packed integers of the features it makes alone (its word feature and
+    the slices of `` word ``), remembered: most words were seen before."""
+    unknown: dict[str, tuple[str, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+    """Key word -> those of its own features the model does not know (counted, not weighed)."""
 
     def __post_init__(self, weights: dict[str, tuple[float, float, float]]) -> None:
         largest = max((abs(w) for ws in weights.values() for w in ws), default=0.0)
-        # A sum of up to 2**11 features (a message has at most ~810) fits in half a base.
-        base = 1 << (int(largest * _UNIT).bit_length() + 12)
+        unit = 10 ** _decimals(weights.values(), largest)
+        # A sum of up to 2**11 features fits in half a base.
+        base = 1 << (int(largest * unit).bit_length() + MAX_FEATURES_BITS + 1)
+        shift = len(weights).bit_length() + MAX_FEATURES_BITS
         object.__setattr__(self, "base", base)
-        # Fresh names, not the parser's: what stays is then packed together, and the parse's
-        # passing objects free whole arenas instead of pinning them.
-        packed = {name.encode().decode(): _pack(ws, base) for name, ws in weights.items()}
-        object.__setattr__(self, "packed", packed)
+        object.__setattr__(self, "unit", unit)
+        object.__setattr__(self, "shift", shift)
+        tables: dict[str, dict[str, int]] = {"alone": {}, "across": {}, "pairs": {}}
+        for number, (name, ws) in enumerate(weights.items(), start=1):
+            # Fresh names, not the parser's: what stays is then packed together, and the
+            # parse's passing objects free whole arenas instead of pinning them.
+            tables[_kind(name)][name.encode().decode()] = _pack(ws, number, unit, base, shift)
+        for kind, table in tables.items():
+            object.__setattr__(self, kind, table)
+
+    def packed(self, name: str) -> int | None:
+        """The packed integer of a feature (None when the model does not know it)."""
+        table: dict[str, int] = getattr(self, _kind(name))
+        return table.get(name)
+
+    def names(self) -> list[str]:
+        """Every feature the model knows."""
+        return [*self.alone, *self.across, *self.pairs]
 
     def scores(self, keyed: str) -> Scores:
         """The three probabilities for a text in key spelling."""
-        found = features(keyed)
-        if not found:
+        total, count = self._sum(keyed)
+        if not count:
             return Scores(0.0, 0.0, 0.0)
-        # One lookup per feature, in C: unknown features give None, which filter drops.
-        total = sum(filter(None, map(self.packed.get, found)))
-        scale = 1.0 / math.sqrt(len(found))
+        scale = 1.0 / math.sqrt(count)
         imminent, high, flag = (
             _sigmoid(head * scale + bias)
-            for head, bias in zip(_unpack(total, self.base), self.bias, strict=True)
+            for head, bias in zip(
+                _unpack(total >> self.shift, self.base, self.unit), self.bias, strict=True
+            )
         )
         return Scores(imminent, high, flag)
 
+    def _sum(self, keyed: str) -> tuple[int, int]:
+        """The sum of the packed integers of the text's features the model knows, and the
+        number of its features (:func:`features`).
 
-def _pack(weights: tuple[float, float, float], base: int) -> int:
-    """Three weights as one integer: each in units of 10**-DECIMALS, one per digit of ``base``
-    (signed digits; sums of packed weights are the packed sums while each stays within half
-    a base)."""
-    imminent, high, flag = (round(w * _UNIT) for w in weights)
-    return imminent + high * base + flag * base * base
+        A text's 4-character slices are those inside one padded word (`` mata ``) and those
+        holding the space between two words (``e ma``): a word's own features are remembered
+        per word, only the slices and pairs between words are made anew. The kinds share no
+        feature (slices between words hold an inner space, pairs a ``+``, word features a
+        ``_``), so their counts add up."""
+        text = keyed
+        if len(text) > MAX_FEATURE_CHARS:
+            half = MAX_FEATURE_CHARS // 2
+            text = f"{text[:half]} {text[-half:]}"
+        words = text.split()
+        if not words or _PLAIN.search(text):
+            found = features(keyed)
+            return sum(filter(None, map(self.packed, found))), len(found)
+        distinct = set(words)
+        own = self.own
+        mine = list(map(own.get, distinct))
+        if None in mine:
+            mine = [self._learn(w) if m is None else m for w, m in zip(distinct, mine, strict=True)]
+        known: set[int] = set().union(*cast("list[tuple[int, ...]]", mine))
+        count = len(known)
+        if self.unknown and (odd := self.unknown.keys() & distinct):
+            count += len(set().union(*map(self.unknown.__getitem__, odd)))
+        across = set(chain.from_iterable(_CROSS.findall(f" {' '.join(words)} ")))
+        pairs = set(map("+".join, pairwise(words)))
+        count += len(across) + len(pairs)
+        total = sum(known)
+        total += sum(filter(None, map(self.across.get, across)))
+        return total + sum(filter(None, map(self.pairs.get, pairs))), count
+
+    def _learn(self, word: str) -> tuple[int, ...]:
+        """Remember the packed integers (and the unknown names) of a word's own features."""
+        padded = f" {word} "
+        names = {padded[i : i + GRAM] for i in range(len(padded) - GRAM + 1)}
+        names.add("_" + word)
+        get = self.alone.get
+        known = tuple(v for v in map(get, names) if v is not None)
+        if len(self.own) >= REMEMBERED_WORDS:
+            self.own.clear()
+            self.unknown.clear()
+        self.own[word] = known
+        if len(known) < len(names):
+            self.unknown[word] = tuple(n for n in names if get(n) is None)
+        return known
 
 
-def _unpack(total: int, base: int) -> tuple[float, float, float]:
-    """The three sums of a sum of :func:`_pack` values, as floats."""
+def _kind(name: str) -> str:
+    """Which table holds a feature (:attr:`Classifier.alone`, ``across`` or ``pairs``)."""
+    if "+" in name:
+        return "pairs"
+    if len(name) == GRAM and " " in name[1:3]:
+        return "across"
+    return "alone"
+
+
+def _decimals(weights: Iterable[tuple[float, float, float]], largest: float) -> int:
+    """The fewest decimals that write every weight exactly, at most DECIMALS (and DECIMALS for
+    weights too large for a 10**-12 unit to be exact in a float product)."""
+    every = [w for ws in weights for w in ws]
+    if largest * 10**DECIMALS >= 2**50:
+        return DECIMALS
+    for decimals in range(DECIMALS):
+        unit = 10**decimals
+        if all(round(w * unit) / unit == w for w in every):
+            return decimals
+    return DECIMALS
+
+
+def _pack(
+    weights: tuple[float, float, float], number: int, unit: int, base: int, shift: int
+) -> int:
+    """Three weights and a feature's number as one integer: each weight in units of 1/unit,
+    one per digit of ``base`` (signed digits; sums of packed weights are the packed sums while
+    each stays within half a base), above ``shift`` bits that hold the number (the sum of up to
+    2**11 numbers stays under them)."""
+    imminent, high, flag = (round(w * unit) for w in weights)
+    return ((imminent + high * base + flag * base * base) << shift) + number
+
+
+def _unpack(total: int, base: int, unit: int) -> tuple[float, float, float]:
+    """The three sums of a sum of packed weights (shifted down), as floats."""
     half = base // 2
     imminent = (total + half) % base - half
     total = (total - imminent) // base
     high = (total + half) % base - half
     flag = (total - high) // base
-    return imminent / _UNIT, high / _UNIT, flag / _UNIT
+    return imminent / unit, high / unit, flag / unit
 
 
 def _sigmoid(x: float) -> float:
