@@ -19,9 +19,19 @@ from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
 from flows.risk.memo import WordMemo
 from flows.risk.phrases import _CLITICS, prefix_free
-from flows.risk.prepare import GLUED_WORD, candidates, index, prefixes, prepare
+from flows.risk.prepare import (
+    _SENTENCE_RUN,
+    _SENTENCE_WORD,
+    _SENTENCES,
+    GLUED_WORD,
+    SENTENCE,
+    candidates,
+    index,
+    prefixes,
+    prepare,
+)
 from flows.spelling import key
-from flows.text import drop_invisible, fold, fold_visible
+from flows.text import MAX_TEXT_CHARS, drop_invisible, fold, fold_visible
 
 TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
 
@@ -165,6 +175,74 @@ def test_fold_piece_by_piece_is_the_fold_of_the_whole(parts: list[str]) -> None:
     text = drop_invisible("".join(parts))
     pieces = [w for piece in text.split() for w in fold_visible(piece).split()]
     assert " ".join(pieces) == fold_visible(text) == fold(text)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            _TRICKY,
+            st.sampled_from(["\u200b", "\ufe0f", "\u3164", "?\u0301", "\n"]),
+            st.text(max_size=6),
+        ),
+        max_size=20,
+    )
+)
+def test_sentence_marks_keep_a_text_without_invisible_characters(parts: list[str]) -> None:
+    """prepare() no longer drops invisible characters a second time after putting sentence
+    words in place of sentence marks (unless emoji became words): it would change nothing."""
+    text = drop_invisible("".join(parts))
+    marked = _SENTENCES.sub(_SENTENCE_WORD, text)
+    assert drop_invisible(marked) == marked
+
+
+def _plain_prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
+    """prepare() without memos or shortcuts: fold the whole text, key each word."""
+    text = drop_invisible(text[:MAX_TEXT_CHARS])
+    if model.emoji is not None:
+        text = model.emoji.sub(lambda m: model.emoji_words[m.group()], text)
+    text = drop_invisible(_SENTENCES.sub(_SENTENCE_WORD, text)[:MAX_TEXT_CHARS])
+    folded = _SENTENCE_RUN.sub(SENTENCE, fold_visible(text)).strip(f" {SENTENCE}")
+    shown = folded.split()
+    return shown, " ".join(key(model.spelling.get(w, w)) for w in shown)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                " ",
+                ". ",
+                "¿",
+                "!!",
+                "\n",
+                "0sentence0",
+                "x0sentence0",
+                "0sentence0b",
+                "ce",
+                "x",
+                "casa",
+                "llama",
+                "q",
+                "xq",
+                "😂",
+                "🔪",
+                "é",
+                "Ａ",
+                "\u200b",
+                "#",
+            ]
+        ),
+        max_size=25,
+    )
+)
+def test_pieces_read_once_are_the_plain_reading(model: RiskModel, parts: list[str]) -> None:
+    """Each piece's folded words and keys are remembered together; sentence words are found
+    in the folded and the key text alike (and word by word where one hides inside a word)."""
+    text = "".join(parts)
+    assert prepare(text, model) == _plain_prepare(text, model)
+    assert prepare(text, model) == _plain_prepare(text, model)  # remembered
 
 
 def test_candidates_word_by_word_are_those_of_the_whole_text(model: RiskModel) -> None:

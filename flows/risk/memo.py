@@ -20,7 +20,8 @@ MAX_WORDS = 50_000
 @dataclass(frozen=True, slots=True)
 class WordMemo:
     folds: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Piece of text between white space -> its folded words (:func:`flows.text.fold`)."""
+    """Piece of text between white space -> its folded words (:func:`flows.text.fold`), each
+    followed by its key spelling: ``('mata', 'mata', 'kasa', 'kasa')``."""
     keys: dict[str, str] = field(default_factory=dict)
     """Folded word -> its key spelling after SMS shorthand (:func:`flows.risk.prepare.prepare`)."""
     starts: dict[str, tuple[str, ...]] = field(default_factory=dict)

@@ -7,6 +7,7 @@ from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import chain
+from typing import cast
 
 from flows.risk.memo import WordMemo, bounded
 from flows.risk.model import RiskModel, _Index
@@ -28,37 +29,57 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     fullwidth letters folded, emoji of the lexicon turned into words.
     """
     text = drop_invisible(text[:MAX_TEXT_CHARS])
-    if (
+    emoji = (
         model.emoji is not None
         and not text.isascii()
-        and (model.emoji_start is None or model.emoji_start.search(text))
-    ):
+        and (model.emoji_start is None or model.emoji_start.search(text) is not None)
+    )
+    if emoji and model.emoji is not None:
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
-    # fold() looks at no character across white space: each piece of text is folded once and
-    # remembered (the same words as folding the whole text).
-    text = drop_invisible(_SENTENCES.sub(_SENTENCE_WORD, text)[:MAX_TEXT_CHARS])
+    text = _SENTENCES.sub(_SENTENCE_WORD, text)[:MAX_TEXT_CHARS]
+    if emoji:  # the lexicon's words for emoji may hold what drop_invisible changes
+        text = drop_invisible(text)
+    # Without them it would change nothing: the text is NFKC already, with no invisible
+    # character, and ASCII put in place of sentence marks (starters) composes with nothing.
+    # fold() and the key spelling look at no character across white space: each piece of text
+    # is read once and remembered as its folded words each followed by its key (the same words
+    # as reading the whole text; a sentence word is its own key).
     folds = model.memo.folds
-    found: list[str] = []
-    for piece in text.split():
-        words = folds.get(piece)
-        found += _fold_piece(piece, folds) if words is None else words
-    folded = " ".join(found)
-    if _SENTENCE_WORD_BARE in folded:
-        folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
+    pieces = text.split()
+    found = list(map(folds.get, pieces))
+    if None in found:
+        found = [
+            _read_piece(p, model) if f is None else f for p, f in zip(pieces, found, strict=True)
+        ]
+    both = list(chain.from_iterable(cast("list[tuple[str, ...]]", found)))
+    words = both[::2]
+    folded = " ".join(words)
+    if _SENTENCE_WORD_BARE not in folded:
+        return words, " ".join(both[1::2])
+    whole = folded.count(_SENTENCE_WORD_BARE) == words.count(_SENTENCE_WORD_BARE)
+    folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
     shown = folded.split()
-    # The key spelling is word by word (no step looks past a space), so each word's key is
-    # remembered: the same text as keying the joined words at once.
+    if whole and "" not in both:
+        # Sentence words only whole (no key holds one: 'ce' is keyed 'se') and no empty key:
+        # the key text has them where the folded text has them.
+        keyed = _SENTENCE_RUN.sub(SENTENCE, " ".join(both[1::2])).strip(f" {SENTENCE}")
+        return shown, keyed
+    keys = model.memo.keys  # a sentence word inside a word ('x0sentence0'): key word by word
+    return shown, " ".join([keys.get(w) or _word_key(w, model) for w in shown])
+
+
+def _read_piece(piece: str, model: RiskModel) -> tuple[str, ...]:
+    """A piece's folded words, each followed by its key (remembered)."""
     keys = model.memo.keys
-    keyed = " ".join([keys.get(w) or _word_key(w, model) for w in shown])
-    return shown, keyed
-
-
-def _fold_piece(piece: str, folds: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    found = tuple(fold_visible(piece).split())
+    found: list[str] = []
+    for word in fold_visible(piece).split():
+        keyed = _SENTENCE_WORD_BARE if word == _SENTENCE_WORD_BARE else keys.get(word)
+        found += (word, keyed or _word_key(word, model))
+    folds = model.memo.folds
     bounded(folds)
-    folds[piece] = found
-    return found
+    folds[piece] = tuple(found)
+    return folds[piece]
 
 
 def _word_key(word: str, model: RiskModel) -> str:
