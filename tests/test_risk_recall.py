@@ -420,3 +420,38 @@ def test_an_overdose_of_someone_elses_medicine_is_no_medicine(rules: RiskModel, 
 def test_her_own_medicine_stays_harmless(rules: RiskModel) -> None:
     for text in ("me tomé mis pastillas para la presión", "ya tomé la pastilla para la tos"):
         assert assess_risk(text, rules).severity is NONE, text
+
+
+@pytest.mark.parametrize(
+    ("text", "severity"),
+    [
+        ("no, me amenazó con un cuchillo", IMMINENT),
+        ("No, me quiere matar", IMMINENT),
+        ("no, está aquí con un cuchillo", IMMINENT),
+        ("no: me pegó ayer", HIGH),
+        ("bueno no, me pegó ayer", HIGH),
+        ("no, he hit me yesterday", HIGH),
+    ],
+)
+def test_an_answers_no_does_not_deny_what_follows(
+    rules: RiskModel, text: str, severity: Severity
+) -> None:
+    """'no,' answers a question ("¿estás bien?"): the threat after the comma stands (it was
+    read as denied, none)."""
+    result = assess_risk(text, rules)
+    assert result.severity is severity, (text, result.evidence)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["no me amenazó con un cuchillo", "no, no me pegó", "nunca me ha pegado", "ya no me pega"],
+)
+def test_a_denial_without_the_comma_still_denies(rules: RiskModel, text: str) -> None:
+    assert assess_risk(text, rules).severity is NONE, (text, assess_risk(text, rules).evidence)
+
+
+def test_no_comma_threat_to_the_danger_question_pages(content: Content) -> None:
+    """To "¿Estás en peligro ahora?", "no, me amenazó con un cuchillo" is the threat, not a no."""
+    chat = Chat(content)
+    chat.say("auxilio").say("no, me amenazó con un cuchillo")
+    assert chat.paged is IMMINENT

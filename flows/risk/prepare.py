@@ -19,7 +19,9 @@ SENTENCE = "#"
 _SENTENCE_WORD_BARE = "0sentence0"
 _SENTENCE_WORD = f" {_SENTENCE_WORD_BARE} "
 _SENTENCE_RUN = re.compile(rf"{_SENTENCE_WORD_BARE}(?: {_SENTENCE_WORD_BARE})*")
-_SENTENCES = re.compile(r"[.!?;¡¿\n\r]+")
+_SENTENCES = re.compile(r"[.!?;¡¿\n\r]+|(?i:(?:(?<=\Wno)|(?<=^no))\s*[,:])")
+"""Sentence ends; also the comma of an answer's "no," ("no, me amenazó con un cuchillo"
+answers a question, it does not deny the threat after it)."""
 
 
 def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
