@@ -30,9 +30,11 @@ import time
 from argparse import Namespace
 from collections import Counter
 from collections.abc import Sequence
-from contextlib import ExitStack
+from contextlib import ExitStack, suppress
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from sqlalchemy import text
 
 from benchmarks.inbound import postgres_database
 from benchmarks.load import (
@@ -50,6 +52,7 @@ from benchmarks.load import (
     running,
     serve,
 )
+from bot.store import make_engine
 
 STAMP = re.compile(r"^\d{4}-\d\d-\d\d [\d:,.]+ ")
 """A log line's time, left out so that repeated lines are counted as one."""
@@ -67,6 +70,8 @@ class Figures:
     rss: tuple[int, int] = (0, 0)
     cpu: float = float("nan")
     """CPU seconds the servers (web and workers together) spent a turn of the burst."""
+    db_cpu: float = float("nan")
+    """PostgreSQL: CPU seconds its backends serving the benchmark's database spent a turn."""
     log_errors: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     """For each chat without a reply, where its rows stopped (no number, no text)."""
@@ -87,9 +92,14 @@ def turns(
     first_replies(telegram, asyncio.run(burst(bases, range(1, 1 + args.warmup), 4)), 60)
     chats = range(2_000_000, 2_000_000 + args.count)
     before = sum(cpu_seconds(s.proc.pid) for s in servers)
+    backends = backend_cpu(database_url)
     fig.burst = first_replies(telegram, asyncio.run(burst(bases, chats, args.clients)), args.wait)
     spent = sum(cpu_seconds(s.proc.pid) for s in servers) - before
     fig.cpu = spent / max(1, len(fig.burst.replied))
+    if backends is not None:
+        after = backend_cpu(database_url) or {}
+        db_spent = sum(cpu - backends.get(pid, 0.0) for pid, cpu in after.items())
+        fig.db_cpu = db_spent / max(1, len(fig.burst.replied))
     fig.missing += row_states(database_url, fig.burst)
     chats = range(3_000_000, 3_000_000 + args.paced)
     fig.paced = first_replies(telegram, asyncio.run(paced(bases, chats, args.rate)), args.wait)
@@ -239,6 +249,25 @@ def busiest_second(arrivals: list[float]) -> int:
     return most
 
 
+def backend_cpu(database_url: str) -> dict[int, float] | None:
+    """PostgreSQL: CPU seconds so far of each backend connected to the benchmark's database
+    (the servers' pools keep theirs for the whole burst); None on SQLite."""
+    if not database_url.startswith("postgresql"):
+        return None
+    engine = make_engine(database_url)
+    query = "SELECT pid FROM pg_stat_activity WHERE datname = current_database()"
+    try:
+        with engine.connect() as connection:
+            pids = list(connection.execute(text(query)).scalars())
+    finally:
+        engine.dispose()
+    found = {}
+    for pid in pids:
+        with suppress(OSError):  # ended meanwhile
+            found[pid] = cpu_seconds(pid)
+    return found
+
+
 def cpu_seconds(pid: int) -> float:
     """User + system CPU time of a process so far."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
@@ -275,6 +304,8 @@ def report(figures: list[Figures], held: Held | None, args: Namespace) -> None:
     for fig in figures:
         if fig.cpu == fig.cpu:  # not NaN
             print(f"CPU of the servers a turn of the burst ({fig.label}): {fig.cpu * 1000:.2f} ms")
+        if fig.db_cpu == fig.db_cpu:
+            print(f"CPU of PostgreSQL's backends a turn of the burst: {fig.db_cpu * 1000:.2f} ms")
     for fig in figures:
         if fig.rss[0]:
             now, peak = fig.rss

@@ -11,9 +11,12 @@ from datetime import datetime, timedelta
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import (
+    ARRAY,
     ColumnElement,
     Engine,
+    Integer,
     and_,
+    any_,
     bindparam,
     exists,
     func,
@@ -38,7 +41,8 @@ from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
 from bot.store.models import Contact, InboundReceipt, UTCDateTime
 from bot.store.outbox import insert_messages, queue_message
 from bot.store.seasons import SeasonCache
-from bot.store.usage import record_turn
+from bot.store.turn import write_turn
+from bot.store.usage import record_turn, usage_row
 from flows.effects import Forget
 from flows.engine import Content, step
 from flows.session import Session, Turn
@@ -59,9 +63,8 @@ CLAIM = (
     .values(status="done")
     .returning(col(InboundReceipt.payload), col(InboundReceipt.received_at))
 )
-"""Claim and erase in the turn's own transaction: a crash leaves it pending, a second
-processor waits on the row and then finds it done."""
-ERASE = update(InboundReceipt).where(_RECEIPT).values(contact_id=bindparam("contact"), payload=None)
+"""Claim (and erase, `ContactBook.for_turn`) in the turn's own transaction: a crash leaves it
+pending, a second processor waits on the row and then finds it done."""
 _QUEUE = InboundReceipt.__table__  # type: ignore[attr-defined]
 
 
@@ -80,6 +83,9 @@ def _due(receipt: Any) -> ColumnElement[bool]:
 
 
 CLAIM_WINDOW = 128
+HEADS_TOGETHER = 8
+"""A PostgreSQL processor runs up to this many chats' turns in one transaction (a quarter of
+the chats waiting, when fewer wait: the other processors take the rest meanwhile)."""
 """A PostgreSQL processor reads this many of the oldest due messages at a time and claims
 them chat by chat (`CLAIM_HEAD`)."""
 _PENDING: ColumnElement[str] = literal_column("'pending'")
@@ -134,6 +140,45 @@ def _claim_head(keyed: bool) -> Any:
     )
 
 
+def _claim_heads() -> Any:
+    """PostgreSQL: `CLAIM_HEAD` for several candidates (each its chat's head, all keyed) at
+    once: the ones still the oldest due message of their chat and held by nobody, claimed in
+    one statement. Each check is a subquery with LIMIT 1, looked up on ix_inbound_chat_pending
+    for each candidate: never a join the planner may turn into a scan of the whole queue. The
+    choice is materialised, so the claim is decided once (see `outbox.claim_batch`)."""
+    head, older = _QUEUE.alias("head"), _QUEUE.alias("older")
+
+    def first_before(same_chat: ColumnElement[bool]) -> Any:
+        return (
+            sa_select(literal_column("1"))
+            .where(same_chat, older.c.status == _PENDING, older.c.id < head.c.id, _due(older))
+            .limit(1)
+            .correlate(head)
+            .scalar_subquery()
+        )
+
+    chosen = (
+        sa_select(head.c.id)
+        .where(
+            head.c.id == any_(bindparam("ids", type_=ARRAY(Integer))),
+            head.c.status == _PENDING,
+            head.c.chat_key.is_not(None),
+            first_before(older.c.chat_key == head.c.chat_key).is_(None),
+            first_before(older.c.chat_key.is_(None)).is_(None),
+        )
+        .with_for_update(skip_locked=True, of=head)
+        .cte("chosen")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    return (
+        update(_QUEUE)
+        .where(_QUEUE.c.id == chosen.c.id)
+        .values(status="done")
+        .returning(_QUEUE.c.id, _QUEUE.c.payload, _QUEUE.c.received_at)
+    )
+
+
+CLAIM_HEADS = _claim_heads()
 PENDING_DUE = (
     sa_select(_QUEUE.c.id)
     .where(
@@ -321,16 +366,58 @@ class Service:
             with self.engine.connect() as connection:
                 window = [(row[0], row[1]) for row in connection.execute(OLDEST, values)]
             progress = False
-            for receipt_id, key in heads(window)[: limit - done]:
-                try:
-                    handled = self.process_head(receipt_id, key, values)
-                except Exception:  # parked or retried later (`_give_up`): on with the others
-                    log.exception("inbound receipt %s failed", receipt_id)
-                    continue
-                if handled is not None:
-                    progress = True
-                    done += not handled.duplicate
+            chosen = heads(window)[: limit - done]
+            # Few chats waiting: small batches, so that every processor gets some of them.
+            size = min(HEADS_TOGETHER, max(1, len(chosen) // 4))
+            for start in range(0, len(chosen), size):
+                claimed, ran = self._heads_together(chosen[start : start + size], values)
+                progress = progress or claimed
+                done += ran
         return done
+
+    def _heads_together(
+        self, batch: Sequence[tuple[int, int | None]], due: dict[str, Any]
+    ) -> tuple[bool, int]:
+        """PostgreSQL: the turns of several chats' heads in one transaction (`CLAIM_HEADS`:
+        one claim, one commit for them all), each as `process_head` runs it; should any turn
+        fail, all are rolled back and each runs alone (`process_head`, which counts its
+        failures). Whether any was claimed, and how many turns ran."""
+        if len(batch) < 2 or any(key is None for _, key in batch):
+            return self._heads_alone(batch, due)
+        turns: list[tuple[Handled, str]] = []
+        try:
+            with unit_of_work(self.engine) as db:
+                connection = db.connection()
+                ids = [receipt_id for receipt_id, _ in batch]
+                claimed = connection.execute(CLAIM_HEADS, {**due, "ids": ids}).all()
+                for receipt_id, payload, received_at in sorted(claimed):
+                    if payload is not None:
+                        turns.append(self._run(db, receipt_id, payload, received_at))
+                        db.flush()
+                        db.expunge_all()  # the next turn reads her rows afresh
+        except Exception:
+            log.warning("a batch of %d turns failed; each runs alone", len(batch))
+            return self._heads_alone(batch, due)
+        for handled, channel in turns:
+            self._logged(handled, channel)
+        return bool(claimed), len(turns)
+
+    def _heads_alone(
+        self, batch: Sequence[tuple[int, int | None]], due: dict[str, Any]
+    ) -> tuple[bool, int]:
+        """Each head's turn in its own transaction; a failure is logged (and counted by
+        `process_head`), the others still run."""
+        claimed, done = False, 0
+        for receipt_id, key in batch:
+            try:
+                handled = self.process_head(receipt_id, key, due)
+            except Exception:  # parked or retried later (`_give_up`): on with the others
+                log.exception("inbound receipt %s failed", receipt_id)
+                continue
+            if handled is not None:
+                claimed = True
+                done += not handled.duplicate
+        return claimed, done
 
     def process_head(self, receipt_id: int, key: int | None, due: dict[str, Any]) -> Handled | None:
         """PostgreSQL: run this message's turn if it is still the oldest due one of its chat
@@ -397,8 +484,7 @@ class Service:
         connection = db.connection()
         envelope = decode_envelope(self.contacts.vault.decrypt(payload))
         channel = envelope.inbound.channel.value
-        found = self.contacts.for_turn(connection, channel, envelope.address, now)
-        connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
+        found = self.contacts.for_turn(connection, channel, envelope.address, now, receipt_id)
         handled = Handled(pseudonym=found.pseudonym)
         me = None
         if found.defensora:
@@ -452,24 +538,25 @@ class Service:
             # Seasons a coordinator added in the panel count as much as the content file's.
             content = self.seasons.content(db, self.content)
         turn = self.core(session, inbound, content, now)
-        record_turn(db, found.channel, session, turn.session, previous_inbound, now)
+        usage = usage_row(found.channel, session, turn.session, previous_inbound, now)
         saved = turn.session.evolve(relay_case=None)
         if not turn.effects:  # the common turn: Core statements, no ORM object
             # Only her own messages count; one who never wrote before has this one alone.
             recent = 1 if previous_inbound is None else None
             throttled = self.content.texts["throttled"]
             replies = unflooded(db, found, turn.replies, now, throttled, recent)
-            ids = insert_messages(db, found, compose(replies, found.channel), now=now)
-            db.connection().execute(
-                SAVE_TURN,
-                {
-                    "contact": found.id,
-                    "at": now,
-                    "state": json.dumps(saved.to_dict()),
-                    "lang": turn.session.language,
-                },
-            )
+            messages = compose(replies, found.channel)
+            state, language = json.dumps(saved.to_dict()), turn.session.language
+            if self.engine.dialect.name == "postgresql":  # one statement
+                return write_turn(
+                    db.connection(), found, usage, messages, state=state, language=language, now=now
+                )
+            record_turn(db, usage)
+            ids = insert_messages(db, found, messages, now=now)
+            values = {"contact": found.id, "at": now, "state": state, "lang": language}
+            db.connection().execute(SAVE_TURN, values)
             return ids
+        record_turn(db, usage)
         contact = self._orm_contact(db, found, now)
         told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)
         with db.no_autoflush:

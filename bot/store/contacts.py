@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from functools import cache
 from typing import Any, Protocol
 
 from sqlalchemy import Connection, bindparam, exists, insert, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects import postgresql
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot.privacy import Vault
-from bot.store.models import Case, Contact, Defensora, UTCDateTime
+from bot.store.models import Case, Contact, Defensora, InboundReceipt, UTCDateTime
 
 
 class Addressee(Protocol):
@@ -72,6 +74,53 @@ FOR_TURN = (
 )
 """A turn's person, whether she is a defensora and the case held for her, in one read."""
 CREATE = insert(Contact).returning(col(Contact.id))
+ERASE = (
+    update(InboundReceipt)
+    .where(col(InboundReceipt.id) == bindparam("receipt_id"))
+    .values(contact_id=bindparam("contact"), payload=None)
+)
+"""The message is hers and its text is gone (in the turn's transaction)."""
+_COLUMNS = ", ".join(_FIELDS)
+
+
+def _pg_type(column: str) -> str:
+    """The column's PostgreSQL type, to cast a parameter that no VALUES types for us."""
+    dialect = postgresql.dialect()  # type: ignore[no-untyped-call]
+    return str(_TABLE.c[column].type.compile(dialect=dialect))
+
+
+@cache
+def for_turn_pg(new: tuple[str, ...]) -> str:
+    """PostgreSQL: `for_turn` in one round trip: find her (locked for the turn), or create her
+    with the columns `new`, and mark the message hers with its text erased. A data-modifying
+    CTE runs once whether or not the query reads it; a concurrent first message of hers
+    (never: one chat's turns run one at a time) fails on the unique key, and the turn runs
+    again."""
+    return f"""
+WITH found AS (
+    SELECT {_COLUMNS},
+        EXISTS (SELECT 1 FROM defensora d WHERE d.contact_id = contact.id AND d.active)
+            AS defensora,
+        (SELECT c.id FROM escalation_case c
+            WHERE c.contact_id = contact.id AND c.status = 'taken' LIMIT 1) AS relay_case
+    FROM contact
+    WHERE channel = %(channel)s AND address_hash = %(address_hash)s
+    FOR NO KEY UPDATE OF contact
+), created AS (
+    INSERT INTO contact ({", ".join(new)})
+    SELECT {", ".join(f"%({name})s::{_pg_type(name)}" for name in new)}
+    WHERE NOT EXISTS (SELECT 1 FROM found)
+    RETURNING {_COLUMNS}, false AS defensora, NULL::integer AS relay_case
+), her AS (
+    SELECT * FROM found UNION ALL SELECT * FROM created
+), erased AS (
+    UPDATE inbound_receipt SET contact_id = (SELECT id FROM her), payload = NULL
+    WHERE id = %(receipt_id)s
+)
+SELECT * FROM her
+"""
+
+
 SAVE_TURN = (
     update(Contact)
     .where(col(Contact.id) == bindparam("contact"))
@@ -108,21 +157,59 @@ class ContactBook:
             db.flush()
         return contact
 
-    def for_turn(self, connection: Connection, channel: str, address: str, now: datetime) -> Found:
-        """`get_or_create` in Core, plus whether she is a defensora and the case held for her:
-        one read on every message instead of three, and no ORM object."""
+    def for_turn(
+        self, connection: Connection, channel: str, address: str, now: datetime, receipt_id: int
+    ) -> Found:
+        """`get_or_create` in Core, plus whether she is a defensora and the case held for her,
+        and the message `receipt_id` marked hers with its text erased: no ORM object; on
+        PostgreSQL one statement (`FOR_TURN_PG`)."""
         digest = self.vault.address_hash(channel, address)
+        if connection.dialect.name == "postgresql":
+            return self._for_turn_pg(connection, channel, address, digest, now, receipt_id)
         row = connection.execute(FOR_TURN, {"channel": channel, "digest": digest}).first()
         if row is not None:
             fields = row._mapping
-            return Found(
+            found = Found(
                 **{name: fields[name] for name in _FIELDS},
                 defensora=bool(fields["defensora"]),
                 relay_case=fields["relay_case"],
             )
+        else:
+            values = self._new(channel, address, digest, now)
+            values["id"] = connection.execute(CREATE, values).scalar_one()
+            found = Found(
+                **{name: values[name] for name in _FIELDS}, defensora=False, relay_case=None
+            )
+        connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
+        return found
+
+    def _for_turn_pg(
+        self,
+        connection: Connection,
+        channel: str,
+        address: str,
+        digest: str,
+        now: datetime,
+        receipt_id: int,
+    ) -> Found:
         values = self._new(channel, address, digest, now)
-        values["id"] = connection.execute(CREATE, values).scalar_one()
-        return Found(**{name: values[name] for name in _FIELDS}, defensora=False, relay_case=None)
+        statement = for_turn_pg(tuple(values))
+        values["receipt_id"] = receipt_id
+        with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            row = cursor.execute(statement, values).fetchone()
+        assert row is not None  # found or created
+        contact_id, channel, address_enc, pseudonym, session, language, last, mine, case = row
+        return Found(
+            contact_id,
+            channel,
+            address_enc,
+            pseudonym,
+            session,
+            language,
+            None if last is None else last.astimezone(UTC),
+            defensora=bool(mine),
+            relay_case=case,
+        )
 
     def _new(self, channel: str, address: str, digest: str, now: datetime) -> dict[str, Any]:
         """The columns of a new contact: every contact the bot creates is built here."""
