@@ -292,3 +292,62 @@ def test_two_worker_processes_both_take_turns_of_many_chats(
     wait_drained(pg_app)
     ran = [turns_in(log) for log in logs]
     assert sum(ran) == 300 and min(ran) >= 30, ran
+
+
+# -- a burst of turns: few statements, and one failing turn costs the others nothing --------
+
+
+def test_a_burst_of_new_chats_costs_few_statements_a_turn(
+    pg_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 17: each chat's turn reads her (created, message erased) in one statement and
+    writes her session, the usage row and the replies in one more; the claim, BEGIN and
+    COMMIT are shared by up to HEADS_TOGETHER chats' turns."""
+    import psycopg
+
+    queue(pg_app, [(chat, "hola") for chat in range(64)])
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query).split(None, 1)[0].upper())
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", counted)
+    assert pg_app.service.process_pending(64) == 64
+    monkeypatch.undo()
+    assert len(sent) / 64 <= 2.5, Counter(sent)  # 7 a turn before
+    with pg_app.engine.connect() as connection:
+        outbox, usage, erased, hers = connection.execute(
+            text(
+                "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM usage_event),"
+                " (SELECT count(*) FROM inbound_receipt WHERE status = 'done' AND payload IS NULL"
+                " AND contact_id IS NOT NULL),"
+                " (SELECT count(*) FROM contact WHERE session <> '{}' AND last_inbound_at IS NOT"
+                " NULL)"
+            )
+        ).one()
+    assert (outbox, usage, erased, hers) == (64, 64, 64, 64)
+
+
+def test_one_failing_turn_in_a_batch_costs_the_others_nothing(
+    pg_app: App, content: Content
+) -> None:
+    queue(pg_app, [(chat, f"c{chat}:hola") for chat in range(16)])
+
+    def core(session: Session, inbound: Inbound, content: Content, now: datetime) -> Turn:
+        if inbound.text.startswith("c5:"):
+            raise RuntimeError("a bug in one turn")
+        return step(session, inbound, content, now)
+
+    service = Service(pg_app.engine, content, pg_app.vault, pg_app.clock, core=core)
+    assert service.process_pending(50) == 15
+    with pg_app.engine.connect() as connection:
+        left = connection.execute(
+            text(
+                "SELECT attempts, payload IS NOT NULL FROM inbound_receipt WHERE status = 'pending'"
+            )
+        ).all()
+        replied = connection.execute(text("SELECT count(DISTINCT contact_id) FROM outbox")).scalar()
+    assert left == [(1, True)]  # counted once, kept for its retry
+    assert replied == 15
