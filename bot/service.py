@@ -84,8 +84,8 @@ def _due(receipt: Any) -> ColumnElement[bool]:
 
 CLAIM_WINDOW = 128
 HEADS_TOGETHER = 8
-"""A PostgreSQL processor runs up to this many chats' turns in one transaction (a quarter of
-the chats waiting, when fewer wait: the other processors take the rest meanwhile)."""
+"""A PostgreSQL processor runs up to this many chats' turns in one transaction (half the chats
+waiting, when fewer wait: another processor takes the rest meanwhile)."""
 """A PostgreSQL processor reads this many of the oldest due messages at a time and claims
 them chat by chat (`CLAIM_HEAD`)."""
 _PENDING: ColumnElement[str] = literal_column("'pending'")
@@ -367,8 +367,8 @@ class Service:
                 window = [(row[0], row[1]) for row in connection.execute(OLDEST, values)]
             progress = False
             chosen = heads(window)[: limit - done]
-            # Few chats waiting: small batches, so that every processor gets some of them.
-            size = min(HEADS_TOGETHER, max(1, len(chosen) // 4))
+            # Few chats waiting: half of them a batch, so that another processor takes the rest.
+            size = min(HEADS_TOGETHER, max(1, (len(chosen) + 1) // 2))
             for start in range(0, len(chosen), size):
                 claimed, ran = self._heads_together(chosen[start : start + size], values)
                 progress = progress or claimed
