@@ -108,17 +108,24 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     follow_up = calmed = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
+    vetoed: dict[int, bool] = {}  # owner -> its 'unless' is in the text (looked for once)
     for i in sorted(candidates(ff_index, words, model.memo)):
-        unless = model.false_friend_unless[ff_index.owners[i]]
-        if (
-            unless is not None
-            and unless.may_match(words.prefixes)
-            and words.scan(unless.pattern, unless.starts, keyed)
-        ):
+        found = words.scan(ff_index.patterns[i], ff_index.starts[i], keyed)
+        if not found:  # most candidates: their 'unless' would change nothing
             continue
-        for m in words.scan(ff_index.patterns[i], ff_index.starts[i], keyed):
+        owner = ff_index.owners[i]
+        if owner not in vetoed:
+            unless = model.false_friend_unless[owner]
+            vetoed[owner] = bool(
+                unless is not None
+                and unless.may_match(words.prefixes)
+                and words.scan(unless.pattern, unless.starts, keyed)
+            )
+        if vetoed[owner]:
+            continue
+        for m in found:
             blanks.append(m.span())
-            _, asks, calms = model.false_friends[ff_index.owners[i]]
+            _, asks, calms = model.false_friends[owner]
             follow_up = follow_up or asks
             calmed = calmed or calms
     blanked = keyed

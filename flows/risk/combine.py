@@ -38,8 +38,11 @@ def find_combos(
     for combo in model.combos:
         if not possible.issuperset(combo.parts):
             continue
-        per_part: list[dict[int, list[Span]]] = []
-        for part in combo.parts:
+        # Parts already looked for first: one found in no sentence holding the others rules
+        # the combination out without looking for the rest (per_part keeps the parts' order
+        # for _closest's ties).
+        common: set[int] | None = None
+        for part in sorted(combo.parts, key=lambda p: p not in cache):
             if part not in cache:
                 by_chunk: dict[int, list[Span]] = {}
                 for m in words.scan(index.patterns[part], index.starts[part], blanked):
@@ -47,12 +50,12 @@ def find_combos(
                     if len(spans) < MAX_SPANS:
                         spans.append(m.span())
                 cache[part] = by_chunk
-            if not cache[part]:
+            common = set(cache[part]) if common is None else common.intersection(cache[part])
+            if not common:
                 break
-            per_part.append(cache[part])
         else:
-            common = set(per_part[0]).intersection(*per_part[1:])
-            for number in sorted(common):
+            per_part = [cache[part] for part in combo.parts]
+            for number in sorted(common or ()):
                 group = _closest([p[number] for p in per_part], combo.within, bounds)
                 if group is not None:
                     start = min(group)[0]
