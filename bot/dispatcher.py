@@ -10,9 +10,8 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import Engine, bindparam, select, update
+from sqlalchemy import Engine, select, update
 from sqlmodel import col
 
 from bot import metrics
@@ -21,14 +20,14 @@ from bot.clock import Clock, Sleeper, SystemSleeper
 from bot.privacy import Vault
 from bot.ratelimit import RateLimiter, rate_limiter
 from bot.store.engine import unit_of_work
-from bot.store.models import Contact, Outbox, OutboxStatus
+from bot.store.models import Contact, OutboxStatus
 from bot.store.outbox import (
     BROADCAST_KINDS,
     LEASE,
     PRIVATE_KINDS,
-    claim_batch,
+    claim,
     recover_stale,
-    reserve_slots,
+    write_outcomes,
 )
 
 log = logging.getLogger(__name__)
@@ -55,8 +54,6 @@ FINAL = frozenset(
 MAX_TRACKED_CHATS = 5000
 BATCH_SECONDS = 2
 """Each round claims about this many seconds of sending per channel (bounds rows in flight)."""
-_MINE = (col(Outbox.id) == bindparam("row_id"), col(Outbox.status) == OutboxStatus.SENDING)
-"""Outcomes are written only while the row is still ours (after a lease expiry it is not)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,18 +131,21 @@ class Dispatcher:
         # Claim about BATCH_SECONDS of sending: rows in flight stay few (a crash re-sends at
         # most these) and a slow channel never holds a claim anywhere near the lease.
         limit = max(1, min(self.batch, math.ceil(sender.rate_per_second * BATCH_SECONDS)))
-        messages = await asyncio.to_thread(
-            claim_batch, self.engine, sender.channel, limit, self.clock(), self.vault
+        rate = sender.rate_per_second
+        # PostgreSQL: several dispatchers share one rate; the claim books the rows' slots.
+        shared = rate if self.engine.dialect.name == "postgresql" else None
+        claimed = await asyncio.to_thread(
+            claim, self.engine, sender.channel, limit, self.clock(), self.vault, shared
         )
+        messages = claimed.messages
         if not messages:
             return 0
         audience = {m.contact_id for m in messages if m.kind in BROADCAST_KINDS}
         if audience:  # one read a round, right before sending, not one per message
             state.unsubscribed = await asyncio.to_thread(self._unsubscribed, audience)
         slots: dict[int, datetime] = {}
-        if self.engine.dialect.name == "postgresql":  # several dispatchers share one rate
-            rate = sender.rate_per_second
-            first = reserve_slots(self.engine, sender.channel, len(messages), rate, self.clock())
+        if claimed.first_slot is not None:
+            first = claimed.first_slot
             slots = {m.id: first + timedelta(seconds=i / rate) for i, m in enumerate(messages)}
         by_chat: dict[str, list[Message]] = defaultdict(list)
         for message in messages:
@@ -243,19 +243,9 @@ class Dispatcher:
         self._outcomes.append(_Outcome(message.id, {**values, "attempts": message.attempts - 1}))
 
     def _flush(self) -> None:
-        """Write the recorded outcomes in one transaction, statements grouped by shape."""
+        """Write the recorded outcomes (`write_outcomes`)."""
         outcomes, self._outcomes = self._outcomes, []
-        if not outcomes:
-            return
-        shapes: dict[tuple[str, ...], list[dict[str, object]]] = defaultdict(list)
-        for outcome in outcomes:
-            keys = tuple(sorted(outcome.values))
-            params = {f"v_{k}": v for k, v in outcome.values.items()}
-            shapes[keys].append({"row_id": outcome.row_id, **params})
-        with unit_of_work(self.engine) as db:
-            for keys, rows in shapes.items():
-                setters: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
-                db.connection().execute(update(Outbox).where(*_MINE).values(setters), rows)
+        write_outcomes(self.engine, [(o.row_id, o.values) for o in outcomes])
 
     async def _attempt(self, sender: Sender, message: Message, state: _ChannelState) -> Result:
         if message.kind in BROADCAST_KINDS and message.contact_id in state.unsubscribed:

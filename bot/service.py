@@ -37,7 +37,7 @@ from bot.compose import compose
 from bot.flood import unflooded
 from bot.privacy import Vault
 from bot.store.contacts import SAVE_TURN, ContactBook, Found
-from bot.store.engine import StoreBusy, is_lock_error, serialized, unit_of_work
+from bot.store.engine import StoreBusy, is_lock_error, single_statement, unit_of_work
 from bot.store.models import Contact, InboundReceipt, UTCDateTime
 from bot.store.outbox import insert_messages, queue_message
 from bot.store.seasons import SeasonCache
@@ -269,8 +269,8 @@ class Service:
             "payload": self.contacts.vault.encrypt(encode_envelope(envelope)),
             "attempts": 0,
         }
-        try:  # Core, not the ORM: this is the hot path of every webhook
-            with serialized(self.engine), self.engine.begin() as connection:
+        try:  # Core, not the ORM: this is the hot path of every webhook; one round trip
+            with single_statement(self.engine) as connection:
                 inserted = connection.execute(ACCEPT, values)
                 return cast(int, inserted.scalar_one())
         except IntegrityError:

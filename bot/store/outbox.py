@@ -4,25 +4,40 @@ from __future__ import annotations
 
 import json
 import logging
+from collections import defaultdict
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Engine, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import (
+    Connection,
+    Dialect,
+    Engine,
+    RowMapping,
+    TextClause,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    update,
+)
 from sqlmodel import Session as DB
 from sqlmodel import col, delete
 
 from bot.channels.envelope import Message
 from bot.privacy import DataKeyError, Vault
-from bot.store.engine import affected, unit_of_work
-from bot.store.models import Contact, Outbox, OutboxStatus, RateSlot
+from bot.store.engine import affected, single_statement, unit_of_work
+from bot.store.models import Contact, Outbox, OutboxStatus, UTCDateTime
 from flows.types import Option, Outbound
 
 if TYPE_CHECKING:
     from bot.store.contacts import Addressee
 
 log = logging.getLogger(__name__)
+UTC_TS = UTCDateTime()
 
 PRIORITY_REPLY = 0
 PRIORITY_BROADCAST = 5
@@ -154,49 +169,119 @@ def cancel_broadcasts(db: DB, contact_id: int | None) -> None:
 # -- claiming and recovering (the dispatcher's side) ------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Claimed:
+    messages: list[Message]
+    first_slot: datetime | None = None
+    """PostgreSQL, claimed with a rate: when the first message may go; the others follow at
+    1/rate intervals (their slots of the channel's shared rate were booked in the claim)."""
+
+
 def claim_batch(
     engine: Engine, channel: str, limit: int, now: datetime, vault: Vault
 ) -> list[Message]:
     """Move up to `limit` due rows to 'sending'; replies first. Safe with many dispatchers."""
-    candidates = (
-        select(col(Outbox.id))
-        .where(
-            col(Outbox.status) == OutboxStatus.PENDING,
-            col(Outbox.channel) == channel,
-            col(Outbox.next_attempt_at) <= now,
-        )
-        .order_by(col(Outbox.priority), col(Outbox.id))
-        .limit(limit)
+    return claim(engine, channel, limit, now, vault).messages
+
+
+_CLAIMED = "id, contact_id, address_enc, priority, kind, text, options, template, attempts"
+_PG_CLAIM = f"""
+WITH chosen AS MATERIALIZED (
+    SELECT id FROM outbox
+    WHERE status = 'pending' AND channel = :of_channel AND next_attempt_at <= :now
+    ORDER BY priority, id LIMIT :limit FOR UPDATE SKIP LOCKED
+), claimed AS (
+    UPDATE outbox SET status = 'sending', claimed_at = :now, attempts = outbox.attempts + 1
+    FROM chosen WHERE outbox.id = chosen.id AND outbox.status = 'pending'
+    RETURNING {", ".join(f"outbox.{c}" for c in _CLAIMED.split(", "))}
+)"""
+_PG_BOOK = """, booked AS (
+    INSERT INTO rate_slot (channel, next_at)
+    SELECT :of_channel, :now + make_interval(secs => count(*) / :rate) FROM claimed
+    HAVING count(*) > 0
+    ON CONFLICT (channel) DO UPDATE
+    SET next_at = greatest(rate_slot.next_at, :now) + (excluded.next_at - :now)
+    RETURNING next_at
+)"""
+_PG_SELECT = """
+SELECT claimed.*, contact.last_inbound_at, {booked} AS booked_until
+FROM claimed LEFT JOIN contact ON contact.id = claimed.contact_id"""
+PG_CLAIM = {
+    booking: text(
+        _PG_CLAIM
+        + (_PG_BOOK if booking else "")
+        + _PG_SELECT.format(booked="(SELECT next_at FROM booked)" if booking else "NULL")
     )
-    claim = update(Outbox).values(
-        status=OutboxStatus.SENDING, claimed_at=now, attempts=col(Outbox.attempts) + 1
+    .bindparams(bindparam("now", type_=UTC_TS))
+    .columns(last_inbound_at=UTC_TS, booked_until=UTC_TS)
+    for booking in (False, True)
+}
+"""PostgreSQL: claim due rows in one statement (its own transaction: autocommit), with the
+contact's last message (WhatsApp's 24-hour window) and, given a rate, their sending slots:
+`rate_slot` holds, per channel, the earliest moment the next message may go across every
+process; the claim books count/rate seconds from there (or from now, if later), in the same
+round trip. `now` is physical time in production: every process books on one wall clock.
+The candidates are a materialised CTE: `IN (subquery ... SKIP LOCKED LIMIT n)` may be
+re-evaluated by the planner and claim far more than n rows (seen: 570 for n=40)."""
+_TABLE = Outbox.__table__  # type: ignore[attr-defined]
+_SQLITE_CLAIM = (
+    update(_TABLE)
+    .where(
+        _TABLE.c.id.in_(
+            select(_TABLE.c.id)
+            .where(
+                _TABLE.c.status == OutboxStatus.PENDING,
+                _TABLE.c.channel == bindparam("of_channel"),
+                _TABLE.c.next_attempt_at <= bindparam("now", type_=UTC_TS),
+            )
+            .order_by(_TABLE.c.priority, _TABLE.c.id)
+            .limit(bindparam("limit"))
+            .scalar_subquery()
+        ),
+        _TABLE.c.status == OutboxStatus.PENDING,
     )
+    .values(
+        status=OutboxStatus.SENDING, claimed_at=bindparam("now"), attempts=_TABLE.c.attempts + 1
+    )
+    .returning(*(_TABLE.c[c] for c in _CLAIMED.split(", ")))
+)
+"""SQLite: one writer at a time, the statement is atomic."""
+
+
+def claim(
+    engine: Engine,
+    channel: str,
+    limit: int,
+    now: datetime,
+    vault: Vault,
+    rate: float | None = None,
+) -> Claimed:
+    """Move up to `limit` due rows to 'sending', replies first (safe with many dispatchers);
+    on PostgreSQL with a `rate`, their slots of the channel's shared rate are booked too."""
+    values = {"of_channel": channel, "limit": limit, "now": now, "rate": rate}
+    first: datetime | None = None
     if engine.dialect.name == "postgresql":
-        # A materialised CTE picks the rows once; `IN (subquery ... SKIP LOCKED LIMIT n)` may be
-        # re-evaluated by the planner and claim far more than n rows (seen: 570 for n=40).
-        chosen = (
-            candidates.with_for_update(skip_locked=True)
-            .cte("chosen")
-            .prefix_with("MATERIALIZED", dialect="postgresql")
-        )
-        claim = claim.where(col(Outbox.id) == chosen.c.id)
-    else:  # SQLite: one writer at a time, the statement is atomic
-        claim = claim.where(col(Outbox.id).in_(candidates.scalar_subquery()))
-    claim = claim.where(col(Outbox.status) == OutboxStatus.PENDING).returning(Outbox)
-    with unit_of_work(engine) as db:
-        rows = list(db.execute(claim).scalars().all())
-        windows = _last_inbound(db, [r.contact_id for r in rows if r.contact_id is not None])
-    rows.sort(key=lambda r: (r.priority, r.id))
+        with single_statement(engine) as connection:
+            rows = list(connection.execute(PG_CLAIM[rate is not None], values).mappings())
+        windows = {r["contact_id"]: r["last_inbound_at"] for r in rows}
+        if rows and rate is not None:
+            first = rows[0]["booked_until"] - timedelta(seconds=len(rows) / rate)
+    else:
+        with single_statement(engine) as connection:
+            rows = list(connection.execute(_SQLITE_CLAIM, values).mappings())
+            ids = [r["contact_id"] for r in rows if r["contact_id"] is not None]
+            windows = _last_inbound(connection, ids) if channel == "whatsapp" else {}
+    rows.sort(key=lambda r: (r["priority"], r["id"]))
     messages, unreadable = [], []
     for row in rows:
         try:
-            messages.append(_message(row, vault, windows, now))
+            messages.append(_message(row, channel, vault, windows, now))
         except DataKeyError:  # one row the key cannot read must not block the channel
-            unreadable.append(row.id)
+            unreadable.append(row["id"])
     if unreadable:
         _fail(engine, unreadable, UNREADABLE)
         log.error("outbox rows %s cannot be decrypted with this data key: failed", unreadable)
-    return messages
+    return Claimed(messages, first)
 
 
 def _fail(engine: Engine, ids: Sequence[int | None], error: str) -> None:
@@ -208,54 +293,80 @@ def _fail(engine: Engine, ids: Sequence[int | None], error: str) -> None:
         )
 
 
-def _last_inbound(db: DB, ids: Sequence[int]) -> dict[int, datetime | None]:
+def _last_inbound(connection: Connection, ids: Sequence[int]) -> dict[int | None, datetime | None]:
     if not ids:
         return {}
     query = select(col(Contact.id), col(Contact.last_inbound_at)).where(col(Contact.id).in_(ids))
-    return {cid: at for cid, at in db.execute(query).all()}
+    return {cid: at for cid, at in connection.execute(query).all()}
 
 
 def _message(
-    row: Outbox, vault: Vault, windows: dict[int, datetime | None], now: datetime
+    row: RowMapping,
+    channel: str,
+    vault: Vault,
+    windows: dict[int | None, datetime | None],
+    now: datetime,
 ) -> Message:
-    assert row.id is not None
     # A row without a contact is the goodbye after BORRAR, an answer to a message just received.
     outside = False
-    if row.channel == "whatsapp" and row.contact_id is not None:
-        last = windows.get(row.contact_id)
+    contact_id = row["contact_id"]
+    if channel == "whatsapp" and contact_id is not None:
+        last = windows.get(contact_id)
         outside = last is None or now - last > WHATSAPP_WINDOW
     return Message(
-        id=row.id,
-        channel=row.channel,
-        address=vault.decrypt(row.address_enc),
-        kind=row.kind,
-        text=row.text,
-        options=tuple(Option(k, label) for k, label in json.loads(row.options)),
-        attempts=row.attempts,
-        contact_id=row.contact_id,
-        template=row.template,
+        id=row["id"],
+        channel=channel,
+        address=vault.decrypt(row["address_enc"]),
+        kind=row["kind"],
+        text=row["text"],
+        options=tuple(Option(k, label) for k, label in json.loads(row["options"])),
+        attempts=row["attempts"],
+        contact_id=contact_id,
+        template=row["template"],
         outside_window=outside,
     )
 
 
-def reserve_slots(engine: Engine, channel: str, count: int, rate: float, now: datetime) -> datetime:
-    """Book `count` sending slots at `rate` per second for this channel across all processes;
-    returns when the first may go (the others follow at 1/rate intervals). PostgreSQL only.
+_MINE = (col(Outbox.id) == bindparam("row_id"), col(Outbox.status) == OutboxStatus.SENDING)
+"""Outcomes are written only while the row is still ours (after a lease expiry it is not)."""
 
-    `now` is physical time in production: every process books on the same wall clock."""
-    span = timedelta(seconds=count / rate)
-    book = (
-        pg_insert(RateSlot)
-        .values(channel=channel, next_at=now + span)
-        .on_conflict_do_update(
-            index_elements=[col(RateSlot.channel)],
-            set_={"next_at": func.greatest(col(RateSlot.next_at), now) + span},
-        )
-        .returning(col(RateSlot.next_at))
-    )
+
+def write_outcomes(engine: Engine, outcomes: Sequence[tuple[int, dict[str, object]]]) -> None:
+    """The dispatcher's outcomes (row id, the columns to set), one statement per shape of
+    columns. PostgreSQL: each an UPDATE over arrays of the values (`_pg_outcomes`), its own
+    transaction (each row's outcome stands alone); SQLite: one transaction, executemany."""
+    shapes: dict[tuple[str, ...], list[tuple[int, dict[str, object]]]] = defaultdict(list)
+    for row_id, values in outcomes:
+        shapes[tuple(sorted(values))].append((row_id, values))
+    if not shapes:
+        return
+    if engine.dialect.name == "postgresql":
+        with single_statement(engine) as connection:
+            for keys, rows in shapes.items():
+                arrays: dict[str, object] = {"ids": [row_id for row_id, _ in rows]}
+                arrays.update({k: [values[k] for _, values in rows] for k in keys})
+                connection.execute(_pg_outcomes(keys, engine.dialect), arrays)
+        return
     with unit_of_work(engine) as db:
-        booked_until: datetime = db.execute(book).scalar_one()
-    return booked_until - span
+        for keys, rows in shapes.items():
+            setters: dict[str, Any] = {k: bindparam(f"v_{k}") for k in keys}
+            params = [
+                {"row_id": i, **{f"v_{k}": v for k, v in values.items()}} for i, values in rows
+            ]
+            db.connection().execute(update(Outbox).where(*_MINE).values(setters), params)
+
+
+@cache
+def _pg_outcomes(keys: tuple[str, ...], dialect: Dialect) -> TextClause:
+    """UPDATE outbox FROM unnest(ids, one array per column): one statement for any number of
+    rows, the same text for the same columns (prepared once by psycopg)."""
+    arrays = ", ".join(f"CAST(:{k} AS {_TABLE.c[k].type.compile(dialect=dialect)}[])" for k in keys)
+    setters = ", ".join(f"{k} = v.{k}" for k in keys)
+    sql = (
+        f"UPDATE outbox SET {setters} FROM unnest(CAST(:ids AS INTEGER[]), {arrays})"
+        f" AS v(id, {', '.join(keys)}) WHERE outbox.id = v.id AND outbox.status = 'sending'"
+    )
+    return text(sql)
 
 
 def recover_stale(engine: Engine, now: datetime, lease: timedelta = LEASE) -> int:
