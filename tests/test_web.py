@@ -16,9 +16,10 @@ import pytest
 from prometheus_client import REGISTRY
 from pydantic import SecretStr
 from sqlmodel import col, func, select
+from telegram import Update
 
 from bot.app import App
-from bot.channels.telegram import TelegramSender, make_bot
+from bot.channels.telegram import TelegramSender, _parse, _plain_text, make_bot, parse_update
 from bot.channels.whatsapp import WhatsAppSender
 from bot.dispatcher import Dispatcher
 from bot.store import unit_of_work
@@ -281,6 +282,34 @@ MALFORMED_UPDATES = [
         422,
     ),
 ]
+
+
+def test_plain_text_updates_read_as_python_telegram_bot_reads_them() -> None:
+    """The webhook's fast path for a private text message (no python-telegram-bot objects)
+    gives the very envelope python-telegram-bot's parse gives; anything else goes through it."""
+    plain = [
+        make_message_update(1, 4246, "hola"),
+        make_message_update(2, 4247, "ya no aguanto \ud800", language_code=None, username="ana"),
+        make_message_update(3, 4248, "", language_code="es-419-a-very-long-language-tag"),
+        make_message_update(4, -4249, "texto"),
+    ]
+    for update in plain:
+        fast = _plain_text(update)
+        assert fast is not None and fast == _parse(Update.de_json(update, None))
+    reply = make_message_update(5, 4250, "sí")
+    reply["message"]["reply_to_message"] = {
+        "message_id": 9,
+        "date": 1,
+        "chat": {"id": 4250, "type": "private"},
+        "text": "caso #3",
+    }
+    group = make_message_update(6, 4251, "hola", chat_type="group")
+    forged = make_message_update(7, 4252, "hola")
+    forged["message"]["from"]["is_bot"] = 0
+    for update in (reply, group, forged, {**plain[0], "edited_message": {}}):
+        assert _plain_text(update) is None
+    assert parse_update(reply).envelope is not None
+    assert parse_update(reply).envelope.quoted == "caso #3"  # type: ignore[union-attr]
 
 
 async def test_telegram_malformed_bodies(client: httpx.AsyncClient, web_app: App) -> None:
