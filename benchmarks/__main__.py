@@ -5,7 +5,15 @@ from __future__ import annotations
 import importlib
 import sys
 
-REPORTS = ("risk_report", "orientation_report", "intent_report", "pipeline", "inbound", "turns")
+REPORTS = (
+    "risk_report",
+    "orientation_report",
+    "intent_report",
+    "answers_report",
+    "pipeline",
+    "inbound",
+    "turns",
+)
 
 
 def main() -> int:

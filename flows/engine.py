@@ -269,7 +269,7 @@ def _intent(text: str, ctx: Ctx) -> str:
     return match_intent(text, ctx.content.intents).intent
 
 
-BARE_ANSWERS = frozenset({Reading.YES, Reading.NO})
+BARE_ANSWERS = frozenset({Reading.YES, Reading.NO, Reading.OK})
 SOCIAL = frozenset({"thanks_bye", "greeting_menu"})
 GENERAL = SOCIAL | {"about"}
 """Intents a feeling in the same message outweighs (a greeting, a word about the programme)."""

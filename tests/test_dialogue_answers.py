@@ -10,6 +10,7 @@ from flows.engine import Content
 
 Y, N, LATER, CANT, HERE = Reading.YES, Reading.NO, Reading.LATER, Reading.CANT, Reading.PRESENCE
 FINE, HELP, UNSURE, UNKNOWN = Reading.FINE, Reading.HELP, Reading.UNSURE, Reading.UNKNOWN
+OK = Reading.OK
 
 TABLE: list[tuple[str, Reading]] = [
     # yes, as people type it
@@ -24,8 +25,8 @@ TABLE: list[tuple[str, Reading]] = [
     ("sip", Y),
     ("claro", Y),
     ("claro que sí", Y),
-    ("ok", Y),
-    ("okey", Y),
+    ("ok", OK),  # agreed, or only heard: each question decides (test_dialogue_safety)
+    ("okey", OK),
     ("dale", Y),
     ("ya", Y),
     ("bueno, sí", Y),
@@ -43,11 +44,16 @@ TABLE: list[tuple[str, Reading]] = [
     ("creo que sí", Y),
     ("claro q si", Y),
     ("k si", Y),
-    ("bueno", Y),
+    ("bueno", OK),
     ("está bien", Y),
     ("ta bn", Y),
     ("ahora sí", Y),
-    ("ok gracias", Y),
+    ("ok gracias", OK),
+    ("ok, sí", Y),
+    ("ok no", N),
+    ("supongo que no", N),  # a hedge before a no: still a no
+    ("probablemente no", N),
+    ("probably not", N),
     # no
     ("no", N),
     ("NO", N),

@@ -77,16 +77,22 @@ async def test_not_safe_to_write_one_discreet_reply_then_silence_until_she_write
     assert not her(lite).unreachable
 
 
+async def _told_of_violence(lite: Pipeline) -> int:
+    """Ana on duty; she tells of violence (paged high, asked whether it is safe to write);
+    how many WhatsApp messages she has had by then."""
+    roster(lite.app, on_duty=("Ana",))
+    lite.whatsapp("mi esposo me pegó ayer")
+    await lite.drain()
+    assert lite.case().severity == "high" and len(lite.tg_texts(ANA)) == 1
+    return len(lite.wa_texts())
+
+
 async def test_a_conditional_threat_is_not_a_yes_to_safe_to_write(lite: Pipeline) -> None:
     """'si lo denuncio me mata' while "¿Es seguro que te escribamos?" is open: through the
     service, the risk reply (no "Gracias"), nothing recorded as safe, the case paged higher; the
     question stays open and her next 'si' answers it."""
     texts = lite.app.content.texts
-    roster(lite.app, on_duty=("Ana",))
-    lite.whatsapp("mi esposo me pegó ayer")
-    await lite.drain()
-    assert lite.case().severity == "high" and len(lite.tg_texts(ANA)) == 1
-    before = len(lite.wa_texts())
+    before = await _told_of_violence(lite)
 
     lite.whatsapp("si lo denuncio me mata")
     await lite.drain()
@@ -99,3 +105,36 @@ async def test_a_conditional_threat_is_not_a_yes_to_safe_to_write(lite: Pipeline
     await lite.drain()
     assert texts["safe_yes"] in "\n".join(lite.wa_texts()[before:])
     assert lite.case().safe_to_write is True
+
+
+async def test_ok_is_asked_again_and_arrival_after_no_pages_imminent(lite: Pipeline) -> None:
+    """Through WhatsApp and the service: a bare 'ok' to "¿Es seguro que te escribamos?" records
+    nothing and asks again (it was consent); 'no!! está entrando' then pages the case as
+    imminent and stops automatic messages (it was a plain 'no', paged at nothing)."""
+    texts = lite.app.content.texts
+    before = await _told_of_violence(lite)
+
+    lite.whatsapp("ok")
+    await lite.drain()
+    [asked] = lite.wa_texts()[before:]
+    assert asked.startswith(texts["ask_safe"]) and texts["safe_yes"] not in asked
+    assert lite.case().safe_to_write is None
+    before = len(lite.wa_texts())
+
+    lite.whatsapp("no!! está entrando")
+    await lite.drain()
+    assert lite.wa_texts()[before:] == [texts["not_safe"]]
+    assert lite.case().safe_to_write is False and her(lite).unreachable
+    assert lite.case().severity == "imminent" and len(lite.tg_texts(ANA)) == 2
+
+
+async def test_english_no_then_presence_pages_imminent(lite: Pipeline) -> None:
+    """'no he is here right now': the 'no' answers "is it safe to write?"; he is there."""
+    roster(lite.app, on_duty=("Ana",))
+    lite.whatsapp("my husband hit me yesterday")
+    await lite.drain()
+    assert lite.case().severity == "high"
+    lite.whatsapp("no he is here right now")
+    await lite.drain()
+    assert lite.case().severity == "imminent" and lite.case().safe_to_write is False
+    assert len(lite.tg_texts(ANA)) == 2

@@ -68,7 +68,9 @@ def test_the_keyword_answers_the_erase_question_too(chat: Chat) -> None:
 @pytest.mark.parametrize(
     "answer",
     ["si me borras me muero", "si lo borras me mata", "sí, pero ¿se borra todo?",
-     "si pero no quiero perder el chat", "si me ve borrando me pega"],
+     "si pero no quiero perder el chat", "si me ve borrando me pega", "creo que sí",
+     "supongo que sí", "sí, creo", "i guess so",
+     "sí, bórralo todo porque tengo miedo de que lo vea cuando llegue a la casa"],
 )  # fmt: skip
 def test_a_conditional_or_hedged_si_never_erases(chat: Chat, answer: str) -> None:
     """A conditional 'si' ('if') or a 'sí, pero...' is no yes to a destructive action."""
@@ -135,6 +137,22 @@ def test_asking_for_a_defensora_in_free_text_asks_if_it_is_safe_first(chat: Chat
     chat.say("sí, es seguro")
     assert chat.paged is Severity.MODERATE and chat.safe is True
     assert chat.said("defensora_requested")
+
+
+def test_ok_to_is_it_safe_that_a_defensora_writes_asks_again(chat: Chat) -> None:
+    """The defensora screen asks whether it is safe to write to her: a bare 'ok' is no consent
+    (no case, nothing recorded); the screen is shown again and a yes then asks for her."""
+    chat.say("DEFENSORA").say("ok")
+    assert chat.effects == [] and chat.said("defensora_intro")
+    assert chat.session.awaiting is Awaiting.CONFIRM_DEFENSORA
+    chat.say("ok, sí")
+    assert chat.safe is True and chat.said("defensora_requested")
+
+
+@pytest.mark.parametrize("ok", ["ok", "okey"])
+def test_ok_still_confirms_what_she_asked_for(chat: Chat, ok: str) -> None:
+    chat.say("quiero que me avisen del programa").say(ok)
+    assert chat.effects == [Subscribe()]
 
 
 def test_defensora_keyword_then_not_safe(chat: Chat) -> None:

@@ -103,7 +103,9 @@ def test_risk_reply_asks_if_it_is_safe_to_write_not_about_danger(chat: Chat) -> 
     assert not chat.said("ask_danger_now")
 
 
-@pytest.mark.parametrize("yes", ["si", "siii", "claro", "sí, es seguro", "👍", "estoy sola", "ok"])
+@pytest.mark.parametrize(
+    "yes", ["si", "siii", "claro", "sí, es seguro", "👍", "estoy sola", "ok, sí", "okey si gracias"]
+)
 def test_safe_to_write_yes(chat: Chat, yes: str) -> None:
     chat.say(RISK).say(yes)
     assert chat.safe is True
@@ -390,3 +392,124 @@ def test_no_to_danger_now_beside_a_threat_gets_the_risk_reply_not_me_alegra(chat
     assert not chat.said("danger_no") and chat.first("risk_imminent")
     assert chat.paged is Severity.IMMINENT
     assert chat.session.awaiting is None  # she answered "are you in danger now?"
+
+
+# ------------------------------------- answers_blind1 (spent): classes of replies it showed
+
+
+@pytest.mark.parametrize(
+    "ok", ["ok", "okey", "okis", "bueno", "vale", "ok gracias", "ok entendido"]
+)
+def test_a_bare_ok_to_safe_to_write_is_no_consent_and_asks_once_more(chat: Chat, ok: str) -> None:
+    """'ok' may only acknowledge the numbers she was just sent: not consent (nothing recorded),
+    not silence either; the question is asked again and her next answer decides."""
+    chat.say(RISK).say(ok)
+    assert chat.safe is None and not chat.said("safe_yes")
+    assert chat.replies == [chat.t("ask_safe")]
+    assert chat.session.awaiting is Awaiting.SAFE_TO_WRITE
+    chat.say("si")
+    assert chat.safe is True
+
+
+@pytest.mark.parametrize("ok", ["ok", "okey"])
+def test_ok_to_danger_now_still_pages(chat: Chat, ok: str) -> None:
+    """To "¿Estás en peligro ahora?" an ok may be a yes: paged, as before."""
+    chat.say(CRY).say(ok)
+    assert chat.paged is Severity.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "guess",
+    ["creo que sí", "creo q si", "supongo que sí", "sí, creo", "yo creo que si", "supongo",
+     "creo que ya se fue"],
+)  # fmt: skip
+def test_a_guessed_yes_is_no_consent_to_write(chat: Chat, guess: str) -> None:
+    chat.say(RISK).say(guess)
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+def test_a_guessed_yes_in_english_is_no_consent_to_write(chat: Chat) -> None:
+    chat.say("hola").say("english").say("my husband hit me yesterday")
+    chat.say("i guess so")
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+@pytest.mark.parametrize("guess", ["creo que sí", "supongo que sí", "i guess so"])
+def test_a_guessed_yes_to_danger_now_pages(chat: Chat, guess: str) -> None:
+    chat.say(CRY).say(guess)
+    assert chat.paged is Severity.IMMINENT
+
+
+@pytest.mark.parametrize(
+    "yes",
+    ["si, ahorita no está", "sí, ahora no está", "si tranqui", "si mejor por acá, no me llamen",
+     "si mejor por aca", "sí normal", "ok, sí"],
+)  # fmt: skip
+def test_a_yes_with_a_reason_that_still_means_yes_is_consent(chat: Chat, yes: str) -> None:
+    chat.say(RISK).say(yes)
+    assert chat.safe is True and chat.said("safe_yes")
+
+
+@pytest.mark.parametrize(
+    "here",
+    ["no!! está entrando", "no, está entrando", "no ya llegó", "no ya viene",
+     "no, está tocando la puerta", "no... acaba de entrar"],
+)  # fmt: skip
+def test_arrival_after_a_no_is_danger_now(chat: Chat, here: str) -> None:
+    chat.say(RISK).say(here)
+    assert chat.paged is Severity.IMMINENT and chat.safe is False
+    assert chat.replies == [chat.t("not_safe")]
+
+
+@pytest.mark.parametrize(
+    "here",
+    ["no he is here right now", "no, he's at the door", "no he's outside", "nope, he is here"],
+)
+def test_english_presence_after_an_answer_word_is_danger_now(chat: Chat, here: str) -> None:
+    chat.say("hola").say("english").say("my husband hit me yesterday")
+    chat.say(here)
+    assert chat.paged is Severity.IMMINENT and chat.safe is False
+
+
+def test_english_presence_after_no_to_danger_now_pages(chat: Chat) -> None:
+    chat.say("hola").say("english").say("help")
+    assert chat.session.awaiting is Awaiting.DANGER_NOW
+    chat.say("no he is here")
+    assert chat.paged is Severity.IMMINENT and chat.safe is False
+
+
+def test_an_english_no_before_im_fine_is_not_a_cry(chat: Chat) -> None:
+    """'no im fine': the 'no' answers; it does not deny 'im fine' ('no estoy bien' does)."""
+    chat.say("hola").say("english").say("help")
+    chat.say("no im fine")
+    assert chat.paged is None and chat.said("danger_no")
+
+
+@pytest.mark.parametrize("doubt", ["depende", "depende de la hora"])
+def test_it_depends_is_a_doubt(chat: Chat, doubt: str) -> None:
+    chat.say(CRY).say(doubt)
+    assert chat.paged is Severity.HIGH
+    chat = Chat(chat.content)
+    chat.say(RISK).say(doubt)
+    assert chat.safe is False
+
+
+def test_a_long_reply_that_opens_with_a_doubt_is_a_doubt(chat: Chat) -> None:
+    """Longer than a short answer, but its first clause is only 'no lo sé': unsure (paged high
+    to "are you in danger now?", not consent to write)."""
+    doubt = "no lo sé... él no me pega pero me grita y rompe cosas en la casa"
+    chat.say(CRY).say(doubt)
+    assert chat.paged is Severity.HIGH and chat.first("risk_high")
+    chat = Chat(chat.content)
+    chat.say(RISK).say(doubt)
+    assert chat.safe is False
+
+
+def test_a_long_reply_that_opens_with_a_yes_consents_to_nothing(chat: Chat) -> None:
+    """A long story that starts with 'sí,' is read as a yes only where a wrong yes costs her
+    nothing ("are you in danger now?"): never as consent to write."""
+    chat.say(RISK).say("sí, él trabaja todo el día y llega tarde en la noche casi siempre")
+    assert chat.safe is not True
+    chat = Chat(chat.content)
+    chat.say(CRY).say("sí, está borracho y grita y tira las cosas de la cocina al piso")
+    assert chat.paged is Severity.IMMINENT

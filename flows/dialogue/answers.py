@@ -27,17 +27,34 @@ def read_answer(text: str, words: Words, *, guarded: bool = False) -> Reading:
     A no or 'estoy bien' followed by 'pero' ('ya se fue pero va a volver') or by a condition
     ('no, si me ve me mata') is unsure. guarded: the question is one a wrong yes costs her (is
     it safe to write to her here, erase, unsubscribe): a yes so hedged is unsure too ('sí, pero
-    si me ve me mata', 'yes if he is out'); to "are you in danger now?" it stays a yes."""
+    si me ve me mata', 'yes if he is out'), and so is a guess ('creo que sí', 'i guess so');
+    to "are you in danger now?" it stays a yes. A long reply is read by its first clause only
+    when that clause is itself a doubt ('no lo sé... él no me pega pero me grita') or, not
+    guarded, a yes: a long story never consents."""
     clauses, accented = _clauses(text)
     reading = _read(text, clauses, accented, words)
-    hedged = {Reading.NO, Reading.FINE, *((Reading.YES,) if guarded else ())}
+    tokens = [token for clause in clauses for token in clause]
+    if reading is Reading.UNKNOWN and len(tokens) > words.max_words:
+        reading = _opening(clauses, words, guarded=guarded)
+    hedged = {Reading.NO, Reading.FINE, *((Reading.YES, Reading.OK) if guarded else ())}
     if reading in hedged:
-        tokens = [token for clause in clauses for token in clause]
         if any(token in words.contrast for token in tokens[1:]):
             return Reading.UNSURE
         if any(_opens_condition(clauses, accented, spot, words) for spot in _spots(clauses)):
             return Reading.UNSURE
+        if guarded and reading is not Reading.NO and not words.hedges.isdisjoint(tokens):
+            return Reading.UNSURE  # 'creo que sí', 'creo que ya se fue': a guess
     return reading
+
+
+def _opening(clauses: Sequence[Sequence[str]], words: Words, *, guarded: bool) -> Reading:
+    """A long reply whose first clause is, fillers aside, only a doubt ('no lo sé... él no me
+    pega pero me grita y rompe cosas': unsure) or, where a wrong yes costs her nothing, only a
+    yes ('sí, dice que me va a matar a mí y a mis hijos'); anything else is no answer."""
+    first = next((clause for clause in clauses if clause), ())
+    said = tuple(first[_skip(first, 0, words.fillers) :])
+    allowed = (Reading.UNSURE,) if guarded else (Reading.UNSURE, Reading.YES)
+    return next((r for r in allowed if said in words.phrases[r]), Reading.UNKNOWN)
 
 
 def _read(
@@ -56,7 +73,7 @@ def _read(
     if len(tokens) > words.max_words:
         return Reading.UNKNOWN
     for reading in _ANYWHERE:
-        if any(_starts(tokens, p) for p in words.phrases[reading]):
+        if any(_said(tokens, p, words) for p in words.phrases[reading]):
             return reading
     fine = _fine(clauses, words) or presence
     if fine is not None:
@@ -109,13 +126,34 @@ def _starts(tokens: Sequence[str], phrase: Phrase) -> list[int]:
     return [i for i in range(len(tokens) - n + 1) if tuple(tokens[i : i + n]) == phrase]
 
 
-def _hits(
-    clauses: Sequence[Sequence[str]], phrases: Sequence[Phrase], negators: frozenset[str]
-) -> list[bool]:
-    """One entry per phrase found: whether a negator stands right before it in its clause
-    ('no está aquí' is negated; 'no, está aquí' is not)."""
+def _said(tokens: Sequence[str], phrase: Phrase, words: Words) -> bool:
+    """The phrase stands in the answer, and not as the start of a longer 'fine' or presence
+    phrase that its last word opens: 'ahorita no está' is 'no está' (he is not here), not
+    'ahorita no' (later)."""
+    longer = (*words.phrases[Reading.FINE], *words.phrases[Reading.PRESENCE])
+    n = len(phrase)
+    return any(
+        not any(
+            tuple(tokens[at + k : at + k + len(other)]) == other
+            for k in range(1, n)
+            for other in longer
+            if k + len(other) > n
+        )
+        for at in _starts(tokens, phrase)
+    )
+
+
+def _denied(clause: Sequence[str], at: int, phrase: Phrase, words: Words) -> bool:
+    """A negator stands right before the phrase and denies it ('no está aquí'); not 'no, está
+    aquí', nor a 'no' before a phrase that English or 'ya' opens ('no he is here', 'no ya
+    llegó', 'no im fine': that 'no' answers the question)."""
+    return at > 0 and clause[at - 1] in words.negators and phrase[0] not in words.undenied
+
+
+def _hits(clauses: Sequence[Sequence[str]], phrases: Sequence[Phrase], words: Words) -> list[bool]:
+    """One entry per phrase found: whether it is denied in its clause."""
     return [
-        at > 0 and clause[at - 1] in negators
+        _denied(clause, at, phrase, words)
         for clause in clauses
         for phrase in phrases
         for at in _starts(clause, phrase)
@@ -129,7 +167,7 @@ def _presence(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
     for clause in clauses:
         for phrase in words.phrases[Reading.PRESENCE]:
             for at in _starts(clause, phrase):
-                if at > 0 and clause[at - 1] in words.negators:
+                if _denied(clause, at, phrase, words):
                     continue
                 named = {clause[at - 1]} if at > 0 else set()
                 named.update(clause[at + len(phrase) : at + len(phrase) + 2])
@@ -141,7 +179,7 @@ def _presence(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
 
 def _fine(clauses: Sequence[Sequence[str]], words: Words) -> Reading | None:
     """'estoy bien' is FINE; 'no estoy bien' asks for help."""
-    hits = _hits(clauses, words.phrases[Reading.FINE], words.negators)
+    hits = _hits(clauses, words.phrases[Reading.FINE], words)
     if not hits:
         return None
     return Reading.HELP if all(hits) else Reading.FINE
@@ -170,26 +208,30 @@ def _opens_condition(
 def _leading(
     clauses: Sequence[Sequence[str]], accented: frozenset[tuple[int, int]], words: Words
 ) -> Reading | None:
-    """A yes or a no at the start of the answer, after fillers ('bueno, sí'); longest phrase.
-    A yes whose unaccented 'si' opens a condition ('si lo denuncio me mata', 'claro que si me
-    ve me mata') is no answer."""
+    """A yes, a no or an ok at the start of the answer, after fillers and hedges ('bueno, sí',
+    'creo q no'); longest phrase. An ok or a hedge alone ('supongo') followed by a yes or a no
+    is that ('ok, sí', 'supongo que no', 'probably not'). A yes whose unaccented 'si' opens a
+    condition ('si lo denuncio me mata', 'claro que si me ve me mata') is no answer."""
     spots = _spots(clauses)
     tokens = [clauses[n][i] for n, i in spots]
-    at = 0
-    while at < len(tokens) and tokens[at] in words.fillers:
-        at += 1
+    skipped = words.fillers | words.hedges
+    at = _skip(tokens, 0, words.fillers)
     if at == len(tokens):  # only fillers: 'bueno' alone is itself the answer
         at = 0
-    best: tuple[int, Reading] | None = None
-    for reading in (Reading.YES, Reading.NO):
-        for phrase in words.phrases[reading]:
-            if tuple(tokens[at : at + len(phrase)]) == phrase and (
-                best is None or len(phrase) > best[0]
-            ):
-                best = (len(phrase), reading)
-    if best is None:
+    found = _answer_at(tokens, at, words)
+    if found is None:  # 'creo q sí': past the hedge
+        at = _skip(tokens, at, skipped)
+        found = _answer_at(tokens, at, words)
+    if found is not None and (
+        found[1] is Reading.OK or words.hedges.issuperset(tokens[at : at + found[0]])
+    ):  # 'ok, sí', 'supongo que no': what follows says it
+        then = _skip(tokens, at + found[0], skipped)
+        more = _answer_at(tokens, then, words)
+        if more is not None and _all_of(tokens[then:], more, words):
+            at, found = then, more
+    if found is None:
         return None
-    length, reading = best
+    length, reading = found
     if reading is Reading.YES and any(
         _opens_condition(clauses, accented, spot, words) for spot in spots[at : at + length]
     ):
@@ -197,11 +239,46 @@ def _leading(
     return reading
 
 
+def _all_of(rest: Sequence[str], found: tuple[int, Reading], words: Words) -> bool:
+    """Whether the yes or no found at the start of `rest` is all that is left of the answer
+    (a yes may go on saying yes): 'ok, sí, gracias', 'ok no'; not 'ok mana ya' ('mana' there
+    is 'hermana')."""
+    length, reading = found
+    if reading is Reading.YES:
+        return _goes_on_saying_yes(rest[length:], words)
+    return reading is Reading.NO and length == len(rest)
+
+
+def _skip(tokens: Sequence[str], at: int, skipped: frozenset[str]) -> int:
+    while at < len(tokens) and tokens[at] in skipped:
+        at += 1
+    return at
+
+
+def _answer_at(tokens: Sequence[str], at: int, words: Words) -> tuple[int, Reading] | None:
+    """The longest yes, no or ok phrase starting at `at`, with its length."""
+    best: tuple[int, Reading] | None = None
+    for reading in (Reading.YES, Reading.NO, Reading.OK):
+        for phrase in words.phrases[reading]:
+            if tuple(tokens[at : at + len(phrase)]) == phrase and (
+                best is None or len(phrase) > best[0]
+            ):
+                best = (len(phrase), reading)
+    return best
+
+
 def _goes_on_saying_yes(rest: Sequence[str], words: Words) -> bool:
     """Whether the words after a 'si' are all (left to right, longest first) yes words, words
-    that keep a yes (words.after_si) or a 'fine' phrase: 'claro', 'por favor', 'estoy sola'; up
-    to a 'pero' ('si pero solo de noche' is a yes, hedged: read_answer says what that is)."""
-    kept = (*words.phrases[Reading.YES], *words.phrases[Reading.FINE], *words.after_si)
+    that keep a yes (words.after_si), fillers, an ok or a 'fine' phrase: 'claro', 'por favor',
+    'mejor por acá', 'estoy sola'; up to a 'pero' ('si pero solo de noche' is a yes, hedged:
+    read_answer says what that is)."""
+    kept = (
+        *words.phrases[Reading.YES],
+        *words.phrases[Reading.OK],
+        *words.phrases[Reading.FINE],
+        *words.after_si,
+        *((filler,) for filler in words.fillers),
+    )
     at = 0
     while at < len(rest) and rest[at] not in words.contrast:
         n = max((len(p) for p in kept if tuple(rest[at : at + len(p)]) == p), default=0)

@@ -20,6 +20,9 @@ CONFIRMATIONS = {
 }
 _ACTION_OF = {awaiting: action for action, awaiting in CONFIRMATIONS.items()}
 _DECLINED = {Reading.NO, Reading.LATER, Reading.CANT, Reading.UNSURE, Reading.FINE}
+_AGREED = {Reading.YES, Reading.OK}
+"""'ok' to a confirmation of what she herself asked for confirms it, as a yes; not to "¿Es seguro
+que te escriban aquí?" (the defensora screen), which asks again: no consent to write."""
 
 
 def ask_to_confirm(session: Session, action: str, ctx: Ctx) -> Turn:
@@ -36,10 +39,12 @@ def answer_confirmation(session: Session, reading: Reading, ctx: Ctx) -> Turn | 
     if awaiting is Awaiting.CONFIRM_DEFENSORA:
         if reading is Reading.YES:
             return act(session, "request_defensora", ctx)
+        if reading is Reading.OK:
+            return show(session, ctx, Node.DEFENSORA)
         return act(session, "decline_defensora", ctx) if reading in _DECLINED else None
     if awaiting not in _ACTION_OF:
         return None
-    if reading is Reading.YES:
+    if reading in _AGREED:
         return act(session, _ACTION_OF[awaiting], ctx)
     if reading in _DECLINED:
         cleared = session.evolve(awaiting=None)

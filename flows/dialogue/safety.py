@@ -202,7 +202,7 @@ def answer_safety(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
 
 def _danger_now(session: Session, reading: Reading, ctx: Ctx, other: str = "") -> Turn | None:
     """Her answer to "are you (is that person) in danger now?"; other: "_other" for the latter."""
-    if reading in {Reading.YES, Reading.HELP}:
+    if reading in {Reading.YES, Reading.OK, Reading.HELP}:  # 'ok' may mean yes: paged
         severity = Severity.highest(session.severity, Severity.IMMINENT)
         page = escalation(severity, evidence="danger_now:yes")
         return danger_reply(
@@ -228,6 +228,8 @@ def _safe_to_write(session: Session, reading: Reading, ctx: Ctx) -> Turn | None:
         return not_safe(session, ctx)
     if reading is Reading.HELP:  # "ayuda" instead of an answer: is it happening now?
         return ask(session, ctx, "ask_danger_now", Awaiting.DANGER_NOW)
+    if reading is Reading.OK:  # agreed, or only heard what she was told: asked once more
+        return ask(session, ctx, "ask_safe", Awaiting.SAFE_TO_WRITE)
     return None
 
 

@@ -40,6 +40,9 @@ class Reading(StrEnum):
 
     YES = "yes"
     NO = "no"
+    OK = "ok"
+    """'ok', 'okey', 'bueno' alone: agreed, or only heard (she may be acknowledging what she was
+    just told). A yes where a wrong yes costs her nothing; never consent to write to her."""
     LATER = "later"
     """'después', 'ahora no': not now."""
     CANT = "cant"
@@ -78,6 +81,7 @@ class KeywordLists(_Strict):
 class AnswerLists(_Strict):
     yes: tuple[str, ...]
     no: tuple[str, ...]
+    ok: tuple[str, ...]
     later: tuple[str, ...]
     cant: tuple[str, ...]
     presence: tuple[str, ...]
@@ -86,6 +90,13 @@ class AnswerLists(_Strict):
     unsure: tuple[str, ...]
     negators: tuple[str, ...]
     """Words that cancel a presence phrase right after them ('no está aquí')."""
+    undenied: tuple[str, ...]
+    """Words opening a presence or 'fine' phrase that a negator before them does not deny: the
+    'no' is the answer ('no he is here', 'no ya llegó', 'no im fine'); Spanish denies the verb
+    itself ('no está aquí')."""
+    hedges: tuple[str, ...]
+    """'creo que sí', 'supongo', 'i guess so': a yes that is a guess. Where a wrong yes costs
+    her (is it safe to write), it is unsure; to "are you in danger now?" still a yes."""
     fillers: tuple[str, ...]
     """Words skipped before a yes or no ('bueno, sí', 'pues no', 'mejor no')."""
     after_si: tuple[str, ...]
@@ -144,6 +155,8 @@ class Words:
     keywords: Mapping[str, Keyword]
     phrases: Mapping[Reading, tuple[Phrase, ...]]
     negators: frozenset[str]
+    undenied: frozenset[str]
+    hedges: frozenset[str]
     fillers: frozenset[str]
     after_si: tuple[Phrase, ...]
     company: frozenset[str]
@@ -207,6 +220,8 @@ def compile_words(data: Mapping[str, Any]) -> Words:
         keywords=keywords,
         phrases={r: _phrases(getattr(answers, r.value)) for r in readings},
         negators=frozenset(key_of(w) for w in answers.negators),
+        undenied=frozenset(key_of(w) for w in answers.undenied),
+        hedges=frozenset(key_of(w) for w in answers.hedges),
         fillers=frozenset(key_of(w) for w in answers.fillers),
         after_si=_phrases(answers.after_si),
         company=frozenset(key_of(w) for w in answers.company),
