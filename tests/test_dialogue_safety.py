@@ -443,7 +443,7 @@ def test_a_guessed_yes_to_danger_now_pages(chat: Chat, guess: str) -> None:
 @pytest.mark.parametrize(
     "yes",
     ["si, ahorita no está", "sí, ahora no está", "si tranqui", "si mejor por acá, no me llamen",
-     "si mejor por aca", "sí normal", "ok, sí"],
+     "si mejor por aca", "sí normal", "ok, sí", "si normal nomas escriban"],
 )  # fmt: skip
 def test_a_yes_with_a_reason_that_still_means_yes_is_consent(chat: Chat, yes: str) -> None:
     chat.say(RISK).say(yes)
