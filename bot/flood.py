@@ -4,13 +4,15 @@ reply, and a reply repeated to one chat many times (a bot on the other side) sto
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from sqlalchemy import bindparam, func, select
 from sqlmodel import Session as DB
-from sqlmodel import col, func, select
+from sqlmodel import col
 
-from bot.store.models import InboundReceipt, Outbox
+from bot.store.models import InboundReceipt, Outbox, UTCDateTime
 from flows.types import Outbound
 
 if TYPE_CHECKING:
@@ -24,12 +26,23 @@ LOOP_WINDOW = timedelta(minutes=5)
 """A reply repeated this often to one contact in the window is a bot loop: stop answering."""
 LOOP_SUSPECT = 5
 """Below this many messages a minute nobody is in a loop; skip the repeat count (hot path)."""
+_RECENT = select(func.count()).where(
+    col(InboundReceipt.contact_id) == bindparam("contact"),
+    col(InboundReceipt.received_at) > bindparam("since", type_=UTCDateTime()),
+)
+"""Her messages since a moment."""
+_REPEATS = select(func.count()).where(
+    col(Outbox.contact_id) == bindparam("contact"),
+    col(Outbox.created_at) > bindparam("since", type_=UTCDateTime()),
+    col(Outbox.text) == bindparam("text"),
+)
+"""The rows with this text queued for her since a moment."""
 
 
 def unflooded(
     db: DB,
     contact: Addressee,
-    replies: tuple[Outbound, ...],
+    replies: Sequence[Outbound],
     now: datetime,
     throttled: str,
     recent: int | None = None,
@@ -38,13 +51,9 @@ def unflooded(
 
     `recent` is her messages of the last minute when the caller knows it (1 for one who never
     wrote before); otherwise it is counted."""
-    if recent is None:
-        recent = db.exec(
-            select(func.count()).where(
-                col(InboundReceipt.contact_id) == contact.id,
-                col(InboundReceipt.received_at) > now - timedelta(minutes=1),
-            )
-        ).one()
+    if recent is None:  # Core, prepared once: the hot path of a conversation's every turn
+        hers = {"contact": contact.id, "since": now - timedelta(minutes=1)}
+        recent = db.connection().execute(_RECENT, hers).scalar_one()
     if recent > FLOOD_PER_MINUTE:
         first = recent == FLOOD_PER_MINUTE + 1
         if first:
@@ -54,13 +63,8 @@ def unflooded(
         return list(replies)
     kept = []
     for reply in replies:
-        repeats = db.exec(
-            select(func.count()).where(
-                col(Outbox.contact_id) == contact.id,
-                col(Outbox.created_at) > now - LOOP_WINDOW,
-                col(Outbox.text) == reply.text,
-            )
-        ).one()
+        queued = {"contact": contact.id, "since": now - LOOP_WINDOW, "text": reply.text}
+        repeats = db.connection().execute(_REPEATS, queued).scalar_one()
         if repeats >= LOOP_REPEATS:
             log.warning("reply loop cut contact=%s", contact.pseudonym)
             continue

@@ -544,8 +544,9 @@ class Service:
             # Only her own messages count; one who never wrote before has this one alone.
             recent = 1 if previous_inbound is None else None
             throttled = self.content.texts["throttled"]
-            replies = unflooded(db, found, turn.replies, now, throttled, recent)
-            messages = compose(replies, found.channel)
+            # The loop guard compares what is queued: the replies as composed into messages.
+            composed = compose(turn.replies, found.channel)
+            messages = unflooded(db, found, composed, now, throttled, recent)
             state, language = json.dumps(saved.to_dict()), turn.session.language
             if self.engine.dialect.name == "postgresql":  # one statement
                 return write_turn(
