@@ -108,9 +108,9 @@ def _escalate(
     # One open case per contact: two messages of hers at once must not both open one. Lock her
     # contact row until commit (PostgreSQL; SQLite already runs one writer at a time). NO KEY
     # UPDATE: the KEY SHARE locks that foreign keys to her row take do not deadlock with it.
-    db.exec(
-        select(col(Contact.id)).where(col(Contact.id) == contact.id).with_for_update(key_share=True)
-    ).first()
+    if db.get_bind().dialect.name == "postgresql":
+        mine = select(col(Contact.id)).where(col(Contact.id) == contact.id)
+        db.exec(mine.with_for_update(key_share=True)).first()
     case = open_case(db, contact)
     if case is not None:
         _join(db, case, severity, categories, excerpt, now, ctx, danger=danger)

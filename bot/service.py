@@ -36,10 +36,10 @@ from bot.clock import Clock
 from bot.compose import compose
 from bot.flood import unflooded
 from bot.privacy import Vault
-from bot.store.contacts import SAVE_TURN, ContactBook, Found
+from bot.store.contacts import ContactBook, Found
 from bot.store.engine import StoreBusy, is_lock_error, single_statement, unit_of_work
 from bot.store.models import Contact, InboundReceipt, UTCDateTime
-from bot.store.outbox import insert_messages, queue_message
+from bot.store.outbox import queue_message
 from bot.store.seasons import SeasonCache
 from bot.store.turn import write_turn
 from bot.store.usage import record_turn, usage_row
@@ -190,6 +190,13 @@ PENDING_DUE = (
     .limit(bindparam("limit"))
 )
 """SQLite: the ids of the queued messages due for their turn, oldest first (`_due_values`)."""
+CLAIM_DUE = (
+    update(_QUEUE)
+    .where(_QUEUE.c.id.in_(PENDING_DUE), _QUEUE.c.status == "pending")
+    .values(status="done")
+    .returning(_QUEUE.c.id, _QUEUE.c.payload, _QUEUE.c.received_at)
+)
+"""SQLite: claim (as CLAIM) the oldest `limit` messages due for their turn, in one statement."""
 CLAIM_HEAD = {True: _claim_head(True), False: _claim_head(False)}
 
 
@@ -313,14 +320,17 @@ class Service:
             return self._process_by_chat(limit, older_than)
         # A turn that failed waits before its next try (a deadlock or an outage passes); the
         # wait is read in the query, so a page of failed messages never hides the due ones.
+        if together > 1:
+            taken, done, full = 0, 0, True
+            while full and taken < limit:  # a batch as large as asked for: more may be queued
+                size = min(together, limit - taken)
+                claimed, ran = self.process_together(size, older_than)
+                taken, done, full = taken + claimed, done + ran, claimed == size
+            return done
         with unit_of_work(self.engine) as db:
             found = db.connection().execute(PENDING_DUE, self._due_values(older_than, limit))
             ids: list[int | None] = list(found.scalars())
-        if together < 2:
-            return self._each_alone(ids)
-        queued = [i for i in ids if i is not None]
-        batches = [queued[i : i + together] for i in range(0, len(queued), together)]
-        return sum([self.process_together(batch) for batch in batches])
+        return self._each_alone(ids)
 
     def _each_alone(self, receipt_ids: Sequence[int | None]) -> int:
         """Each message's turn in its own transaction; a failure is logged (and counted by
@@ -333,31 +343,34 @@ class Service:
                 log.exception("inbound receipt %s failed", receipt_id)
         return done
 
-    def process_together(self, receipt_ids: list[int]) -> int:
-        """SQLite: the turns of several accepted messages (in id order) in one transaction, so
-        a burst pays one writer lock and one commit for them all. Each is claimed as `process`
-        claims it, and a person's later message sees what her earlier one wrote. Should any
+    def process_together(self, limit: int, older_than: timedelta | None) -> tuple[int, int]:
+        """SQLite: the turns of the oldest `limit` messages due, in one transaction, so a burst
+        pays one claim (`CLAIM_DUE`), one writer lock and one commit for them all; each runs in
+        id order, and a person's later message sees what her earlier one wrote. Should any
         turn fail, the whole transaction is rolled back and each runs alone (`process`, which
-        counts its failures), so one bad message never costs the others their turn."""
-        if len(receipt_ids) < 2:
-            return self._each_alone(receipt_ids)
+        counts its failures), so one bad message never costs the others their turn. How many
+        were claimed, and how many turns ran."""
+        ids: list[int] = []
         turns: list[tuple[Handled, str]] = []
         try:
             with unit_of_work(self.engine) as db:
-                connection = db.connection()
-                for receipt_id in receipt_ids:
-                    claimed = connection.execute(CLAIM, {"receipt_id": receipt_id}).first()
-                    if claimed is None or claimed[0] is None:
-                        continue  # another processor ran it
-                    turns.append(self._run(db, receipt_id, claimed[0], claimed[1]))
-                    db.flush()
-                    db.expunge_all()  # the next turn reads her row afresh, never a stale copy
+                connection = db.connection()  # Core, prepared once: no ORM work on the hot path
+                claimed = connection.execute(CLAIM_DUE, self._due_values(older_than, limit))
+                rows = sorted(claimed.all())
+                ids = [row[0] for row in rows]
+                for receipt_id, payload, received_at in rows:
+                    if payload is not None:
+                        turns.append(self._run(db, receipt_id, payload, received_at))
+                        db.flush()
+                        db.expunge_all()  # the next turn reads her row afresh, never a stale copy
         except Exception:
-            log.warning("a batch of %d turns failed; each runs alone", len(receipt_ids))
-            return self._each_alone(receipt_ids)
+            if not ids:  # the claim itself failed: nothing was taken
+                raise
+            log.warning("a batch of %d turns failed; each runs alone", len(ids))
+            return len(ids), self._each_alone(ids)
         for handled, channel in turns:
             self._logged(handled, channel)
-        return len(turns)
+        return len(ids), len(turns)
 
     def _process_by_chat(self, limit: int, older_than: timedelta | None) -> int:
         values = self._due_values(older_than)
@@ -548,15 +561,9 @@ class Service:
             composed = compose(turn.replies, found.channel)
             messages = unflooded(db, found, composed, now, throttled, recent)
             state, language = json.dumps(saved.to_dict()), turn.session.language
-            if self.engine.dialect.name == "postgresql":  # one statement
-                return write_turn(
-                    db.connection(), found, usage, messages, state=state, language=language, now=now
-                )
-            record_turn(db, usage)
-            ids = insert_messages(db, found, messages, now=now)
-            values = {"contact": found.id, "at": now, "state": state, "lang": language}
-            db.connection().execute(SAVE_TURN, values)
-            return ids
+            return write_turn(
+                db.connection(), found, usage, messages, state=state, language=language, now=now
+            )
         record_turn(db, usage)
         contact = self._orm_contact(db, found, now)
         told = escalation.apply_effects(db, contact, turn.effects, now, self.cases)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from sqlalchemy import insert
+from sqlalchemy import insert, text
 
 from bot.app import App
 from bot.store import unit_of_work
@@ -43,6 +43,22 @@ def subscribe_many(
     with unit_of_work(app.engine) as db:
         db.execute(insert(Contact), rows)
     return people
+
+
+def turns_written(app: App) -> tuple[int, int, int, int]:
+    """What a burst of turns left: outbox rows, usage rows, messages marked hers with their text
+    erased, and contacts with a session and a last message."""
+    with app.engine.connect() as connection:
+        counts = connection.execute(
+            text(
+                "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM usage_event),"
+                " (SELECT count(*) FROM inbound_receipt WHERE status = 'done' AND payload IS NULL"
+                " AND contact_id IS NOT NULL),"
+                " (SELECT count(*) FROM contact WHERE session <> '{}' AND last_inbound_at IS NOT"
+                " NULL)"
+            )
+        ).one()
+    return counts[0], counts[1], counts[2], counts[3]
 
 
 def run_cli(args: list[str], stdin: str, cwd: Path, **env: str) -> subprocess.CompletedProcess[str]:

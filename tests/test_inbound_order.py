@@ -29,6 +29,7 @@ from flows.engine import Content, step
 from flows.session import Session, Turn
 from flows.types import Channel, Inbound
 from tests.conftest import FakeClock, _postgres_database, make_settings, postgres_reason
+from tests.factories import turns_written
 from tests.test_scale import stop
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -317,17 +318,7 @@ def test_a_burst_of_new_chats_costs_few_statements_a_turn(
     assert pg_app.service.process_pending(64) == 64
     monkeypatch.undo()
     assert len(sent) / 64 <= 2.5, Counter(sent)  # 7 a turn before
-    with pg_app.engine.connect() as connection:
-        outbox, usage, erased, hers = connection.execute(
-            text(
-                "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM usage_event),"
-                " (SELECT count(*) FROM inbound_receipt WHERE status = 'done' AND payload IS NULL"
-                " AND contact_id IS NOT NULL),"
-                " (SELECT count(*) FROM contact WHERE session <> '{}' AND last_inbound_at IS NOT"
-                " NULL)"
-            )
-        ).one()
-    assert (outbox, usage, erased, hers) == (64, 64, 64, 64)
+    assert turns_written(pg_app) == (64, 64, 64, 64)
 
 
 def test_one_failing_turn_in_a_batch_costs_the_others_nothing(

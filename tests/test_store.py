@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import event, inspect, text
 from sqlmodel import select
 
 from bot.app import App, build_app
@@ -29,6 +30,7 @@ from flows.engine import Content, step
 from flows.session import Session, Turn
 from flows.types import Channel, Inbound
 from tests.conftest import FakeClock, make_settings
+from tests.factories import turns_written
 
 PHONE = "+51987654321"
 
@@ -361,6 +363,39 @@ def test_failed_turns_waiting_for_their_retry_never_hold_back_new_messages(
         assert receipt.status == "done"
         waiting = db.exec(select(InboundReceipt).where(InboundReceipt.status == "pending")).all()
         assert len(waiting) == 80
+
+
+def test_a_burst_of_new_chats_costs_few_statements_a_turn_on_sqlite(sqlite_app: App) -> None:
+    """Issue 17, SQLite: the intake claims up to 8 messages in one UPDATE and commits them
+    together; each turn reads her (created, message erased) and writes her session, the usage
+    row and the replies: 6 statements a turn, the claim, BEGIN and COMMIT shared by 8 (7.3
+    before: a read of the queue, then each message claimed on its own)."""
+    app = sqlite_app
+    chats = 64
+    for chat in range(chats):
+        app.service.accept(Envelope(Inbound(Channel.WHATSAPP, text="hola"), f"+5198{chat:07d}"))
+        app.clock.advance(seconds=5)  # type: ignore[attr-defined]
+    sent: list[str] = []
+    app.engine.dispose()  # connections made from now on report each statement they run
+
+    def traced(dbapi: Any, _record: Any) -> None:
+        dbapi.set_trace_callback(lambda statement: sent.append(statement.split(None, 1)[0]))
+
+    event.listen(app.engine, "connect", traced)
+    assert app.service.process_pending(chats, together=8) == chats
+    event.remove(app.engine, "connect", traced)
+    app.engine.dispose()
+    seasons = 2  # the panel's seasons, read once for the burst
+    assert (len(sent) - seasons) / chats <= 6 + 3 / 8, Counter(sent)
+    assert turns_written(app) == (chats, chats, chats, chats)
+    with unit_of_work(app.engine) as db:  # what the driver wrote reads back as the ORM wrote it
+        her = db.exec(select(Contact).order_by(Contact.id)).first()  # type: ignore[arg-type]
+        assert her is not None and her.last_inbound_at is not None
+        row = db.exec(select(Outbox).where(Outbox.contact_id == her.id)).one()
+        receipt = db.exec(select(InboundReceipt).where(InboundReceipt.contact_id == her.id)).one()
+    assert her.last_inbound_at == receipt.received_at == row.created_at == row.next_attempt_at
+    assert her.created_at == receipt.received_at and her.last_inbound_at.tzinfo is not None
+    assert app.vault.decrypt(row.address_enc) == app.vault.decrypt(her.address_enc)
 
 
 def test_a_pooled_connection_is_checked_only_after_sitting_idle(

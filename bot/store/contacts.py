@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from typing import Any, Protocol
 
-from sqlalchemy import Connection, bindparam, exists, insert, update
-from sqlalchemy import select as sa_select
+from sqlalchemy import Connection
 from sqlalchemy.dialects import postgresql
 from sqlmodel import Session as DB
 from sqlmodel import col, select
 
 from bot.privacy import Vault
-from bot.store.models import Case, Contact, Defensora, InboundReceipt, UTCDateTime
+from bot.store.models import Contact, from_sqlite_timestamp, sqlite_timestamp
 
 
 class Addressee(Protocol):
@@ -47,40 +47,45 @@ class Found:
     relay_case: int | None
     """The case a defensora holds for her, if any."""
 
+    @classmethod
+    def read(cls, row: Sequence[Any], last_inbound_at: datetime | None) -> Found:
+        """Her row as `SQLITE_FIND` and `for_turn_pg` return it (`last_inbound_at`: its time as
+        the driver gave it, made aware)."""
+        contact_id, channel, address_enc, pseudonym, session, language, _, mine, case = row
+        return cls(
+            contact_id,
+            channel,
+            address_enc,
+            pseudonym,
+            session,
+            language,
+            last_inbound_at,
+            defensora=bool(mine),
+            relay_case=case,
+        )
 
-_DEFENSORA = exists().where(
-    col(Defensora.contact_id) == col(Contact.id), col(Defensora.active) == True
-)
-_RELAY_CASE = (
-    select(col(Case.id))
-    .where(col(Case.contact_id) == col(Contact.id), col(Case.status) == "taken")
-    .limit(1)
-    .scalar_subquery()
-)
+
 _FIELDS = ("id", "channel", "address_enc", "pseudonym", "session", "language", "last_inbound_at")
 _TABLE = Contact.__table__  # type: ignore[attr-defined]
-FOR_TURN = (
-    sa_select(
-        *(_TABLE.c[name] for name in _FIELDS),
-        _DEFENSORA.label("defensora"),
-        _RELAY_CASE.label("relay_case"),
-    )
-    .where(
-        col(Contact.channel) == bindparam("channel"),
-        col(Contact.address_hash) == bindparam("digest"),
-    )
-    # One turn at a time per person (PostgreSQL): her session is read, then written back.
-    .with_for_update(key_share=True, of=_TABLE)
-)
-"""A turn's person, whether she is a defensora and the case held for her, in one read."""
-CREATE = insert(Contact).returning(col(Contact.id))
-ERASE = (
-    update(InboundReceipt)
-    .where(col(InboundReceipt.id) == bindparam("receipt_id"))
-    .values(contact_id=bindparam("contact"), payload=None)
-)
-"""The message is hers and its text is gone (in the turn's transaction)."""
 _COLUMNS = ", ".join(_FIELDS)
+_HER_ROLES = """EXISTS (SELECT 1 FROM defensora d WHERE d.contact_id = contact.id AND d.active)
+        AS defensora,
+    (SELECT c.id FROM escalation_case c
+        WHERE c.contact_id = contact.id AND c.status = 'taken' LIMIT 1) AS relay_case"""
+"""Whether she is a registered, active defensora, and the case a defensora holds for her."""
+SQLITE_FIND = f"""SELECT {_COLUMNS},
+    {_HER_ROLES}
+FROM contact WHERE channel = ? AND address_hash = ?"""
+"""SQLite: a turn's person, whether she is a defensora and the case held for her, in one
+read (one writer at a time: nobody changes her row before the turn writes it back)."""
+SQLITE_ERASE = "UPDATE inbound_receipt SET contact_id = ?, payload = NULL WHERE id = ?"
+"""The message is hers and its text is gone (in the turn's transaction)."""
+
+
+@cache
+def _sqlite_create(names: tuple[str, ...]) -> str:
+    marks = ", ".join(f":{name}" for name in names)
+    return f"INSERT INTO contact ({', '.join(names)}) VALUES ({marks}) RETURNING id"
 
 
 def _pg_type(column: str) -> str:
@@ -99,10 +104,7 @@ def for_turn_pg(new: tuple[str, ...]) -> str:
     return f"""
 WITH found AS (
     SELECT {_COLUMNS},
-        EXISTS (SELECT 1 FROM defensora d WHERE d.contact_id = contact.id AND d.active)
-            AS defensora,
-        (SELECT c.id FROM escalation_case c
-            WHERE c.contact_id = contact.id AND c.status = 'taken' LIMIT 1) AS relay_case
+    {_HER_ROLES}
     FROM contact
     WHERE channel = %(channel)s AND address_hash = %(address_hash)s
     FOR NO KEY UPDATE OF contact
@@ -119,19 +121,6 @@ WITH found AS (
 )
 SELECT * FROM her
 """
-
-
-SAVE_TURN = (
-    update(Contact)
-    .where(col(Contact.id) == bindparam("contact"))
-    .values(
-        last_inbound_at=bindparam("at", type_=UTCDateTime()),
-        unreachable=False,  # she wrote: whatever blocked us before is gone
-        session=bindparam("state"),
-        language=bindparam("lang"),
-    )
-)
-"""The end of a turn: her session and when she last wrote, one UPDATE."""
 
 
 class ContactBook:
@@ -160,27 +149,26 @@ class ContactBook:
     def for_turn(
         self, connection: Connection, channel: str, address: str, now: datetime, receipt_id: int
     ) -> Found:
-        """`get_or_create` in Core, plus whether she is a defensora and the case held for her,
-        and the message `receipt_id` marked hers with its text erased: no ORM object; on
-        PostgreSQL one statement (`FOR_TURN_PG`)."""
+        """`get_or_create`, plus whether she is a defensora and the case held for her, and the
+        message `receipt_id` marked hers with its text erased: straight on the driver (the hot
+        path of every turn: no ORM object, no SQL compilation); on PostgreSQL one statement
+        (`for_turn_pg`), on SQLite a read, an INSERT for a new contact, and the erasure."""
         digest = self.vault.address_hash(channel, address)
         if connection.dialect.name == "postgresql":
             return self._for_turn_pg(connection, channel, address, digest, now, receipt_id)
-        row = connection.execute(FOR_TURN, {"channel": channel, "digest": digest}).first()
-        if row is not None:
-            fields = row._mapping
-            found = Found(
-                **{name: fields[name] for name in _FIELDS},
-                defensora=bool(fields["defensora"]),
-                relay_case=fields["relay_case"],
-            )
-        else:
+        driver = connection.connection.driver_connection
+        assert driver is not None
+        row = driver.execute(SQLITE_FIND, (channel, digest)).fetchone()
+        if row is None:  # new: her address is encrypted once, when she is created
             values = self._new(channel, address, digest, now)
-            values["id"] = connection.execute(CREATE, values).scalar_one()
+            stored = {**values, "created_at": sqlite_timestamp(now)}
+            values["id"] = driver.execute(_sqlite_create(tuple(stored)), stored).fetchone()[0]
             found = Found(
                 **{name: values[name] for name in _FIELDS}, defensora=False, relay_case=None
             )
-        connection.execute(ERASE, {"receipt_id": receipt_id, "contact": found.id})
+        else:
+            found = Found.read(row, from_sqlite_timestamp(row[6]))
+        driver.execute(SQLITE_ERASE, (found.id, receipt_id))
         return found
 
     def _for_turn_pg(
@@ -198,18 +186,7 @@ class ContactBook:
         with connection.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
             row = cursor.execute(statement, values).fetchone()
         assert row is not None  # found or created
-        contact_id, channel, address_enc, pseudonym, session, language, last, mine, case = row
-        return Found(
-            contact_id,
-            channel,
-            address_enc,
-            pseudonym,
-            session,
-            language,
-            None if last is None else last.astimezone(UTC),
-            defensora=bool(mine),
-            relay_case=case,
-        )
+        return Found.read(row, None if row[6] is None else row[6].astimezone(UTC))
 
     def _new(self, channel: str, address: str, digest: str, now: datetime) -> dict[str, Any]:
         """The columns of a new contact: every contact the bot creates is built here."""

@@ -19,7 +19,6 @@ from sqlalchemy import (
     TextClause,
     bindparam,
     func,
-    insert,
     select,
     text,
     update,
@@ -34,7 +33,7 @@ from bot.store.models import Contact, Outbox, OutboxStatus, UTCDateTime
 from flows.types import Option, Outbound
 
 if TYPE_CHECKING:
-    from bot.store.contacts import Addressee
+    pass
 
 log = logging.getLogger(__name__)
 UTC_TS = UTCDateTime()
@@ -112,25 +111,6 @@ def queue_message(
     )
     db.add(row)
     return row
-
-
-def insert_messages(
-    db: DB, contact: Addressee, messages: Sequence[Outbound], *, now: datetime
-) -> list[int]:
-    """`queue_message` for a turn's replies in one Core statement (no ORM objects); their ids
-    in order. Rows the session holds pending are written first, so ids keep the order."""
-    if not messages:
-        return []
-    if db.new:
-        db.flush()
-    rows = [
-        outbox_values(contact.id, contact.channel, contact.address_enc, message, now=now)
-        for message in messages
-    ]
-    inserted = db.connection().execute(
-        insert(Outbox).returning(col(Outbox.id), sort_by_parameter_order=True), rows
-    )
-    return [row_id for row_id in inserted.scalars() if row_id is not None]
 
 
 def erase_case_texts(db: DB, case_ids: Sequence[int], pseudonym: str, erased: str) -> None:
