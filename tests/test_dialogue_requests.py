@@ -80,6 +80,21 @@ def test_a_conditional_or_hedged_si_never_erases(chat: Chat, answer: str) -> Non
     assert Forget() not in chat.effects and not chat.said("forgotten")
 
 
+@pytest.mark.parametrize(
+    "answer", ["ok no borres", "ok, no borres nada", "sí, mejor no", "si, mejor no", "ok, no"]
+)
+def test_a_yes_or_ok_taken_back_never_erases(chat: Chat, answer: str) -> None:
+    """An ok or a yes followed by a no ('ok no borres') is no yes: nothing is erased."""
+    chat.say("borra mis datos").say(answer)
+    assert Forget() not in chat.effects and not chat.said("forgotten")
+
+
+@pytest.mark.parametrize("answer", ["ok no quiero", "sí, mejor no"])
+def test_a_yes_or_ok_taken_back_never_unsubscribes(chat: Chat, answer: str) -> None:
+    chat.say("ALTA").say("ya no quiero recibir recordatorios").say(answer)
+    assert Unsubscribe() not in chat.effects
+
+
 @pytest.mark.parametrize("answer", ["si", "sí", "1", "si borra todo", "si por favor", "si claro"])
 def test_an_unambiguous_yes_still_erases(chat: Chat, answer: str) -> None:
     chat.say("borra mis datos").say(answer)

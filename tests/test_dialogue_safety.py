@@ -485,6 +485,39 @@ def test_an_english_no_before_im_fine_is_not_a_cry(chat: Chat) -> None:
     assert chat.paged is None and chat.said("danger_no")
 
 
+@pytest.mark.parametrize(
+    "no",
+    ["no, estoy bien", "no ya se fue", "no, no hay nadie", "no ya estoy bien",
+     "no gracias estoy bien"],
+)  # fmt: skip
+def test_a_no_then_fine_is_no_consent_to_write(chat: Chat, no: str) -> None:
+    """A 'no' to "¿Es seguro que te escribamos?" stands, whatever good news follows it."""
+    chat.say(RISK).say(no)
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+@pytest.mark.parametrize("no", ["no im fine", "no, i'm fine", "no i am fine", "no i m safe"])
+def test_an_english_no_then_fine_is_no_consent_to_write(chat: Chat, no: str) -> None:
+    chat.say("hola").say("english").say("my husband hit me yesterday")
+    chat.say(no)
+    assert chat.safe is False and chat.replies == [chat.t("not_safe")]
+
+
+@pytest.mark.parametrize("taken_back", ["sí, mejor no", "si, mejor no", "ok, no me escriban"])
+def test_a_yes_taken_back_is_no_consent_to_write(chat: Chat, taken_back: str) -> None:
+    chat.say(RISK).say(taken_back)
+    assert chat.safe is False
+
+
+@pytest.mark.parametrize(
+    "yes", ["si, no me llamen", "sí, no hay nadie", "si, el no sabe usar whatsapp",
+            "sí, no hay problema", "no esta", "ya no está"]
+)  # fmt: skip
+def test_a_no_inside_a_yes_or_a_fine_is_still_consent(chat: Chat, yes: str) -> None:
+    chat.say(RISK).say(yes)
+    assert chat.safe is True
+
+
 @pytest.mark.parametrize("doubt", ["depende", "depende de la hora"])
 def test_it_depends_is_a_doubt(chat: Chat, doubt: str) -> None:
     chat.say(CRY).say(doubt)

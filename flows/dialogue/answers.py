@@ -27,10 +27,11 @@ def read_answer(text: str, words: Words, *, guarded: bool = False) -> Reading:
     A no or 'estoy bien' followed by 'pero' ('ya se fue pero va a volver') or by a condition
     ('no, si me ve me mata') is unsure. guarded: the question is one a wrong yes costs her (is
     it safe to write to her here, erase, unsubscribe): a yes so hedged is unsure too ('sí, pero
-    si me ve me mata', 'yes if he is out'), and so is a guess ('creo que sí', 'i guess so');
-    to "are you in danger now?" it stays a yes. A long reply is read by its first clause only
-    when that clause is itself a doubt ('no lo sé... él no me pega pero me grita') or, not
-    guarded, a yes: a long story never consents."""
+    si me ve me mata', 'yes if he is out'), and so is a guess ('creo que sí', 'i guess so') or a
+    yes taken back ('sí, mejor no', 'ok no borres'); a no before good news stays a no ('no,
+    estoy bien', 'no im fine'); to "are you in danger now?" it stays a yes. A long reply is read
+    by its first clause only when that clause is itself a doubt ('no lo sé... él no me pega pero
+    me grita') or, not guarded, a yes: a long story never consents."""
     clauses, accented = _clauses(text)
     reading = _read(text, clauses, accented, words)
     tokens = [token for clause in clauses for token in clause]
@@ -44,7 +45,42 @@ def read_answer(text: str, words: Words, *, guarded: bool = False) -> Reading:
             return Reading.UNSURE
         if guarded and reading is not Reading.NO and not words.hedges.isdisjoint(tokens):
             return Reading.UNSURE  # 'creo que sí', 'creo que ya se fue': a guess
+        if guarded and reading in {Reading.YES, Reading.OK} and _then_no(clauses, words):
+            return Reading.UNSURE  # 'sí, mejor no', 'ok no borres'
+        if guarded and reading is Reading.FINE and _leads_with_no(tokens, words):
+            return Reading.NO  # 'no, estoy bien', 'no im fine': her no to the question stands
     return reading
+
+
+def _then_no(clauses: Sequence[Sequence[str]], words: Words) -> bool:
+    """A no that opens a clause, or follows the yes or ok opening it (fillers aside), and that
+    no longer yes, 'fine' or after_si phrase holds: 'sí, mejor no', 'ok no borres', 'yes, not
+    at night'; not 'sí, no me llamen', 'sí, no hay nadie', 'si, el no sabe usar whatsapp'."""
+    kept = (*words.phrases[Reading.YES], *words.phrases[Reading.FINE], *words.after_si)
+    for clause in clauses:
+        at = _skip(clause, 0, words.fillers)
+        found = _answer_at(clause, at, words)
+        if found is not None and found[1] is not Reading.NO:
+            at = _skip(clause, at + found[0], words.fillers)
+        if _longest(clause, at, words.phrases[Reading.NO]) > _longest(clause, at, kept):
+            return True
+    return False
+
+
+def _leads_with_no(tokens: Sequence[str], words: Words) -> bool:
+    """The answer opens, fillers aside, with a no that is not the start of a 'fine' phrase:
+    'no, estoy bien', 'no ya se fue', 'no im fine'; not 'no está', 'ya no hay nadie'."""
+    at = _skip(tokens, 0, words.fillers)
+    found = _answer_at(tokens, at, words)
+    if found is None or found[1] is not Reading.NO:
+        return False
+    fine = words.phrases[Reading.FINE]
+    return not any(_longest(tokens, start, fine) for start in range(at, at + found[0]))
+
+
+def _longest(tokens: Sequence[str], at: int, phrases: Sequence[Phrase]) -> int:
+    """The length of the longest of the phrases that starts at `at`; 0 when none does."""
+    return max((len(p) for p in phrases if tuple(tokens[at : at + len(p)]) == p), default=0)
 
 
 def _opening(clauses: Sequence[Sequence[str]], words: Words, *, guarded: bool) -> Reading:
@@ -281,7 +317,7 @@ def _goes_on_saying_yes(rest: Sequence[str], words: Words) -> bool:
     )
     at = 0
     while at < len(rest) and rest[at] not in words.contrast:
-        n = max((len(p) for p in kept if tuple(rest[at : at + len(p)]) == p), default=0)
+        n = _longest(rest, at, kept)
         if n == 0:
             return False
         at += n
