@@ -518,6 +518,22 @@ def test_a_no_inside_a_yes_or_a_fine_is_still_consent(chat: Chat, yes: str) -> N
     assert chat.safe is True
 
 
+@pytest.mark.parametrize("fear", ["im scared", "i am scared", "i'm afraid", "i am in danger"])
+def test_an_english_fear_to_danger_now_pages_as_tengo_miedo_does(chat: Chat, fear: str) -> None:
+    """ "Are you in danger now?" answered 'i am in danger' or 'im scared' pages, as 'estoy en
+    peligro' and 'tengo miedo' do (it was read as no answer: a welcome menu, or a feelings reply,
+    and the question dropped)."""
+    chat.say("hola").say("english").say("help")
+    assert chat.session.awaiting is Awaiting.DANGER_NOW
+    chat.say(fear)
+    assert chat.paged is Severity.IMMINENT
+
+
+def test_estoy_asustada_to_danger_now_pages(chat: Chat) -> None:
+    chat.say(CRY).say("estoy asustada")
+    assert chat.paged is Severity.IMMINENT
+
+
 @pytest.mark.parametrize("doubt", ["depende", "depende de la hora"])
 def test_it_depends_is_a_doubt(chat: Chat, doubt: str) -> None:
     chat.say(CRY).say(doubt)
