@@ -164,6 +164,19 @@ def test_ok_to_is_it_safe_that_a_defensora_writes_asks_again(chat: Chat) -> None
     assert chat.safe is True and chat.said("defensora_requested")
 
 
+@pytest.mark.parametrize("ok", ["ok", "okey", "ok espera", "ok entendido", "vale gracias chamo"])
+def test_ok_to_erase_or_unsubscribe_asks_once_more(chat: Chat, ok: str) -> None:
+    """'ok' may only acknowledge: erasing and unsubscribing wait for a yes or the keyword."""
+    chat.say("borra mis datos").say(ok)
+    assert chat.effects == [] and chat.replies == [chat.t("confirm_forget")]
+    assert chat.session.awaiting is Awaiting.CONFIRM_FORGET
+    chat.say("sí")
+    assert chat.effects == [Forget()]
+    chat = Chat(chat.content)
+    chat.say("ALTA").say("ya no quiero recibir recordatorios").say(ok)
+    assert Unsubscribe() not in chat.effects and chat.said("confirm_unsubscribe")
+
+
 @pytest.mark.parametrize("ok", ["ok", "okey"])
 def test_ok_still_confirms_what_she_asked_for(chat: Chat, ok: str) -> None:
     chat.say("quiero que me avisen del programa").say(ok)

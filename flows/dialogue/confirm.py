@@ -20,9 +20,10 @@ CONFIRMATIONS = {
 }
 _ACTION_OF = {awaiting: action for action, awaiting in CONFIRMATIONS.items()}
 _DECLINED = {Reading.NO, Reading.LATER, Reading.CANT, Reading.UNSURE, Reading.FINE}
-_AGREED = {Reading.YES, Reading.OK}
-"""'ok' to a confirmation of what she herself asked for confirms it, as a yes; not to "¿Es seguro
-que te escriban aquí?" (the defensora screen), which asks again: no consent to write."""
+_ASKED_AGAIN_ON_OK = {Awaiting.CONFIRM_FORGET, Awaiting.CONFIRM_UNSUBSCRIBE}
+"""'ok' (agreed, or only heard: 'ok espera', 'ok entendido') to erasing or unsubscribing asks
+once more, as to "¿Es seguro que te escriban aquí?" (the defensora screen): a guess never
+destroys. To subscribing, which she asked for and undoes with BAJA, it confirms as a yes."""
 
 
 def ask_to_confirm(session: Session, action: str, ctx: Ctx) -> Turn:
@@ -44,7 +45,9 @@ def answer_confirmation(session: Session, reading: Reading, ctx: Ctx) -> Turn | 
         return act(session, "decline_defensora", ctx) if reading in _DECLINED else None
     if awaiting not in _ACTION_OF:
         return None
-    if reading in _AGREED:
+    if reading is Reading.OK and awaiting in _ASKED_AGAIN_ON_OK:
+        return ask_to_confirm(session, _ACTION_OF[awaiting], ctx)
+    if reading in {Reading.YES, Reading.OK}:
         return act(session, _ACTION_OF[awaiting], ctx)
     if reading in _DECLINED:
         cleared = session.evolve(awaiting=None)
