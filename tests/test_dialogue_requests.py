@@ -89,6 +89,12 @@ def test_a_yes_or_ok_taken_back_never_erases(chat: Chat, answer: str) -> None:
     assert Forget() not in chat.effects and not chat.said("forgotten")
 
 
+@pytest.mark.parametrize("answer", ["ya va a llegar", "ya me voy", "ya entendí, gracias"])
+def test_a_yes_word_that_opens_a_sentence_never_erases(chat: Chat, answer: str) -> None:
+    chat.say("borra mis datos").say(answer)
+    assert Forget() not in chat.effects and not chat.said("forgotten")
+
+
 @pytest.mark.parametrize("answer", ["ok no quiero", "sí, mejor no"])
 def test_a_yes_or_ok_taken_back_never_unsubscribes(chat: Chat, answer: str) -> None:
     chat.say("ALTA").say("ya no quiero recibir recordatorios").say(answer)

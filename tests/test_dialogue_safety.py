@@ -443,7 +443,9 @@ def test_a_guessed_yes_to_danger_now_pages(chat: Chat, guess: str) -> None:
 @pytest.mark.parametrize(
     "yes",
     ["si, ahorita no está", "sí, ahora no está", "si tranqui", "si mejor por acá, no me llamen",
-     "si mejor por aca", "sí normal", "ok, sí", "si normal nomas escriban"],
+     "si mejor por aca", "sí normal", "ok, sí", "si normal nomas escriban", "si, no me llamen",
+     "sí, no hay nadie", "si, el no sabe usar whatsapp", "sí, no hay problema", "no esta",
+     "ya no está", "yes its fine", "yes please text me here", "ya pues escriban"],
 )  # fmt: skip
 def test_a_yes_with_a_reason_that_still_means_yes_is_consent(chat: Chat, yes: str) -> None:
     chat.say(RISK).say(yes)
@@ -488,10 +490,11 @@ def test_an_english_no_before_im_fine_is_not_a_cry(chat: Chat) -> None:
 @pytest.mark.parametrize(
     "no",
     ["no, estoy bien", "no ya se fue", "no, no hay nadie", "no ya estoy bien",
-     "no gracias estoy bien"],
+     "no gracias estoy bien", "sí, mejor no", "si, mejor no", "ok, no me escriban"],
 )  # fmt: skip
 def test_a_no_then_fine_is_no_consent_to_write(chat: Chat, no: str) -> None:
-    """A 'no' to "¿Es seguro que te escribamos?" stands, whatever good news follows it."""
+    """A 'no' to "¿Es seguro que te escribamos?" stands, whatever good news follows it, and so
+    does a yes taken back ('sí, mejor no')."""
     chat.say(RISK).say(no)
     assert chat.safe is False and chat.replies == [chat.t("not_safe")]
 
@@ -503,19 +506,16 @@ def test_an_english_no_then_fine_is_no_consent_to_write(chat: Chat, no: str) -> 
     assert chat.safe is False and chat.replies == [chat.t("not_safe")]
 
 
-@pytest.mark.parametrize("taken_back", ["sí, mejor no", "si, mejor no", "ok, no me escriban"])
-def test_a_yes_taken_back_is_no_consent_to_write(chat: Chat, taken_back: str) -> None:
-    chat.say(RISK).say(taken_back)
-    assert chat.safe is False
-
-
 @pytest.mark.parametrize(
-    "yes", ["si, no me llamen", "sí, no hay nadie", "si, el no sabe usar whatsapp",
-            "sí, no hay problema", "no esta", "ya no está"]
+    "runs_on",
+    ["ya va a llegar", "va a llegar", "ya me voy", "ya entendí, gracias",
+     "pueden llevar el parlante a mi mercado"],
 )  # fmt: skip
-def test_a_no_inside_a_yes_or_a_fine_is_still_consent(chat: Chat, yes: str) -> None:
-    chat.say(RISK).say(yes)
-    assert chat.safe is True
+def test_a_yes_word_that_opens_a_sentence_is_no_consent(chat: Chat, runs_on: str) -> None:
+    """'ya', 'va', 'pueden' open sentences too: 'ya va a llegar' (he is about to come) is no
+    yes to "¿Es seguro que te escribamos?" (as a conditional 'si' is none); asked again."""
+    chat.say(RISK).say(runs_on)
+    assert chat.safe is not True and not chat.said("safe_yes")
 
 
 @pytest.mark.parametrize("fear", ["im scared", "i am scared", "i'm afraid", "i am in danger"])

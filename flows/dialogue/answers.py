@@ -45,11 +45,29 @@ def read_answer(text: str, words: Words, *, guarded: bool = False) -> Reading:
             return Reading.UNSURE
         if guarded and reading is not Reading.NO and not words.hedges.isdisjoint(tokens):
             return Reading.UNSURE  # 'creo que sí', 'creo que ya se fue': a guess
+        if guarded and reading is Reading.YES and _runs_on(clauses, accented, words):
+            return Reading.UNKNOWN  # 'ya va a llegar', 'ya me voy': no answer
         if guarded and reading in {Reading.YES, Reading.OK} and _then_no(clauses, words):
             return Reading.UNSURE  # 'sí, mejor no', 'ok no borres'
         if guarded and reading is Reading.FINE and _leads_with_no(tokens, words):
             return Reading.NO  # 'no, estoy bien', 'no im fine': her no to the question stands
     return reading
+
+
+def _runs_on(
+    clauses: Sequence[Sequence[str]], accented: frozenset[tuple[int, int]], words: Words
+) -> bool:
+    """The yes opening the answer runs on, in its clause, into words that do not go on saying
+    yes, as the conditional 'si' does: 'ya va a llegar', 'ya me voy', 'va a volver', 'pueden
+    llevar el parlante a mi mercado'; not 'ya, me voy' nor a 'sí' typed with its accent."""
+    spots = _spots(clauses)
+    tokens = [clauses[n][i] for n, i in spots]
+    at = _skip(tokens, 0, words.fillers | words.hedges)
+    found = _answer_at(tokens, at, words)
+    if found is None or accented.intersection(spots[at : at + found[0]]):
+        return False
+    n, i = spots[at + found[0] - 1]
+    return not _goes_on_saying_yes(clauses[n][i + 1 :], words)
 
 
 def _then_no(clauses: Sequence[Sequence[str]], words: Words) -> bool:
