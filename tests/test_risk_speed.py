@@ -18,6 +18,7 @@ from benchmarks.risk_report import DEV, DEV2, load_model, load_rows
 from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
 from flows.risk.memo import WordMemo
+from flows.risk.model import _Index
 from flows.risk.phrases import _CLITICS, prefix_free
 from flows.risk.prepare import (
     _SENTENCE_RUN,
@@ -25,7 +26,7 @@ from flows.risk.prepare import (
     _SENTENCES,
     GLUED_WORD,
     SENTENCE,
-    candidates,
+    TextIndex,
     index,
     prefixes,
     prepare,
@@ -245,13 +246,67 @@ def test_pieces_read_once_are_the_plain_reading(model: RiskModel, parts: list[st
     assert prepare(text, model) == _plain_prepare(text, model)  # remembered
 
 
-def test_candidates_word_by_word_are_those_of_the_whole_text(model: RiskModel) -> None:
-    """Patterns whose anchors occur, remembered per word, are those the text's starts give."""
+def test_candidate_alone_is_membership_of_the_candidate_set(model: RiskModel) -> None:
+    """One pattern's anchor check is membership of the whole text's candidate set."""
     rows = [row.text for path in (DEV, DEV2) for row in load_rows(path)]
     assert model.concepts is not None
     for text in [*rows[::7], TESTIMONY, "mequieren matar ya", "x"]:
-        keyed = prepare(text, model)[1]
-        for memo in (model.memo, WordMemo()):
-            words = index(keyed, memo)
-            for idx in (model.rule_index, model.false_friend_index, model.concepts):
-                assert candidates(idx, words, memo) == idx.candidate_set(words.prefixes)
+        words = index(prepare(text, model)[1], model.memo)
+        for idx in (model.rule_index, model.false_friend_index, model.concepts):
+            every = idx.candidate_set(words.prefixes)
+            assert {
+                i for i in range(len(idx.patterns)) if idx.candidate(i, words.prefixes)
+            } == every
+
+
+def _plain_sweep(words: TextIndex, idx: _Index, text: str) -> dict[int, list[tuple[int, int]]]:
+    """Every candidate pattern tried at every word start its first words allow."""
+    found = {}
+    for i in sorted(idx.candidate_set(words.prefixes)):
+        spans = [m.span() for m in words.scan(idx.patterns[i], idx.starts[i], text)]
+        if spans:
+            found[i] = spans
+    return found
+
+
+def _spans(found: dict[int, list[re.Match[str]]]) -> dict[int, list[tuple[int, int]]]:
+    return {i: [m.span() for m in ms] for i, ms in found.items()}
+
+
+def _check_openings(model: RiskModel, text: str) -> None:
+    """Patterns looked for after their openings find what they find at every word start."""
+    keyed = prepare(text, model)[1]
+    words = index(keyed, WordMemo())
+    blanked = keyed.replace("me mata", "~~~~~~~")  # blanked text: spans of '~' (spaces too)
+    assert model.concepts is not None
+    for idx in (model.rule_index, model.false_friend_index, model.concepts):
+        for text_ in (keyed, blanked):
+            assert _spans(words.sweep(idx, text_)) == _plain_sweep(words, idx, text_)
+    matchers = [model.now, model.past, model.topic, model.personal, model.presence]
+    matchers += [m for g in model.guards for m in (g.cue, g.unless)]
+    for matcher in matchers:
+        if matcher is not None:
+            for text_ in (keyed, blanked):
+                plain = words.scan(matcher.pattern, matcher.starts, text_)
+                assert [m.span() for m in words.look(matcher, text_)] == [m.span() for m in plain]
+
+
+def test_openings_find_what_every_word_start_finds(model: RiskModel) -> None:
+    rows = [row.text for path in (DEV, DEV2) for row in load_rows(path)]
+    for text in [*rows[::5], TESTIMONY, "mequieren matar ya", "me mata # la mata ~ memata", ""]:
+        _check_openings(model, text)
+
+
+_PHRASE_TEXT = (
+    "me la le nos te mi mata matar pega pegó golpea quiere amenaza amenazó cuchillo pistola "
+    "ahorita ya no si mi esposo ex pareja hija mamá casa viene está aquí puerta ayuda # ~ x "
+    "ahorca asfixia encerró dinero celular mequiere lamata nosmata ami"
+)
+_PHRASE_WORDS = st.sampled_from(_PHRASE_TEXT.split())
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(_PHRASE_WORDS, _LETTERS), max_size=40))
+def test_openings_find_the_same_on_any_words(model: RiskModel, words: list[str]) -> None:
+    """Run-together words, glued clitics, sentence marks and blanks: the same matches."""
+    _check_openings(model, " ".join(words))

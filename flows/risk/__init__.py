@@ -26,8 +26,14 @@ How a message is read:
    its guards (too short to act alone, laughing, told after the fact) come from
    :func:`rules_verdict`, which training uses too.
 
-Phrases are tried only at the word starts their first words allow
-(:class:`flows.risk.prepare.TextIndex`), never scanned over a whole testimony.
+Phrases are never scanned over a whole testimony one by one. Each phrase's *openings* (its
+first letters spelled out, up to six: 'me mata', 'memata', 'la pe') are compiled, for all the
+phrases of the rules, of the false friends and of the concepts, into one trie regex per list
+(:func:`flows.risk.phrases.opening_regex`); one pass of it over the text names, at each word
+start, the phrases that may match there, and only they are tried there
+(:meth:`flows.risk.prepare.TextIndex.places`); each context matcher has its own. Exact: a phrase
+matches only where one of its openings begins. Phrases without openings (written as regexes)
+are tried at the word starts their first words allow (:meth:`TextIndex.scan`).
 """
 
 from flows.risk.assess import (

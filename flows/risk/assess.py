@@ -11,7 +11,7 @@ from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES, LAUGHTER
 from flows.risk.model import RiskModel, _CompiledGuard, _CompiledRule, _Matcher
-from flows.risk.prepare import SENTENCE, TextIndex, candidates, index, prepare
+from flows.risk.prepare import SENTENCE, TextIndex, index, prepare
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -88,13 +88,13 @@ def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
     """Where a context matcher matches, looking only in sentences holding its words."""
     if matcher is None or not matcher.may_match(read.words.prefixes):
         return []
-    return [m.span() for m in read.words.scan(matcher.pattern, matcher.starts, read.blanked)]
+    return [m.span() for m in read.words.look(matcher, read.blanked)]
 
 
 def _found(matcher: _Matcher | None, read: _Read) -> bool:
     if matcher is None or not matcher.may_match(read.words.prefixes):
         return False
-    return bool(read.words.scan(matcher.pattern, matcher.starts, read.blanked))
+    return bool(read.words.look(matcher, read.blanked))
 
 
 def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -109,17 +109,16 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index
     vetoed: dict[int, bool] = {}  # owner -> its 'unless' is in the text (looked for once)
-    for i in sorted(candidates(ff_index, words, model.memo)):
-        found = words.scan(ff_index.patterns[i], ff_index.starts[i], keyed)
-        if not found:  # most candidates: their 'unless' would change nothing
-            continue
+    swept = words.sweep(ff_index, keyed)
+    for i in sorted(swept):
+        found = swept[i]
         owner = ff_index.owners[i]
         if owner not in vetoed:
             unless = model.false_friend_unless[owner]
             vetoed[owner] = bool(
                 unless is not None
                 and unless.may_match(words.prefixes)
-                and words.scan(unless.pattern, unless.starts, keyed)
+                and words.look(unless, keyed)
             )
         if vetoed[owner]:
             continue
@@ -144,9 +143,10 @@ def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
     rule_index = model.rule_index
     blanked = read.blanked
     words = read.words
-    for i in sorted(candidates(rule_index, words, model.memo)):
+    swept = words.sweep(rule_index, blanked)
+    for i in sorted(swept):
         rule = model.rules[rule_index.owners[i]]
-        for m in words.scan(rule_index.patterns[i], rule_index.starts[i], blanked):
+        for m in swept[i]:
             if m.end() > m.start():
                 hits.append(_Hit(rule, m.start(), m.end()))
     if len(words.chunks) > 1:  # sentence by sentence, as they are read (evidence order)
@@ -276,7 +276,7 @@ class _Frames:
         found = self._spans.get(id(matcher))
         if found is None:
             words, keyed = self._read.words, self._read.keyed
-            found = [m.span() for m in words.scan(matcher.pattern, matcher.starts, keyed)]
+            found = [m.span() for m in words.look(matcher, keyed)]
             self._spans[id(matcher)] = found
         return found
 

@@ -11,7 +11,7 @@ from bisect import bisect_right
 from itertools import pairwise, product
 
 from flows.risk.model import RiskModel
-from flows.risk.prepare import TextIndex, candidates
+from flows.risk.prepare import TextIndex
 
 MAX_SPANS = 400
 """Per concept and sentence: a bound for pathological input only."""
@@ -30,13 +30,14 @@ def find_combos(
     index = model.concepts
     if index is None:
         return []
-    possible = candidates(index, words, model.memo)
+    places = words.places(index, blanked)
+    begin = places.keys() | index.unopened
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     cache: dict[int, dict[int, list[Span]]] = {}
     starts = [lo for lo, _ in words.chunks[1:]]
     bounds = starts
     for combo in model.combos:
-        if not possible.issuperset(combo.parts):
+        if not begin.issuperset(combo.parts):  # a part that begins nowhere
             continue
         # Parts already looked for first: one found in no sentence holding the others rules
         # the combination out without looking for the rest (per_part keeps the parts' order
@@ -45,10 +46,11 @@ def find_combos(
         for part in sorted(combo.parts, key=lambda p: p not in cache):
             if part not in cache:
                 by_chunk: dict[int, list[Span]] = {}
-                for m in words.scan(index.patterns[part], index.starts[part], blanked):
-                    spans = by_chunk.setdefault(bisect_right(starts, m.start()), [])
-                    if len(spans) < MAX_SPANS:
-                        spans.append(m.span())
+                if index.candidate(part, words.prefixes):
+                    for m in words.find(index, part, places, blanked):
+                        spans = by_chunk.setdefault(bisect_right(starts, m.start()), [])
+                        if len(spans) < MAX_SPANS:
+                            spans.append(m.span())
                 cache[part] = by_chunk
             common = set(cache[part]) if common is None else common.intersection(cache[part])
             if not common:

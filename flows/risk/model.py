@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from flows.risk.classifier import Classifier
 from flows.risk.lexicon import LAUGHTER, RiskLexicon, combo_parts
 from flows.risk.memo import WordMemo
-from flows.risk.phrases import _Anchors, _anchors, _PhraseCompiler, anchored, prefix_free, starts
+from flows.risk.phrases import (
+    _Anchors,
+    _anchors,
+    _PhraseCompiler,
+    anchored,
+    opening_regex,
+    prefix_free,
+    starts,
+)
 from flows.spelling import key
 from flows.text import fold
 from flows.types import Severity
@@ -30,6 +37,9 @@ class _Matcher:
     anchors: _Anchors
     starts: _Anchors = None
     """First letters of the words a match may begin with (None: try everywhere)."""
+    opening: re.Pattern[str] | None = None
+    """Finds the word starts where one of its openings begins (None: it has none); see
+    :func:`flows.risk.phrases.opening_regex`."""
 
     def may_match(self, prefixes: frozenset[str]) -> bool:
         return self.anchors is None or not self.anchors.isdisjoint(prefixes)
@@ -45,19 +55,24 @@ class _Index:
     owners: tuple[int, ...]
     always: frozenset[int]
     by_anchor: dict[str, tuple[int, ...]]
-    by_word: dict[str, frozenset[int]] = field(default_factory=dict, compare=False, repr=False)
-    """Key word -> the patterns its starts are anchors of (remembered across messages)."""
+    anchors: tuple[_Anchors, ...]
+    """Per pattern: its anchor words (None: always a candidate); see :meth:`candidate`."""
+    opening: re.Pattern[str]
+    """Finds the longest opening of any pattern after each space (:func:`opening_regex`)."""
+    opened: dict[str, tuple[int, ...]]
+    """Opening -> the patterns that may match where it begins, ascending."""
+    unopened: tuple[int, ...]
+    """Patterns without openings (written as regexes, or that may begin with anything): looked
+    for as before, pattern by pattern."""
 
-    def candidates(self, prefixes: frozenset[str]) -> list[int]:
-        return sorted(self.candidate_set(prefixes))
-
-    def anchored_by(self, starts: Iterable[str]) -> frozenset[int]:
-        """The patterns one of ``starts`` (one word's starts) is an anchor of."""
-        by_anchor = self.by_anchor
-        return frozenset(i for start in starts if start in by_anchor for i in by_anchor[start])
+    def candidate(self, number: int, prefixes: frozenset[str]) -> bool:
+        """Whether pattern ``number`` is among :meth:`candidate_set` (one pattern alone)."""
+        anchors = self.anchors[number]
+        return anchors is None or not anchors.isdisjoint(prefixes)
 
     def candidate_set(self, prefixes: frozenset[str]) -> set[int]:
-        """Patterns whose anchor words occur (in no particular order)."""
+        """Patterns whose anchor words occur (in no particular order): those whose matches
+        are kept (:meth:`candidate` asks it of one pattern)."""
         found = set(self.always)
         by_anchor = self.by_anchor
         for anchor in by_anchor.keys() & prefixes:
@@ -73,6 +88,8 @@ def _index(
     owner_of: list[int] = []
     always: set[int] = set()
     by_anchor: dict[str, list[int]] = {}
+    anchors_of: list[_Anchors] = []
+    openings_of: dict[int, frozenset[str]] = {}
     for owner, (phrases, regex) in enumerate(owners):
         for phrase in phrases:
             seq = compiler.parse(phrase)
@@ -81,22 +98,32 @@ def _index(
             first.append(prefix_free(starts(seq)))
             owner_of.append(owner)
             anchors = _anchors(seq)
+            anchors_of.append(anchors)
             if anchors is None:
                 always.add(i)
             else:
                 for anchor in anchors:
                     by_anchor.setdefault(anchor, []).append(i)
+            found = compiler.openings.of(seq)
+            if found is not None and first[i] is not None:
+                openings_of[i] = found
         for rx in regex:
             always.add(len(patterns))
             patterns.append(re.compile(rx))
             first.append(None)
             owner_of.append(owner)
+            anchors_of.append(None)
+    opening, opened = opening_regex(openings_of)
     return _Index(
         tuple(patterns),
         tuple(first),
         tuple(owner_of),
         frozenset(always),
         {anchor: tuple(ids) for anchor, ids in by_anchor.items()},
+        tuple(anchors_of),
+        re.compile(opening),
+        opened,
+        tuple(i for i in range(len(patterns)) if i not in openings_of),
     )
 
 
@@ -231,10 +258,16 @@ def _matcher(
         anchors |= found
     if regex:
         anchors = None
+    spelled = [compiler.openings.of(seq) for seq in parsed]
+    known = [texts for texts in spelled if texts is not None]
+    opening = None
+    if first is not None and known and len(known) == len(spelled):
+        opening = re.compile(opening_regex({0: frozenset().union(*known)})[0])
     return _Matcher(
         re.compile("|".join(f"(?:{p})" for p in parts)),
         None if anchors is None else frozenset(anchors),
         None if first is None else prefix_free(frozenset(first)),
+        opening,
     )
 
 

@@ -10,7 +10,7 @@ from itertools import chain
 from typing import cast
 
 from flows.risk.memo import WordMemo, bounded
-from flows.risk.model import RiskModel, _Index
+from flows.risk.model import RiskModel, _Index, _Matcher
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
 from flows.spelling import key
 from flows.text import MAX_TEXT_CHARS, drop_invisible, fold_visible
@@ -110,22 +110,6 @@ def prefixes(distinct: Iterable[str], memo: WordMemo | None = None) -> frozenset
     )
 
 
-def candidates(index: _Index, words: TextIndex, memo: WordMemo) -> set[int]:
-    """``index.candidate_set(words.prefixes)``, word by word: the patterns each word's starts
-    anchor are remembered per word (the same patterns, most words seen before)."""
-    by_word = index.by_word
-    found = set(index.always)
-    for word in words.at:
-        ids = by_word.get(word)
-        if ids is None:
-            ids = index.anchored_by(memo.starts.get(word) or _word_starts(word))
-            bounded(by_word)
-            by_word[word] = ids
-        if ids:
-            found |= ids
-    return found
-
-
 def _word_starts(word: str) -> tuple[str, ...]:
     """The starts one word adds (see :func:`prefixes`)."""
     words = [word]
@@ -151,20 +135,23 @@ LONG_TEXT = 300
 class TextIndex:
     """Where the words of a key text begin, and its sentences.
 
-    A phrase's regex can only match at a word start whose first letters are those of one of its
-    first words (:func:`flows.risk.phrases.starts`), so it is tried there alone, never scanned
+    A phrase's regex can only match at a word start where one of its openings begins
+    (:meth:`places`), and only at one whose first letters are those of one of its first words
+    (:func:`flows.risk.phrases.starts`, :meth:`scan`), so it is tried there alone, never scanned
     over the whole text: a long testimony costs its words, not its phrases times its letters."""
 
     prefixes: frozenset[str]
     """Word starts (and starts inside glued words) for the anchor prefilter."""
-    words: list[str]
-    """The distinct words, sorted: the words that start with some letters are a slice."""
-    at: dict[str, list[int]]
-    """Word -> where it begins, ascending."""
+    keyed: str
     ends: tuple[int, ...]
     """End of each sentence (of the text when it is short), the last one the text's end."""
     chunks: tuple[tuple[int, int], ...]
     """The sentences (start, end) of a long text; the whole text when short."""
+    at: dict[str, list[int]] = field(default_factory=dict)
+    """Word -> where it begins, ascending (made when first needed: most patterns are looked
+    for after their openings, :meth:`places`)."""
+    words: list[str] = field(default_factory=list)
+    """The distinct words, sorted: the words that start with some letters are a slice."""
     found: dict[frozenset[str], list[int]] = field(default_factory=dict)
     """Word starts already looked up (many phrases begin with the same words: me, la, le)."""
     by_letters: dict[str, list[int]] = field(default_factory=dict)
@@ -204,6 +191,80 @@ class TextIndex:
                 out.append(found)
         return out
 
+    def look(self, matcher: _Matcher, text: str) -> list[re.Match[str]]:
+        """What :meth:`scan` finds for a context matcher, tried only after its openings."""
+        if matcher.opening is None:
+            return self.scan(matcher.pattern, matcher.starts, text)
+        places = [m.start() for m in matcher.opening.finditer(f" {text}")]
+        return self.scan_at(matcher.pattern, places, text) if places else []
+
+    def sweep(self, index: _Index, text: str) -> dict[int, list[re.Match[str]]]:
+        """What :meth:`scan` finds for every pattern of ``index`` among its candidates (those
+        whose anchor words occur), by pattern number; patterns that find nothing are left out."""
+        found: dict[int, list[re.Match[str]]] = {}
+        places = self.places(index, text)
+        prefixes = self.prefixes
+        for number in sorted(places.keys() | index.unopened):
+            if not index.candidate(number, prefixes):
+                continue
+            if matches := self.find(index, number, places, text):
+                found[number] = matches
+        return found
+
+    def places(self, index: _Index, text: str) -> dict[int, list[int]]:
+        """Pattern number -> the word starts where one of its openings begins, ascending (the
+        patterns of ``index.unopened`` left out).
+
+        One pass of the index's opening regex (:func:`flows.risk.phrases.opening_regex`) names,
+        at each word start, the patterns one of whose openings begins there; a pattern matches
+        nowhere else. Its places are among those :meth:`scan` tries (the word starts its first
+        words allow) and hold every place where it matches. (Blanking false friends turns
+        letters and spaces into '~', never into a space: a place after a space of the blanked
+        text is a word start of the key text.)"""
+        found: dict[int, list[int]] = {}
+        opened = index.opened
+        for opening in index.opening.finditer(f" {text}"):
+            pos = opening.start()  # after the space: the word start in ``text``
+            for number in opened[opening.group(1)]:
+                if number in found:
+                    found[number].append(pos)
+                else:
+                    found[number] = [pos]
+        return found
+
+    def find(
+        self, index: _Index, number: int, places: dict[int, list[int]], text: str
+    ) -> list[re.Match[str]]:
+        """What :meth:`scan` finds for pattern ``number`` of ``index``, given its ``places``."""
+        if number in places:
+            return self.scan_at(index.patterns[number], places[number], text)
+        if number in index.unopened:
+            return self.scan(index.patterns[number], index.starts[number], text)
+        return []  # no opening of it begins anywhere
+
+    def scan_at(
+        self, pattern: re.Pattern[str], places: list[int], text: str
+    ) -> list[re.Match[str]]:
+        """What :meth:`scan` finds, trying ``places`` only (they must hold every word start
+        where the pattern matches, as :meth:`places` gives): the same places that may match,
+        tried in the same order, skipped alike (leftmost, non-overlapping)."""
+        done = -1
+        match = pattern.match
+        out = []
+        ends = self.ends
+        if len(ends) == 1:
+            end = ends[0]
+            for pos in places:
+                if pos >= done and (found := match(text, pos, end)) is not None:
+                    done = max(found.end(), pos + 1)
+                    out.append(found)
+            return out
+        for pos in places:
+            if pos >= done and (found := match(text, pos, ends[bisect_left(ends, pos)])):
+                done = max(found.end(), pos + 1)
+                out.append(found)
+        return out
+
     def _positions(self, first: frozenset[str]) -> list[int]:
         """Ascending starts of the words that begin with one of ``first``."""
         keys = first & self.prefixes
@@ -219,6 +280,8 @@ class TextIndex:
         """Ascending starts of the words that begin with ``letters`` (remembered)."""
         found = self.by_letters.get(letters)
         if found is None:
+            if not self.at:
+                self._find_words()
             words, at = self.words, self.at
             i = bisect_left(words, letters)
             found = []
@@ -229,16 +292,21 @@ class TextIndex:
             self.by_letters[letters] = found
         return found
 
+    def _find_words(self) -> None:
+        at = self.at
+        pos = 0
+        for word in self.keyed.split(" "):
+            if word:
+                at.setdefault(word, []).append(pos)
+            pos += len(word) + 1
+        self.words.extend(sorted(at))
+
 
 def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
     """Word starts of the whole text and its sentences (one when the text is short); ``memo``
     remembers each word's starts across messages."""
-    at: dict[str, list[int]] = {}
-    pos = 0
-    for word in keyed.split(" "):
-        if word:
-            at.setdefault(word, []).append(pos)
-        pos += len(word) + 1
+    distinct = set(keyed.split(" "))
+    distinct.discard("")
     if len(keyed) < LONG_TEXT or SENTENCE not in keyed:
         chunks: tuple[tuple[int, int], ...] = ((0, len(keyed)),)
     else:
@@ -252,4 +320,4 @@ def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
             lo = hi + 1
         chunks = tuple(found)
     ends = (*[hi for _, hi in chunks[:-1]], len(keyed))
-    return TextIndex(prefixes(at, memo), sorted(at), at, ends, chunks)
+    return TextIndex(prefixes(distinct, memo), keyed, ends, chunks)
