@@ -22,7 +22,7 @@ from sqlalchemy import text
 from bot.app import App, build_app
 from bot.channels.envelope import Envelope
 from bot.privacy import chat_key
-from bot.service import Service
+from bot.service import HEADS_TOGETHER, Service
 from bot.store.contacts import Found
 from bot.store.engine import make_engine, upgrade
 from flows.engine import Content, step
@@ -263,10 +263,14 @@ def turns_in(log: Path) -> int:
 def test_two_worker_processes_keep_each_chat_in_order(
     pg_app: App, key: str, tmp_path: Path, workers: list[subprocess.Popen[bytes]]
 ) -> None:
-    """Few chats writing many messages, two `worker` processes: every chat's replies were
-    written in the order of her messages (a reply row's creation time is her message's)."""
+    """Chats writing many messages, two `worker` processes: every chat's replies were
+    written in the order of her messages (a reply row's creation time is her message's).
+
+    Twice as many chats as one claim takes heads of: with fewer, one worker could hold every
+    chat's head in each of its claims and, on a fast machine, run all the turns alone (seen in
+    CI: 120 and 0), and the test would prove nothing about two processes."""
     logs = start_workers(workers, pg_app.settings.database_url, key, tmp_path)
-    chats, each = 4, 30
+    chats, each = 2 * HEADS_TOGETHER, 8
     queue(pg_app, [(chat, "hola") for n in range(each) for chat in range(chats)])
     wait_drained(pg_app)
     with pg_app.engine.connect() as connection:

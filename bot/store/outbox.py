@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import (
     Connection,
@@ -31,9 +31,6 @@ from bot.privacy import DataKeyError, Vault
 from bot.store.engine import affected, single_statement, unit_of_work
 from bot.store.models import Contact, Outbox, OutboxStatus, UTCDateTime
 from flows.types import Option, Outbound
-
-if TYPE_CHECKING:
-    pass
 
 log = logging.getLogger(__name__)
 UTC_TS = UTCDateTime()
