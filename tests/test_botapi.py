@@ -217,6 +217,35 @@ async def test_a_send_cancelled_mid_answer_never_leaves_its_connection_to_the_ne
         await stop(server, raw)
 
 
+async def test_a_send_under_way_at_shutdown_closes_its_connection() -> None:
+    """Shut down while an answer is still on its way (a callback's answer sent from another
+    task, say): the send finishes, and its connection is closed, not put back into the pool
+    just shut down, where nothing would ever close it (the garbage collector would, later,
+    warning 'unclosed' in whatever runs then)."""
+    answer = ok({"message_id": 1})
+    raw = RawServer(lambda _: answer[:20])
+    server = await serve(raw)
+    request = LeanRequest()
+    url = f"http://127.0.0.1:{raw.port}/bot1:a/sendMessage"
+    try:
+        form = RequestData([RequestParameter("text", "hola", None)])
+        task = asyncio.create_task(request.post(url, request_data=form))
+        while len(raw.requests) < 1:
+            await asyncio.sleep(0.01)
+        await request.shutdown()
+        for writer in raw.writers:
+            writer.write(answer[20:])
+        assert await task == {"message_id": 1}
+        for _ in range(100):  # the server sees our close: its side of the connection ends
+            if all(writer.is_closing() for writer in raw.writers):
+                break
+            await asyncio.sleep(0.01)
+        assert raw.writers and all(writer.is_closing() for writer in raw.writers)
+    finally:
+        await request.shutdown()
+        await stop(server, raw)
+
+
 async def test_connection_close_header_is_honoured() -> None:
     raw = RawServer(lambda _: ok(True, headers="Connection: close\r\n"))
     server = await serve(raw)

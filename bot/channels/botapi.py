@@ -59,8 +59,12 @@ class _Pool:
         self.gate = asyncio.Semaphore(size)
         self.idle: dict[tuple[str, int, bool], list[_Connection]] = {}
         self.keeper: asyncio.Task[None] | None = None
+        self.closed = False
+        """Shut down: a send still under way closes its connection instead of pooling it
+        (pooled here it would be left to the garbage collector, open)."""
 
     def close(self) -> None:
+        self.closed = True
         if self.keeper is not None and not self.keeper.done():
             self.keeper.cancel()
         for connections in self.idle.values():
@@ -207,7 +211,7 @@ class LeanRequest(BaseRequest):
                 if isinstance(exc, (OSError, asyncio.IncompleteReadError, ValueError, IndexError)):
                     raise NetworkError(f"{type(exc).__name__}: {exc}") from exc
                 raise
-            if keep:
+            if keep and not pool.closed:
                 pool.idle.setdefault(key, []).append(connection)
             else:
                 connection.close()
