@@ -338,9 +338,14 @@ def test_a_threat_instead_of_a_yes_gets_the_risk_reply_and_the_question_stays_op
 @pytest.mark.parametrize(
     "yes",
     ["si claro", "si, pueden escribirme", "si me pueden escribir", "si por favor", "si gracias",
-     "si estoy sola", "sí", "Sí, claro", "si quieres escríbeme"],
+     "si estoy sola", "sí", "Sí, claro", "si quieres escríbeme",
+     # a yes with a reason that still means yes (answers_blind1's classes)
+     "si, ahorita no está", "sí, ahora no está", "si tranqui", "si mejor por acá, no me llamen",
+     "si mejor por aca", "sí normal", "ok, sí", "si normal nomas escriban", "si, no me llamen",
+     "sí, no hay nadie", "si, el no sabe usar whatsapp", "sí, no hay problema", "no esta",
+     "ya no está", "yes its fine", "yes please text me here", "ya pues escriban"],
 )  # fmt: skip
-def test_an_ordinary_si_is_still_yes_to_safe_to_write(chat: Chat, yes: str) -> None:
+def test_a_yes_even_with_a_reason_is_consent_to_write(chat: Chat, yes: str) -> None:
     chat.say(RISK).say(yes)
     assert chat.safe is True and chat.said("safe_yes")
 
@@ -438,18 +443,6 @@ def test_a_guessed_yes_in_english_is_no_consent_to_write(chat: Chat) -> None:
 def test_a_guessed_yes_to_danger_now_pages(chat: Chat, guess: str) -> None:
     chat.say(CRY).say(guess)
     assert chat.paged is Severity.IMMINENT
-
-
-@pytest.mark.parametrize(
-    "yes",
-    ["si, ahorita no está", "sí, ahora no está", "si tranqui", "si mejor por acá, no me llamen",
-     "si mejor por aca", "sí normal", "ok, sí", "si normal nomas escriban", "si, no me llamen",
-     "sí, no hay nadie", "si, el no sabe usar whatsapp", "sí, no hay problema", "no esta",
-     "ya no está", "yes its fine", "yes please text me here", "ya pues escriban"],
-)  # fmt: skip
-def test_a_yes_with_a_reason_that_still_means_yes_is_consent(chat: Chat, yes: str) -> None:
-    chat.say(RISK).say(yes)
-    assert chat.safe is True and chat.said("safe_yes")
 
 
 @pytest.mark.parametrize(
