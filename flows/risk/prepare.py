@@ -167,29 +167,7 @@ class TextIndex:
         if positions is None:
             positions = self._positions(first)
             self.found[first] = positions
-        if not positions:
-            return []
-        done = -1
-        match = pattern.match
-        out = []
-        if len(self.chunks) == 1:
-            end = self.chunks[0][1]
-            for pos in positions:
-                if pos >= done and (found := match(text, pos, end)) is not None:
-                    done = max(found.end(), pos + 1)
-                    out.append(found)
-            return out
-        ends = self.ends
-        i = 0
-        for pos in positions:
-            if pos < done:
-                continue
-            while ends[i] < pos:
-                i += 1
-            if (found := match(text, pos, ends[i])) is not None:
-                done = max(found.end(), pos + 1)
-                out.append(found)
-        return out
+        return self.scan_at(pattern, positions, text) if positions else []
 
     def look(self, matcher: _Matcher, text: str) -> list[re.Match[str]]:
         """What :meth:`scan` finds for a context matcher, tried only after its openings."""
