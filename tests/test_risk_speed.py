@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from benchmarks.risk_report import DEV, DEV2, load_model, load_rows
 from benchmarks.risk_verdicts import differences, verdicts
 from flows.risk import RiskModel
+from flows.risk.assess import _found, _Frames, _read
+from flows.risk.assess import _spans as _spans_of
 from flows.risk.memo import WordMemo
 from flows.risk.model import _Index
 from flows.risk.phrases import _CLITICS, prefix_free
@@ -27,6 +29,7 @@ from flows.risk.prepare import (
     GLUED_WORD,
     SENTENCE,
     TextIndex,
+    _mark_sentences,
     index,
     prefixes,
     prepare,
@@ -197,6 +200,32 @@ def test_sentence_marks_keep_a_text_without_invisible_characters(parts: list[str
     assert drop_invisible(marked) == marked
 
 
+_ANSWERS = re.compile(r"[.!?;¡¿\n\r]+|(?i:(?:(?<=\Wno)|(?<=^no))\s*[,:])")
+"""Sentence marks as first written: the answer's 'no,' after a non-word character or at the
+start (its lookbehinds cost every character of the text)."""
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["no", "No", "NO", "nO", "ño", "ono", "_no", "1no", ",", ":", " ", "\n", "\r"]
+            ),
+            st.sampled_from([".", "!", "¿", "\t", "\u2003", "a", "é", "x"]),
+            st.text(alphabet="noNO ,:.\n\r\tx", max_size=5),
+        ),
+        max_size=25,
+    )
+)
+def test_sentence_marks_are_those_of_the_first_regex(parts: list[str]) -> None:
+    """The sentence marks found in one fast scan where no 'no,' can be, and by a cheaper
+    regex elsewhere, are those of the regex first written."""
+    text = "".join(parts)
+    assert _mark_sentences(text) == _SENTENCES.sub(_SENTENCE_WORD, text)
+    assert _mark_sentences(text) == _ANSWERS.sub(_SENTENCE_WORD, text)
+
+
 def _plain_prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     """prepare() without memos or shortcuts: fold the whole text, key each word."""
     text = drop_invisible(text[:MAX_TEXT_CHARS])
@@ -310,3 +339,33 @@ _PHRASE_WORDS = st.sampled_from(_PHRASE_TEXT.split())
 def test_openings_find_the_same_on_any_words(model: RiskModel, words: list[str]) -> None:
     """Run-together words, glued clitics, sentence marks and blanks: the same matches."""
     _check_openings(model, " ".join(words))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "me está matando el dolor de cabeza, ya tomé paracetamol y él me pega ahorita",
+        "mi esposo me pega todos los días hace años, ahora está en la puerta",
+        TESTIMONY + " me pegó anoche y me amenaza con un cuchillo jajaja",
+    ],
+)
+def test_contexts_remembered_per_message_are_those_looked_for(model: RiskModel, text: str) -> None:
+    """A context asked again in the same message (blanked text or as written, in any order)
+    is where it matches in that text: the two texts never share an answer once one is blanked."""
+    read, _ = _read(text, model)
+    matchers = [model.now, model.past, model.topic, model.personal, model.laughter]
+    matchers += [m for g in model.guards for m in (g.cue, g.unless)]
+    frames = _Frames(read)
+    for matcher in [*matchers, *reversed(matchers)]:
+        if matcher is None:
+            continue
+        for text_, asked in (
+            (read.blanked, _spans_of(matcher, read)),
+            (read.keyed, frames.where(matcher)),
+        ):
+            plain = (
+                read.words.look(matcher, text_) if matcher.may_match(read.words.prefixes) else []
+            )
+            assert asked == [m.span() for m in plain]
+            assert _found(matcher, read) == bool(_spans_of(matcher, read))
+    assert (read.blanked != read.keyed) == (read.written is not read.seen)

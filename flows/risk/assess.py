@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import islice
 
 from flows.risk.classifier import Scores
@@ -82,19 +82,33 @@ class _Read:
     bounds: list[int]
     calmed: bool = False
     """A false friend that says help is with her was blanked (:attr:`FalseFriend.calms`)."""
+    seen: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    """Matcher (by id) -> where it matches in ``blanked``: each looked for once per message."""
+    written: dict[int, list[tuple[int, int]]] = field(default_factory=dict)
+    """The same in ``keyed`` (:meth:`_Frames.where`); ``seen`` itself when nothing was blanked."""
 
 
 def _spans(matcher: _Matcher | None, read: _Read) -> list[tuple[int, int]]:
     """Where a context matcher matches, looking only in sentences holding its words."""
-    if matcher is None or not matcher.may_match(read.words.prefixes):
-        return []
-    return [m.span() for m in read.words.look(matcher, read.blanked)]
+    return _where(matcher, read, read.blanked, read.seen)
 
 
 def _found(matcher: _Matcher | None, read: _Read) -> bool:
+    return bool(_where(matcher, read, read.blanked, read.seen))
+
+
+def _where(
+    matcher: _Matcher | None, read: _Read, text: str, seen: dict[int, list[tuple[int, int]]]
+) -> list[tuple[int, int]]:
+    """Where ``matcher`` matches in ``text`` (``read``'s blanked or key text), remembered in
+    ``seen`` for the rest of the message."""
     if matcher is None or not matcher.may_match(read.words.prefixes):
-        return False
-    return bool(read.words.look(matcher, read.blanked))
+        return []
+    found = seen.get(id(matcher))
+    if found is None:
+        found = [m.span() for m in read.words.look(matcher, text)]
+        seen[id(matcher)] = found
+    return found
 
 
 def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
@@ -134,7 +148,9 @@ def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
             letters[start:end] = BLANK * (end - start)
         blanked = "".join(letters)
     bounds = [m.start() for m in _SENTENCE_MARK.finditer(blanked)]
-    return _Read(shown, keyed, blanked, words, bounds, calmed), follow_up
+    seen: dict[int, list[tuple[int, int]]] = {}
+    written = seen if blanked is keyed else {}
+    return _Read(shown, keyed, blanked, words, bounds, calmed, seen, written), follow_up
 
 
 def _hits(read: _Read, model: RiskModel) -> list[_Hit]:
@@ -193,37 +209,31 @@ def _grade(
     evidence: list[str] = []
     asks = guarded = lowered = False
     blanked = read.blanked
-    # Each context is looked for only when a hit's rule is moved by it.
-    past = _spans(model.past, read) if any(h.rule.past is not None for h in hits) else []
-    now = (
-        _spans(model.now, read)
-        if any(h.rule.now or h.rule.unharmed or h.rule.habitual for h in hits)
-        else []
-    )
-    habitual = (
-        _spans(model.habitual, read) if any(h.rule.habitual is not None for h in hits) else []
-    )
-    recent = _spans(model.recent, read) if any(h.rule.recent is not None for h in hits) else []
-    unharmed = (
-        _spans(model.unharmed, read) if any(h.rule.unharmed is not None for h in hits) else []
-    )
-    closed = any(h.rule.closed is not None for h in hits) and _closed(read, model)
     frames = _Frames(read)
     for hit in hits:
         rule = hit.rule
         level = rule.severity
         lo, hi = _window(read.bounds, hit.start, hit.end, len(blanked))
-        if rule.past is not None and _near(past, lo, hi):
+        # Each context is looked for only when a hit's rule is moved by it (once: _spans).
+        if rule.past is not None and _near(_spans(model.past, read), lo, hi):
             level = rule.past
-        elif rule.now is not None and _near(now, lo, hi):
+        elif rule.now is not None and _near(_spans(model.now, read), lo, hi):
             level = rule.now
-        elif rule.unharmed is not None and _near(unharmed, lo, hi) and not _near(now, lo, hi):
+        elif (
+            rule.unharmed is not None
+            and _near(_spans(model.unharmed, read), lo, hi)
+            and not _near(_spans(model.now, read), lo, hi)
+        ):
             level = rule.unharmed
-        elif rule.habitual is not None and _near(habitual, lo, hi) and not _near(now, lo, hi):
+        elif (
+            rule.habitual is not None
+            and _near(_spans(model.habitual, read), lo, hi)
+            and not _near(_spans(model.now, read), lo, hi)
+        ):
             level = rule.habitual
-        elif rule.recent is not None and _near(recent, lo, hi):
+        elif rule.recent is not None and _near(_spans(model.recent, read), lo, hi):
             level = rule.recent
-        if rule.closed is not None and closed:
+        if rule.closed is not None and _closed(read, model):
             level = rule.closed
         lowered = lowered or level.rank < rule.severity.rank
         guard = frames.guard(model.guards, hit, lo, hi)
@@ -265,20 +275,12 @@ class _Frames:
 
     def __init__(self, read: _Read) -> None:
         self._read = read
-        self._spans: dict[int, list[tuple[int, int]]] = {}
 
     def where(self, matcher: _Matcher | None) -> list[tuple[int, int]]:
         """Where a matcher matches in the text as written, false friends not blanked: 'dolor
         de cabeza' still frames 'ya tomé paracetamol' once 'me está matando' is blanked, and
         'cuando estaba embarazada' still says whose baby it is."""
-        if matcher is None or not matcher.may_match(self._read.words.prefixes):
-            return []
-        found = self._spans.get(id(matcher))
-        if found is None:
-            words, keyed = self._read.words, self._read.keyed
-            found = [m.span() for m in words.look(matcher, keyed)]
-            self._spans[id(matcher)] = found
-        return found
+        return _where(matcher, self._read, self._read.keyed, self._read.written)
 
     def guard(
         self, guards: tuple[_CompiledGuard, ...], hit: _Hit, lo: int, hi: int
