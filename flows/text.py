@@ -11,12 +11,17 @@ MAX_TEXT_CHARS = 4000
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 _INVISIBLE = re.compile(
     "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
-    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb]"
 )
 """Format characters (Unicode Cf: zero-width space, soft hyphen, word joiner, bidi marks...),
 variation selectors and fillers. They are removed, not replaced by a space: phones and
-copy-pastes put them inside words ("fo<ZWSP>tos")."""
+copy-pastes put them inside words ("fo<ZWSP>tos"). These are the ones below U+10000; the
+rest, :data:`_INVISIBLE_ASTRAL`, are looked for only in a text holding astral characters
+(a class with both is tested range by range at every character: twice as slow)."""
+_INVISIBLE_ASTRAL = re.compile(
+    "[\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+_ASTRAL = re.compile("[\U00010000-\U0010ffff]")
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
@@ -28,7 +33,10 @@ def drop_invisible(text: str) -> str:
     """Remove format characters and fold compatibility forms (fullwidth, decorative letters)."""
     if text.isascii():
         return text
-    return unicodedata.normalize("NFKC", _INVISIBLE.sub("", text))
+    text = _INVISIBLE.sub("", text)
+    if _ASTRAL.search(text) is not None:
+        text = _INVISIBLE_ASTRAL.sub("", text)
+    return unicodedata.normalize("NFKC", text)
 
 
 def clean(text: str) -> str:

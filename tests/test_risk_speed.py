@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from unicodedata import normalize
 
 import pytest
 from hypothesis import given, settings
@@ -369,3 +370,32 @@ def test_contexts_remembered_per_message_are_those_looked_for(model: RiskModel, 
             assert asked == [m.span() for m in plain]
             assert _found(matcher, read) == bool(_spans_of(matcher, read))
     assert (read.blanked != read.keyed) == (read.written is not read.seen)
+
+
+_FIRST_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\ufff9-\ufffb"
+    "\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
+)
+"""The invisible characters as first written: one class, astral ranges included."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(
+                ["\u200b", "\u00ad", "\ufe0f", "\ufeff", "\U000e0041", "\U000e0101", "\U0001d173"]
+            ),
+            st.sampled_from(["😂", "𝓂", "\U0001bca2", "\U0001bca4", "ﬁ", "é", "e\u0301", "a"]),
+            st.text(max_size=4),
+        ),
+        max_size=20,
+    )
+)
+def test_invisible_characters_dropped_as_by_one_class(parts: list[str]) -> None:
+    """Astral invisible characters, looked for only where an astral character is, are dropped
+    as the one class first written drops them (and the text is folded alike)."""
+    text = "".join(parts)
+    expected = text if text.isascii() else normalize("NFKC", _FIRST_INVISIBLE.sub("", text))
+    assert drop_invisible(text) == expected
