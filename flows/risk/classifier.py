@@ -21,10 +21,10 @@ testimony and a short cry are on one scale.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import InitVar, dataclass, field
-from itertools import chain, pairwise
+from itertools import pairwise
+from operator import add, itemgetter
 from typing import cast
 
 HEADS = ("imminent", "high", "flag")
@@ -66,14 +66,17 @@ write every weight (the shipped file has 4): the sums are then exact, whatever o
 features come in, and each probability is the one of the exact decimal sum."""
 MAX_FEATURES_BITS = 11
 """A text has at most 2**11 features (a text of MAX_FEATURE_CHARS has about 800)."""
-_CROSS = re.compile(r" (?<=(?=(.{4})).{3})(?<=(?=(.{4})).{2})")
-"""At each space between two words of a padded text, the two 4-character slices holding it
-inside (``a ma``, ``ta m``): the search jumps from space to space."""
 REMEMBERED_WORDS = 10_000
-"""Words whose own features the classifier remembers (~180 bytes each); then it starts afresh."""
-_PLAIN = re.compile(r"[_+]")
-"""Words holding these could make a word or pair feature look like another kind: such rare
-texts take the plain way (:func:`features`)."""
+"""Words whose own features the classifier remembers (~280 bytes each); then it starts afresh."""
+
+
+_Word = tuple[tuple[int, ...], tuple[str, ...], str, str, str, str, dict[str, int]]
+"""A remembered word: the packed integers of the features it makes alone (its word feature
+and the slices of `` word ``), the names of those the model does not know (counted, not
+weighed), its right edges (``ta ``, ``a ``), its left edges (``ma``, ``m``) and the pairs it
+begins (:attr:`Classifier.follows`)."""
+_NO_PAIRS: dict[str, int] = {}
+"""The pairs of a word that begins none the model knows (never written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,22 +97,20 @@ class Classifier:
     across: dict[str, int] = field(init=False, repr=False, compare=False)
     """4-character slices holding the space between two words (a small table, looked up for
     every message: it stays in the CPU's caches)."""
-    pairs: dict[str, int] = field(init=False, repr=False, compare=False)
-    """Pairs of neighbouring words."""
+    follows: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
+    """Pairs of neighbouring words: first word -> second word -> packed integer (the first
+    word's small table is remembered with it: no name to join per pair, no large table)."""
+    edges: dict[str, str] = field(init=False, repr=False, compare=False)
+    """The words' edges (``ta ``, ``a ``, ``ma``) that slices between words the model knows
+    are made of, each kept once: the remembered words share them."""
     base: int = field(init=False, repr=False, compare=False)
     unit: int = field(init=False, repr=False, compare=False)
     """10**d: weights are whole multiples of 10**-d."""
     shift: int = field(init=False, repr=False, compare=False)
     """Bits under the packed weights: the sum of the features' numbers."""
-    own: dict[str, tuple[int, ...]] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
-    """Key word -> the packed integers of the features it makes alone (its word feature and
-    the slices of `` word ``), remembered: most words were seen before."""
-    unknown: dict[str, tuple[str, ...]] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
-    """Key word -> those of its own features the model does not know (counted, not weighed)."""
+    own: dict[str, _Word] = field(init=False, repr=False, compare=False, default_factory=dict)
+    """Key word -> what the classifier needs of it (:data:`_Word`), remembered: most words were
+    seen before."""
 
     def __post_init__(self, weights: dict[str, tuple[float, float, float]]) -> None:
         largest = max((abs(w) for ws in weights.values() for w in ws), default=0.0)
@@ -120,22 +121,43 @@ class Classifier:
         object.__setattr__(self, "base", base)
         object.__setattr__(self, "unit", unit)
         object.__setattr__(self, "shift", shift)
-        tables: dict[str, dict[str, int]] = {"alone": {}, "across": {}, "pairs": {}}
+        alone: dict[str, int] = {}
+        across: dict[str, int] = {}
+        follows: dict[str, dict[str, int]] = {}
+        words: dict[str, str] = {}
         for number, (name, ws) in enumerate(weights.items(), start=1):
             # Fresh names, not the parser's: what stays is then packed together, and the
             # parse's passing objects free whole arenas instead of pinning them.
-            tables[_kind(name)][name.encode().decode()] = _pack(ws, number, unit, base, shift)
-        for kind, table in tables.items():
-            object.__setattr__(self, kind, table)
+            packed = _pack(ws, number, unit, base, shift)
+            if "+" in name:  # each word kept once
+                first, second = (
+                    words.setdefault(w, w.encode().decode()) for w in name.split("+", 1)
+                )
+                follows.setdefault(first, {})[second] = packed
+            elif _across(name):
+                across[name.encode().decode()] = packed
+            else:
+                alone[name.encode().decode()] = packed
+        edges = [n[:3] if n[2] == " " else n[:2] for n in across]
+        edges += [n[2:] for n in across if n[1] == " "]
+        object.__setattr__(self, "alone", alone)
+        object.__setattr__(self, "across", across)
+        object.__setattr__(self, "follows", follows)
+        object.__setattr__(self, "edges", {e: e for e in edges})
 
     def packed(self, name: str) -> int | None:
         """The packed integer of a feature (None when the model does not know it)."""
-        table: dict[str, int] = getattr(self, _kind(name))
-        return table.get(name)
+        if "+" in name:
+            first, _, second = name.partition("+")
+            return self.follows.get(first, {}).get(second)
+        return (self.across if _across(name) else self.alone).get(name)
 
     def names(self) -> list[str]:
         """Every feature the model knows."""
-        return [*self.alone, *self.across, *self.pairs]
+        pairs = (
+            f"{first}+{second}" for first, seconds in self.follows.items() for second in seconds
+        )
+        return [*self.alone, *self.across, *pairs]
 
     def scores(self, keyed: str) -> Scores:
         """The three probabilities for a text in key spelling."""
@@ -156,57 +178,65 @@ class Classifier:
         number of its features (:func:`features`).
 
         A text's 4-character slices are those inside one padded word (`` mata ``) and those
-        holding the space between two words (``e ma``): a word's own features are remembered
-        per word, only the slices and pairs between words are made anew. The kinds share no
-        feature (slices between words hold an inner space, pairs a ``+``, word features a
-        ``_``), so their counts add up."""
+        holding the space between two words (``ta m``, ``a ma``): a word's own features are
+        remembered per word with its edges, and a slice between two words is the left word's
+        right edge and the right word's left edge. The kinds share no feature (slices between
+        words hold an inner space, pairs a ``+``, word features a ``_``), so their counts add
+        up."""
         text = keyed
         if len(text) > MAX_FEATURE_CHARS:
             half = MAX_FEATURE_CHARS // 2
             text = f"{text[:half]} {text[-half:]}"
         words = text.split()
-        if not words or _PLAIN.search(text):
+        if not words or "_" in text or "+" in text:
+            # Such a word could make a word or pair feature look like another kind.
             found = features(keyed)
             return sum(filter(None, map(self.packed, found))), len(found)
-        distinct = set(words)
         own = self.own
-        mine = list(map(own.get, distinct))
+        mine = list(map(own.get, words))
         if None in mine:
-            mine = [self._learn(w) if m is None else m for w, m in zip(distinct, mine, strict=True)]
-        known: set[int] = set().union(*cast("list[tuple[int, ...]]", mine))
-        count = len(known)
-        if self.unknown and (odd := self.unknown.keys() & distinct):
-            count += len(set().union(*map(self.unknown.__getitem__, odd)))
-        across = set(chain.from_iterable(_CROSS.findall(f" {' '.join(words)} ")))
-        pairs = set(map("+".join, pairwise(words)))
-        count += len(across) + len(pairs)
-        total = sum(known)
-        total += sum(filter(None, map(self.across.get, across)))
-        return total + sum(filter(None, map(self.pairs.get, pairs))), count
+            mine = [self._learn(w) if m is None else m for w, m in zip(words, mine, strict=True)]
+        alone, unknown, right3, right2, left2, left1, follows = zip(
+            *cast("list[_Word]", mine), strict=True
+        )
+        known: set[int] = set().union(*alone)
+        across = set(map(add, right3, left1[1:]))
+        across.update(map(add, right2, left2[1:]))
+        pairs = dict(zip(pairwise(words), follows, strict=False))  # each pair once
+        count = len(known) + len(set().union(*unknown)) + len(across) + len(pairs)
+        total = sum(known) + sum(filter(None, map(self.across.get, across)))
+        seconds = map(itemgetter(1), pairs)
+        return total + sum(filter(None, map(dict.get, pairs.values(), seconds))), count
 
-    def _learn(self, word: str) -> tuple[int, ...]:
-        """Remember the packed integers (and the unknown names) of a word's own features."""
+    def _learn(self, word: str) -> _Word:
+        """Remember what the classifier needs of a word (:data:`_Word`)."""
         padded = f" {word} "
         names = {padded[i : i + GRAM] for i in range(len(padded) - GRAM + 1)}
         names.add("_" + word)
         get = self.alone.get
         known = tuple(v for v in map(get, names) if v is not None)
+        unknown = tuple(n for n in names if get(n) is None) if len(known) < len(names) else ()
+        edge = self.edges.get
+        right3, right2, left2 = padded[-3:], padded[-2:], padded[1:3]
+        mine = (
+            known,
+            unknown,
+            edge(right3, right3),
+            edge(right2, right2),
+            edge(left2, left2),
+            word[0],
+            self.follows.get(word, _NO_PAIRS),
+        )
         if len(self.own) >= REMEMBERED_WORDS:
             self.own.clear()
-            self.unknown.clear()
-        self.own[word] = known
-        if len(known) < len(names):
-            self.unknown[word] = tuple(n for n in names if get(n) is None)
-        return known
+        self.own[word] = mine
+        return mine
 
 
-def _kind(name: str) -> str:
-    """Which table holds a feature (:attr:`Classifier.alone`, ``across`` or ``pairs``)."""
-    if "+" in name:
-        return "pairs"
-    if len(name) == GRAM and " " in name[1:3]:
-        return "across"
-    return "alone"
+def _across(name: str) -> bool:
+    """Whether a feature without ``+`` is a slice holding the space between two words
+    (:attr:`Classifier.across`; else ``alone``)."""
+    return len(name) == GRAM and " " in name[1:3]
 
 
 def _decimals(weights: Iterable[tuple[float, float, float]], largest: float) -> int:
