@@ -234,8 +234,21 @@ def test_word_by_word_features_are_the_plain_features(model: RiskModel) -> None:
         assert got == _plain_sum(shipped, keyed), keyed
 
 
+_KNOWN = ["me", "va", "a", "matar", "mi", "ex", "de", "la", "que", "pega", "y", "o", "no"]
+"""Words that make pairs and slices between words the shipped model knows."""
+
+
 @settings(max_examples=300, deadline=None)
-@given(st.lists(st.text(alphabet="aeimostu_+#1 ", min_size=1, max_size=7), max_size=60))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet="aeimostu_+#1 ", min_size=1, max_size=7),
+            st.text(alphabet="aemtñ\u0301😀\u2003\x1c ", min_size=1, max_size=5),
+            st.sampled_from(_KNOWN),
+        ),
+        max_size=60,
+    )
+)
 def test_word_by_word_features_on_any_text(model: RiskModel, words: list[str]) -> None:
     shipped = model.classifier
     assert shipped is not None
