@@ -30,7 +30,7 @@ def find_combos(
     index = model.concepts
     if index is None:
         return []
-    places = words.places(index, blanked)
+    places = words.places(index)
     begin = places.keys() | index.unopened
     found: list[tuple[int, int, int, tuple[int, ...]]] = []
     cache: dict[int, dict[int, list[Span]]] = {}

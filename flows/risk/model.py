@@ -10,6 +10,7 @@ from flows.risk.classifier import Classifier
 from flows.risk.lexicon import LAUGHTER, RiskLexicon, combo_parts
 from flows.risk.memo import WordMemo
 from flows.risk.phrases import (
+    OPENED_WORDS,
     _Anchors,
     _anchors,
     _PhraseCompiler,
@@ -58,9 +59,11 @@ class _Index:
     anchors: tuple[_Anchors, ...]
     """Per pattern: its anchor words (None: always a candidate); see :meth:`candidate`."""
     opening: re.Pattern[str]
-    """Finds the longest opening of any pattern after each space (:func:`opening_regex`)."""
+    """Gives the longest opening after each space, of any pattern of this index and of the
+    others compiled with it (:func:`_indexes`, :data:`flows.risk.phrases.OPENED_WORDS`)."""
     opened: dict[str, tuple[int, ...]]
-    """Opening -> the patterns that may match where it begins, ascending."""
+    """Opening -> the patterns of this index that may match where it begins, ascending (the
+    openings that name none of them left out)."""
     unopened: tuple[int, ...]
     """Patterns without openings (written as regexes, or that may begin with anything): looked
     for as before, pattern by pattern."""
@@ -80,9 +83,26 @@ class _Index:
         return found
 
 
-def _index(
-    compiler: _PhraseCompiler, owners: list[tuple[tuple[str, ...], tuple[str, ...]]]
-) -> _Index:
+_Owners = list[tuple[tuple[str, ...], tuple[str, ...]]]
+"""Per owner (a rule, a false friend, a concept): its phrases and its regexes."""
+_NO_OPENING = re.compile("(?!)")
+
+
+def _indexes(compiler: _PhraseCompiler, *lists: _Owners) -> list[_Index]:
+    """An index per list of owners, all sharing one opening regex (:func:`opening_regex`):
+    one pass over a text finds the places of every list (:meth:`TextIndex.places`)."""
+    parsed = [_index(compiler, owners) for owners in lists]
+    regex, opened = opening_regex([openings_of for _, openings_of in parsed])
+    opening = re.compile(OPENED_WORDS.format(regex))
+    return [
+        dataclasses.replace(index, opening=opening, opened=found)
+        for (index, _), found in zip(parsed, opened, strict=True)
+    ]
+
+
+def _index(compiler: _PhraseCompiler, owners: _Owners) -> tuple[_Index, dict[int, frozenset[str]]]:
+    """The index of one list of owners (its openings not yet compiled) and per pattern its
+    openings."""
     patterns: list[re.Pattern[str]] = []
     first: list[_Anchors] = []
     owner_of: list[int] = []
@@ -113,18 +133,18 @@ def _index(
             first.append(None)
             owner_of.append(owner)
             anchors_of.append(None)
-    opening, opened = opening_regex(openings_of)
-    return _Index(
+    index = _Index(
         tuple(patterns),
         tuple(first),
         tuple(owner_of),
         frozenset(always),
         {anchor: tuple(ids) for anchor, ids in by_anchor.items()},
         tuple(anchors_of),
-        re.compile(opening),
-        opened,
+        _NO_OPENING,
+        {},
         tuple(i for i in range(len(patterns)) if i not in openings_of),
     )
+    return index, openings_of
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,7 +282,8 @@ def _matcher(
     known = [texts for texts in spelled if texts is not None]
     opening = None
     if first is not None and known and len(known) == len(spelled):
-        opening = re.compile(opening_regex({0: frozenset().union(*known)})[0])
+        trie = opening_regex([{0: frozenset().union(*known)}])[0]
+        opening = re.compile(OPENED_WORDS.format(trie))
     return _Matcher(
         re.compile("|".join(f"(?:{p})" for p in parts)),
         None if anchors is None else frozenset(anchors),
@@ -275,8 +296,9 @@ def _optional(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> _Matcher |
     return _matcher(compiler, phrases) if phrases else None
 
 
-def _combos(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_Index, tuple[_Combo, ...]]:
-    """Every distinct concept phrase compiled once; combos point at them by index."""
+def _combos(lexicon: RiskLexicon) -> tuple[_Owners, tuple[_Combo, ...]]:
+    """Every distinct concept phrase (each its own owner, to be compiled once); combos point at
+    them by index."""
     concept_ids: dict[str, int] = {}
     combos: list[_Combo] = []
     for rule_number, rule in enumerate(lexicon.rules):
@@ -286,7 +308,7 @@ def _combos(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_Index, tu
                 concept_ids.setdefault(part, len(concept_ids))
                 parts.append(concept_ids[part])
             combos.append(_Combo(rule_number, tuple(parts), rule.within))
-    return _index(compiler, [((part,), ()) for part in concept_ids]), tuple(combos)
+    return [((part,), ()) for part in concept_ids], tuple(combos)
 
 
 def _guards(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_CompiledGuard, ...]:
@@ -313,7 +335,13 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
     # Slightly over ~50 lines: compiles each section of the YAML lexicon in turn; the sections
     # share the lookup tables built at the top.
     compiler = _PhraseCompiler(lexicon.words)
-    concepts, combos = _combos(compiler, lexicon)
+    concept_owners, combos = _combos(lexicon)
+    false_friend_index, rule_index, concepts = _indexes(
+        compiler,
+        [(ff.phrases, ()) for ff in lexicon.false_friends],
+        [(rule.phrases, rule.regex) for rule in lexicon.rules],
+        concept_owners,
+    )
     rules = tuple(
         _CompiledRule(
             id=rule.id,
@@ -348,9 +376,9 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         emoji_words=dict(lexicon.emoji),
         false_friends=tuple((ff.id, ff.follow_up, ff.calms) for ff in lexicon.false_friends),
         false_friend_unless=tuple(_optional(compiler, ff.unless) for ff in lexicon.false_friends),
-        false_friend_index=_index(compiler, [(ff.phrases, ()) for ff in lexicon.false_friends]),
+        false_friend_index=false_friend_index,
         rules=rules,
-        rule_index=_index(compiler, [(rule.phrases, rule.regex) for rule in lexicon.rules]),
+        rule_index=rule_index,
         negation=negation,
         now=_optional(compiler, ctx.now),
         recent=_optional(compiler, ctx.recent),

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
+from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -416,40 +417,58 @@ _Trie = dict[str, "_Trie"]
 """Openings by letter; the empty key marks where one ends."""
 
 
-def opening_regex(openings_of: dict[int, frozenset[str]]) -> tuple[str, dict[str, tuple[int, ...]]]:
-    """One regex finding, after each space, the longest opening of any pattern that begins
-    there (its group 1), and per opening the patterns one of whose openings begins it.
+OPENED_WORDS = " (?=({}))"
+"""Around :func:`opening_regex`: ``finditer`` over ``" " + text`` finds the spaces an opening
+follows, the longest opening after each its group 1."""
 
-    The openings that begin at one place are all beginnings of the longest one, so the longest
-    names every pattern that may match there. The regex is a trie (``m(?:e(?: (?:mata|pega)|)``)
-    that tries longer openings first; scanned over ``" " + text`` it visits every word start
-    in one pass of the regex engine instead of one call per pattern and word start."""
+
+def opening_regex(
+    lists: Sequence[dict[int, frozenset[str]]],
+) -> tuple[str, list[dict[str, tuple[int, ...]]]]:
+    """A regex of the openings of several lists of patterns (matching the longest one that
+    begins where it is tried), and per list, per opening that begins any of its patterns'
+    openings, the patterns of that list one of whose openings begins it.
+
+    The openings that begin at one place are all beginnings of the longest one, so the
+    longest names, in each list, every pattern that may match there. The regex is a trie
+    (``m(?:e(?: (?:mata|pega)|)``) that tries longer openings first: one pass of the regex
+    engine after every space (:data:`OPENED_WORDS`) visits every word start for every list."""
     trie: _Trie = {}
-    owners: dict[str, set[int]] = {}
-    for number, texts in openings_of.items():
-        for text in texts:
-            node = trie
-            for char in text:
-                node = node.setdefault(char, {})
-            node[""] = {}
-            owners.setdefault(text, set()).add(number)
-    patterns: dict[str, tuple[int, ...]] = {}
-    _name(trie, "", frozenset(), owners, patterns, {})
-    return rf" (?=({_trie_regex(trie)}))", patterns
+    owners: list[dict[str, set[int]]] = []
+    for openings_of in lists:
+        mine: dict[str, set[int]] = {}
+        for number, texts in openings_of.items():
+            for text in texts:
+                node = trie
+                for char in text:
+                    node = node.setdefault(char, {})
+                node[""] = {}
+                mine.setdefault(text, set()).add(number)
+        owners.append(mine)
+    patterns: list[dict[str, tuple[int, ...]]] = [{} for _ in lists]
+    nothing = frozenset[int]()
+    _name(trie, "", (nothing,) * len(lists), owners, patterns, {})
+    return _trie_regex(trie), patterns
 
 
 def _name(
     node: _Trie,
     text: str,
-    above: frozenset[int],
-    owners: dict[str, set[int]],
-    patterns: dict[str, tuple[int, ...]],
+    above: tuple[frozenset[int], ...],
+    owners: list[dict[str, set[int]]],
+    patterns: list[dict[str, tuple[int, ...]]],
     named: dict[frozenset[int], tuple[int, ...]],
 ) -> None:
-    """Each opening -> the patterns of it and of the openings it begins with (walking down)."""
+    """Each opening -> per list, the patterns of it and of the openings it begins with
+    (walking down); a list none of whose patterns it names leaves it out."""
     if "" in node:
-        above = above.union(owners[text])
-        patterns[text] = named.setdefault(above, tuple(sorted(above)))
+        above = tuple(
+            got.union(mine[text]) if text in mine else got
+            for got, mine in zip(above, owners, strict=True)
+        )
+        for got, found in zip(above, patterns, strict=True):
+            if got:
+                found[text] = named.setdefault(got, tuple(sorted(got)))
     for char, sub in node.items():
         if char:
             _name(sub, text + char, above, owners, patterns, named)

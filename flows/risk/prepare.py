@@ -167,6 +167,9 @@ class TextIndex:
     found: dict[frozenset[str], list[int]] = field(default_factory=dict)
     """Word starts already looked up (many phrases begin with the same words: me, la, le)."""
     by_letters: dict[str, list[int]] = field(default_factory=dict)
+    passes: dict[int, dict[str, list[int]]] = field(default_factory=dict)
+    """Opening regex (by id: a pattern's hash reads all its code) -> opening -> the word starts
+    where it is the longest that begins (:meth:`_opened`)."""
 
     def scan(
         self, pattern: re.Pattern[str], first: frozenset[str] | None, text: str
@@ -182,55 +185,90 @@ class TextIndex:
         return self.scan_at(pattern, positions, text) if positions else []
 
     def look(self, matcher: _Matcher, text: str) -> list[re.Match[str]]:
-        """What :meth:`scan` finds for a context matcher, tried only after its openings."""
+        """What :meth:`scan` finds for a context matcher in ``text`` (the key text or it with
+        false friends blanked: :meth:`places`), tried only after its openings."""
         if matcher.opening is None:
             return self.scan(matcher.pattern, matcher.starts, text)
-        places = [m.start() for m in matcher.opening.finditer(f" {text}")]
+        places = [m.start() for m in matcher.opening.finditer(f" {self.keyed}")]
         return self.scan_at(matcher.pattern, places, text) if places else []
 
     def sweep(self, index: _Index, text: str) -> dict[int, list[re.Match[str]]]:
         """What :meth:`scan` finds for every pattern of ``index`` among its candidates (those
-        whose anchor words occur), by pattern number; patterns that find nothing are left out."""
+        whose anchor words occur), by pattern number, in ``text`` (the key text or it with
+        false friends blanked: :meth:`places`); patterns that find nothing are left out."""
         found: dict[int, list[re.Match[str]]] = {}
-        places = self.places(index, text)
+        places = self.places(index)
         prefixes = self.prefixes
+        anchors = index.anchors  # index.candidate and self.find, without two calls a pattern
+        patterns = index.patterns
         for number in sorted(places.keys() | index.unopened):
-            if not index.candidate(number, prefixes):
+            if (some := anchors[number]) is not None and some.isdisjoint(prefixes):
                 continue
-            if matches := self.find(index, number, places, text):
+            if number in places:
+                matches = self.scan_at(patterns[number], _merged(places[number]), text)
+            else:
+                matches = self.scan(patterns[number], index.starts[number], text)
+            if matches:
                 found[number] = matches
         return found
 
-    def places(self, index: _Index, text: str) -> dict[int, list[int]]:
-        """Pattern number -> the word starts where one of its openings begins, ascending (the
-        patterns of ``index.unopened`` left out).
-
-        One pass of the index's opening regex (:func:`flows.risk.phrases.opening_regex`) names,
-        at each word start, the patterns one of whose openings begins there; a pattern matches
-        nowhere else. Its places are among those :meth:`scan` tries (the word starts its first
-        words allow) and hold every place where it matches. (Blanking false friends turns
-        letters and spaces into '~', never into a space: a place after a space of the blanked
-        text is a word start of the key text.)"""
-        found: dict[int, list[int]] = {}
-        opened = index.opened
-        for opening in index.opening.finditer(f" {text}"):
-            pos = opening.start()  # after the space: the word start in ``text``
-            for number in opened[opening.group(1)]:
-                if number in found:
-                    found[number].append(pos)
-                else:
-                    found[number] = [pos]
-        return found
-
     def find(
-        self, index: _Index, number: int, places: dict[int, list[int]], text: str
+        self, index: _Index, number: int, places: dict[int, list[list[int]]], text: str
     ) -> list[re.Match[str]]:
-        """What :meth:`scan` finds for pattern ``number`` of ``index``, given its ``places``."""
+        """What :meth:`scan` finds for pattern ``number`` of ``index`` in ``text`` (the key
+        text or it with false friends blanked: :meth:`places`), given its ``places``."""
         if number in places:
-            return self.scan_at(index.patterns[number], places[number], text)
+            return self.scan_at(index.patterns[number], _merged(places[number]), text)
         if number in index.unopened:
             return self.scan(index.patterns[number], index.starts[number], text)
         return []  # no opening of it begins anywhere
+
+    def places(self, index: _Index) -> dict[int, list[list[int]]]:
+        """Pattern number -> the word starts of the key text where one of its openings begins,
+        as ascending lists, one per opening (the patterns of ``index.unopened`` left out; the
+        lists are the pass's own: never to be changed; :meth:`scan_at` takes them merged).
+
+        One pass of the index's opening regex (:func:`flows.risk.phrases.opening_regex`) names,
+        at each word start, the longest opening that begins there, which names the patterns
+        one of whose openings begins there; a pattern matches nowhere else. Its places are
+        among those :meth:`scan` tries (the word starts its first words allow) and hold every
+        place where it matches.
+
+        They serve the text with false friends blanked too, which has the key text's letters
+        or '~' in their place (letters and spaces of a blanked span alike, never a space), so
+        the same word starts: a match there begins with one of the pattern's openings, letters
+        and spaces with no '~' among them, which the key text holds at the same place, so its
+        pass names the pattern there. Where the key text's pass names a pattern and no opening
+        of it begins in the blanked text (blanking cut it), the pattern matches nothing: an
+        idle try."""
+        found: dict[int, list[list[int]]] = {}
+        opened = index.opened
+        at = self._opened(index.opening)
+        for text in at.keys() & opened.keys():
+            where = at[text]
+            for number in opened[text]:
+                if number in found:
+                    found[number].append(where)
+                else:
+                    found[number] = [where]
+        return found
+
+    def _opened(self, opening: re.Pattern[str]) -> dict[str, list[int]]:
+        """Opening -> the word starts of the key text where it is the longest that begins,
+        ascending: one pass of ``opening`` (:func:`flows.risk.phrases.opening_regex`),
+        remembered."""
+        at = self.passes.get(id(opening))
+        if at is not None:
+            return at
+        at = {}
+        for found in opening.finditer(f" {self.keyed}"):
+            text = found[1]
+            if text in at:
+                at[text].append(found.start())  # after the space: the word start
+            else:
+                at[text] = [found.start()]
+        self.passes[id(opening)] = at
+        return at
 
     def scan_at(
         self, pattern: re.Pattern[str], places: list[int], text: str
@@ -290,6 +328,11 @@ class TextIndex:
                 at.setdefault(word, []).append(pos)
             pos += len(word) + 1
         self.words.extend(sorted(at))
+
+
+def _merged(runs: list[list[int]]) -> list[int]:
+    """Ascending places of several ascending lists with none in common (one opening a place)."""
+    return runs[0] if len(runs) == 1 else sorted(chain.from_iterable(runs))
 
 
 def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
