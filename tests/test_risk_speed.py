@@ -21,7 +21,7 @@ from flows.risk import RiskModel
 from flows.risk.assess import _found, _Frames, _read
 from flows.risk.assess import _spans as _spans_of
 from flows.risk.memo import WordMemo
-from flows.risk.model import _Index
+from flows.risk.model import _CONTEXTS, _Index
 from flows.risk.phrases import _CLITICS, prefix_free
 from flows.risk.prepare import (
     _SENTENCE_RUN,
@@ -315,8 +315,10 @@ def _check_openings(model: RiskModel, text: str) -> None:
     for idx in (model.rule_index, model.false_friend_index, model.concepts):
         for text_ in (keyed, blanked, cut):
             assert _spans(words.sweep(idx, text_)) == _plain_sweep(words, idx, text_)
-    matchers = [model.now, model.past, model.topic, model.personal, model.presence]
+    matchers = [getattr(model, name) for name in _CONTEXTS]
     matchers += [m for g in model.guards for m in (g.cue, g.unless)]
+    matchers += model.false_friend_unless
+    assert sum(m is not None and m.opening is model.rule_index.opening for m in matchers) > 20
     for matcher in matchers:
         if matcher is not None:
             for text_ in (keyed, blanked, cut):

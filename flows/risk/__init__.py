@@ -28,11 +28,13 @@ How a message is read:
 
 Phrases are never scanned over a whole testimony one by one. Each phrase's *openings* (its
 first letters spelled out, up to six: 'me mata', 'memata', 'la pe') are compiled, for all the
-phrases of the rules, of the false friends and of the concepts, into one trie regex
+phrases of the rules, of the false friends and of the concepts, and for the context matchers
+(now, topic, the guards' cues ...), into one trie regex
 (:func:`flows.risk.phrases.opening_regex`); one pass of it over the key text names, at each word
-start, the phrases of each list that may match there, and only they are tried there (in the key
-text, or in it with false friends blanked: :meth:`flows.risk.prepare.TextIndex.places`); each
-context matcher has its own. Exact: a phrase matches only where one of its openings begins.
+start, the phrases of each list and the matchers that may match there, and only they are tried
+there (in the key text, or in it with false friends blanked:
+:meth:`flows.risk.prepare.TextIndex.places`, :meth:`~flows.risk.prepare.TextIndex.look`).
+Exact: a phrase matches only where one of its openings begins.
 Phrases without openings (written as regexes) are tried at the word starts their first words
 allow (:meth:`TextIndex.scan`).
 """

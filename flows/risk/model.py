@@ -39,8 +39,12 @@ class _Matcher:
     starts: _Anchors = None
     """First letters of the words a match may begin with (None: try everywhere)."""
     opening: re.Pattern[str] | None = None
-    """Finds the word starts where one of its openings begins (None: it has none); see
-    :func:`flows.risk.phrases.opening_regex`."""
+    """The opening regex shared with the indexes and the other matchers (None: it has no
+    openings): :func:`_indexes`, :meth:`flows.risk.prepare.TextIndex.look`."""
+    opened: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    """Opening of that regex -> the matchers (by :attr:`number`) one of whose openings begins
+    it: one table for all the matchers."""
+    number: int = -1
 
     def may_match(self, prefixes: frozenset[str]) -> bool:
         return self.anchors is None or not self.anchors.isdisjoint(prefixes)
@@ -83,21 +87,72 @@ class _Index:
         return found
 
 
+_CONTEXTS = (
+    "now",
+    "recent",
+    "past",
+    "topic",
+    "personal",
+    "laughter",
+    "pregnancy",
+    "cries",
+    "weak_cries",
+    "presence",
+    "cry_fillers",
+    "narrative",
+    "follow_up",
+    "bare_presence",
+    "habitual",
+    "unharmed",
+    "closure",
+)
+"""The context matchers' fields (of :class:`flows.risk.lexicon.Context` and of the model)."""
+
 _Owners = list[tuple[tuple[str, ...], tuple[str, ...]]]
 """Per owner (a rule, a false friend, a concept): its phrases and its regexes."""
 _NO_OPENING = re.compile("(?!)")
 
 
-def _indexes(compiler: _PhraseCompiler, *lists: _Owners) -> list[_Index]:
-    """An index per list of owners, all sharing one opening regex (:func:`opening_regex`):
-    one pass over a text finds the places of every list (:meth:`TextIndex.places`)."""
+@dataclass(frozen=True, slots=True)
+class _Shared:
+    """The opening regex of the indexes and of the context matchers, the matchers' table of
+    openings (:attr:`_Matcher.opened`) and each one's number by its phrases (those without
+    openings left out)."""
+
+    opening: re.Pattern[str]
+    opened: dict[str, tuple[int, ...]]
+    numbers: dict[tuple[str, ...], int]
+
+
+def _indexes(
+    compiler: _PhraseCompiler, lists: list[_Owners], contexts: list[tuple[str, ...]]
+) -> tuple[list[_Index], _Shared]:
+    """An index per list of owners, all sharing one opening regex (:func:`opening_regex`) with
+    the context matchers of ``contexts`` (each its phrases): one pass over a text finds the
+    places of every list (:meth:`TextIndex.places`) and of every matcher (:meth:`look`)."""
     parsed = [_index(compiler, owners) for owners in lists]
-    regex, opened = opening_regex([openings_of for _, openings_of in parsed])
+    numbers: dict[tuple[str, ...], int] = {}
+    matchers: dict[int, frozenset[str]] = {}
+    for phrases in contexts:
+        if phrases not in numbers and (texts := _spelled(compiler, phrases)) is not None:
+            numbers[phrases] = len(matchers)
+            matchers[len(matchers)] = texts
+    regex, opened = opening_regex([openings_of for _, openings_of in parsed] + [matchers])
     opening = re.compile(OPENED_WORDS.format(regex))
-    return [
+    indexes = [
         dataclasses.replace(index, opening=opening, opened=found)
-        for (index, _), found in zip(parsed, opened, strict=True)
+        for (index, _), found in zip(parsed, opened[:-1], strict=True)
     ]
+    return indexes, _Shared(opening, opened[-1], numbers)
+
+
+def _spelled(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> frozenset[str] | None:
+    """The openings of a matcher's phrases (None: one may begin anywhere or has none)."""
+    parsed = [compiler.parse(p) for p in phrases]
+    spelled = [compiler.openings.of(seq) for seq in parsed]
+    if not parsed or any(starts(seq) is None for seq in parsed) or None in spelled:
+        return None
+    return frozenset().union(*[texts for texts in spelled if texts is not None])
 
 
 def _index(compiler: _PhraseCompiler, owners: _Owners) -> tuple[_Index, dict[int, frozenset[str]]]:
@@ -258,17 +313,13 @@ class RiskModel:
         return self.with_classifier(None)
 
 
-def _matcher(
-    compiler: _PhraseCompiler, phrases: tuple[str, ...], regex: tuple[str, ...] = ()
-) -> _Matcher:
+def _matcher(compiler: _PhraseCompiler, phrases: tuple[str, ...], shared: _Shared) -> _Matcher:
+    """``phrases`` as one regex, looked for after its openings in ``shared`` (when it has)."""
     parsed = [compiler.parse(p) for p in phrases]
-    parts = [anchored(seq) for seq in parsed] + list(regex)
     first: set[str] | None = set()
     for seq in parsed:
         found_first = starts(seq)
         first = None if found_first is None or first is None else first | found_first
-    if regex:
-        first = None
     anchors: set[str] | None = set()
     for seq in parsed:
         found = _anchors(seq)
@@ -276,24 +327,21 @@ def _matcher(
             anchors = None
             continue
         anchors |= found
-    if regex:
-        anchors = None
-    spelled = [compiler.openings.of(seq) for seq in parsed]
-    known = [texts for texts in spelled if texts is not None]
-    opening = None
-    if first is not None and known and len(known) == len(spelled):
-        trie = opening_regex([{0: frozenset().union(*known)}])[0]
-        opening = re.compile(OPENED_WORDS.format(trie))
+    number = shared.numbers.get(phrases)
     return _Matcher(
-        re.compile("|".join(f"(?:{p})" for p in parts)),
+        re.compile("|".join(f"(?:{anchored(seq)})" for seq in parsed)),
         None if anchors is None else frozenset(anchors),
         None if first is None else prefix_free(frozenset(first)),
-        opening,
+        None if number is None else shared.opening,
+        shared.opened,
+        -1 if number is None else number,
     )
 
 
-def _optional(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> _Matcher | None:
-    return _matcher(compiler, phrases) if phrases else None
+def _optional(
+    compiler: _PhraseCompiler, phrases: tuple[str, ...], shared: _Shared
+) -> _Matcher | None:
+    return _matcher(compiler, phrases, shared) if phrases else None
 
 
 def _combos(lexicon: RiskLexicon) -> tuple[_Owners, tuple[_Combo, ...]]:
@@ -311,13 +359,15 @@ def _combos(lexicon: RiskLexicon) -> tuple[_Owners, tuple[_Combo, ...]]:
     return [((part,), ()) for part in concept_ids], tuple(combos)
 
 
-def _guards(compiler: _PhraseCompiler, lexicon: RiskLexicon) -> tuple[_CompiledGuard, ...]:
+def _guards(
+    compiler: _PhraseCompiler, lexicon: RiskLexicon, shared: _Shared
+) -> tuple[_CompiledGuard, ...]:
     joking = frozenset(rule.id for rule in lexicon.rules if rule.joking is not None)
     return tuple(
         _CompiledGuard(
             id=guard.id,
-            cue=_matcher(compiler, guard.phrases),
-            unless=_optional(compiler, guard.unless),
+            cue=_matcher(compiler, guard.phrases, shared),
+            unless=_optional(compiler, guard.unless, shared),
             scope=guard.scope,
             categories=frozenset(guard.categories),
             rules=frozenset(guard.rules) | (joking if guard.id == LAUGHTER else frozenset()),
@@ -336,11 +386,17 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
     # share the lookup tables built at the top.
     compiler = _PhraseCompiler(lexicon.words)
     concept_owners, combos = _combos(lexicon)
-    false_friend_index, rule_index, concepts = _indexes(
+    ctx = lexicon.context
+    (false_friend_index, rule_index, concepts), shared = _indexes(
         compiler,
-        [(ff.phrases, ()) for ff in lexicon.false_friends],
-        [(rule.phrases, rule.regex) for rule in lexicon.rules],
-        concept_owners,
+        [
+            [(ff.phrases, ()) for ff in lexicon.false_friends],
+            [(rule.phrases, rule.regex) for rule in lexicon.rules],
+            concept_owners,
+        ],
+        [getattr(ctx, name) for name in _CONTEXTS]
+        + [phrases for g in lexicon.guards for phrases in (g.phrases, g.unless)]
+        + [ff.unless for ff in lexicon.false_friends],
     )
     rules = tuple(
         _CompiledRule(
@@ -359,7 +415,6 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         )
         for rule in lexicon.rules
     )
-    ctx = lexicon.context
     negation = None
     if ctx.negation:
         words = "|".join(re.escape(key(fold(w))) for w in ctx.negation)
@@ -375,34 +430,36 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         emoji=emoji,
         emoji_words=dict(lexicon.emoji),
         false_friends=tuple((ff.id, ff.follow_up, ff.calms) for ff in lexicon.false_friends),
-        false_friend_unless=tuple(_optional(compiler, ff.unless) for ff in lexicon.false_friends),
+        false_friend_unless=tuple(
+            _optional(compiler, ff.unless, shared) for ff in lexicon.false_friends
+        ),
         false_friend_index=false_friend_index,
         rules=rules,
         rule_index=rule_index,
         negation=negation,
-        now=_optional(compiler, ctx.now),
-        recent=_optional(compiler, ctx.recent),
-        past=_optional(compiler, ctx.past),
-        topic=_optional(compiler, ctx.topic),
-        personal=_optional(compiler, ctx.personal),
-        laughter=_optional(compiler, ctx.laughter),
-        pregnancy=_optional(compiler, ctx.pregnancy),
-        cries=_optional(compiler, ctx.cries),
-        weak_cries=_optional(compiler, ctx.weak_cries),
-        presence=_optional(compiler, ctx.presence),
-        cry_fillers=_optional(compiler, ctx.cry_fillers),
-        narrative=_optional(compiler, ctx.narrative),
-        follow_up=_optional(compiler, ctx.follow_up),
+        now=_optional(compiler, ctx.now, shared),
+        recent=_optional(compiler, ctx.recent, shared),
+        past=_optional(compiler, ctx.past, shared),
+        topic=_optional(compiler, ctx.topic, shared),
+        personal=_optional(compiler, ctx.personal, shared),
+        laughter=_optional(compiler, ctx.laughter, shared),
+        pregnancy=_optional(compiler, ctx.pregnancy, shared),
+        cries=_optional(compiler, ctx.cries, shared),
+        weak_cries=_optional(compiler, ctx.weak_cries, shared),
+        presence=_optional(compiler, ctx.presence, shared),
+        cry_fillers=_optional(compiler, ctx.cry_fillers, shared),
+        narrative=_optional(compiler, ctx.narrative, shared),
+        follow_up=_optional(compiler, ctx.follow_up, shared),
         cry_max_words=lexicon.cry_max_words,
         narrative_min_chars=lexicon.narrative_min_chars,
         compounding=frozenset(lexicon.compounding),
         concepts=concepts,
         combos=combos,
-        guards=_guards(compiler, lexicon),
+        guards=_guards(compiler, lexicon, shared),
         classifier=classifier,
-        bare_presence=_optional(compiler, ctx.bare_presence),
-        habitual=_optional(compiler, ctx.habitual),
-        unharmed=_optional(compiler, ctx.unharmed),
-        closure=_optional(compiler, ctx.closure),
+        bare_presence=_optional(compiler, ctx.bare_presence, shared),
+        habitual=_optional(compiler, ctx.habitual, shared),
+        unharmed=_optional(compiler, ctx.unharmed, shared),
+        closure=_optional(compiler, ctx.closure, shared),
         emoji_start=emoji_start,
     )

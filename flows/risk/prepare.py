@@ -170,6 +170,9 @@ class TextIndex:
     passes: dict[int, dict[str, list[int]]] = field(default_factory=dict)
     """Opening regex (by id: a pattern's hash reads all its code) -> opening -> the word starts
     where it is the longest that begins (:meth:`_opened`)."""
+    named: dict[int, dict[int, list[list[int]]]] = field(default_factory=dict)
+    """The context matchers' table of openings (by id) -> :meth:`places` of each matcher
+    (:meth:`look`)."""
 
     def scan(
         self, pattern: re.Pattern[str], first: frozenset[str] | None, text: str
@@ -186,11 +189,17 @@ class TextIndex:
 
     def look(self, matcher: _Matcher, text: str) -> list[re.Match[str]]:
         """What :meth:`scan` finds for a context matcher in ``text`` (the key text or it with
-        false friends blanked: :meth:`places`), tried only after its openings."""
+        false friends blanked: :meth:`places`), tried only after its openings: where the shared
+        opening pass names one that begins with one of them (the longest opening at a place
+        begins with every shorter one there, so these are the places :meth:`places` argues)."""
         if matcher.opening is None:
             return self.scan(matcher.pattern, matcher.starts, text)
-        places = [m.start() for m in matcher.opening.finditer(f" {self.keyed}")]
-        return self.scan_at(matcher.pattern, places, text) if places else []
+        named = self.named.get(id(matcher.opened))
+        if named is None:
+            named = self._named(matcher.opening, matcher.opened)
+            self.named[id(matcher.opened)] = named
+        runs = named.get(matcher.number)
+        return self.scan_at(matcher.pattern, _merged(runs), text) if runs else []
 
     def sweep(self, index: _Index, text: str) -> dict[int, list[re.Match[str]]]:
         """What :meth:`scan` finds for every pattern of ``index`` among its candidates (those
@@ -241,9 +250,14 @@ class TextIndex:
         pass names the pattern there. Where the key text's pass names a pattern and no opening
         of it begins in the blanked text (blanking cut it), the pattern matches nothing: an
         idle try."""
+        return self._named(index.opening, index.opened)
+
+    def _named(
+        self, opening: re.Pattern[str], opened: dict[str, tuple[int, ...]]
+    ) -> dict[int, list[list[int]]]:
+        """:meth:`places` of the patterns (or matchers) that ``opened`` names."""
         found: dict[int, list[list[int]]] = {}
-        opened = index.opened
-        at = self._opened(index.opening)
+        at = self._opened(opening)
         for text in at.keys() & opened.keys():
             where = at[text]
             for number in opened[text]:
