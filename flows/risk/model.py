@@ -424,32 +424,34 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         emoji = re.compile("|".join(re.escape(e) for e in sorted(lexicon.emoji, key=len)[::-1]))
         lowest = min(e[0] for e in lexicon.emoji)
         emoji_start = re.compile(f"[{re.escape(lowest)}-\U0010ffff]")
+
+    def context(phrases: tuple[str, ...]) -> _Matcher | None:
+        return _optional(compiler, phrases, shared)
+
     return RiskModel(
         version=lexicon.version,
         spelling=dict(lexicon.spelling),
         emoji=emoji,
         emoji_words=dict(lexicon.emoji),
         false_friends=tuple((ff.id, ff.follow_up, ff.calms) for ff in lexicon.false_friends),
-        false_friend_unless=tuple(
-            _optional(compiler, ff.unless, shared) for ff in lexicon.false_friends
-        ),
+        false_friend_unless=tuple(context(ff.unless) for ff in lexicon.false_friends),
         false_friend_index=false_friend_index,
         rules=rules,
         rule_index=rule_index,
         negation=negation,
-        now=_optional(compiler, ctx.now, shared),
-        recent=_optional(compiler, ctx.recent, shared),
-        past=_optional(compiler, ctx.past, shared),
-        topic=_optional(compiler, ctx.topic, shared),
-        personal=_optional(compiler, ctx.personal, shared),
-        laughter=_optional(compiler, ctx.laughter, shared),
-        pregnancy=_optional(compiler, ctx.pregnancy, shared),
-        cries=_optional(compiler, ctx.cries, shared),
-        weak_cries=_optional(compiler, ctx.weak_cries, shared),
-        presence=_optional(compiler, ctx.presence, shared),
-        cry_fillers=_optional(compiler, ctx.cry_fillers, shared),
-        narrative=_optional(compiler, ctx.narrative, shared),
-        follow_up=_optional(compiler, ctx.follow_up, shared),
+        now=context(ctx.now),
+        recent=context(ctx.recent),
+        past=context(ctx.past),
+        topic=context(ctx.topic),
+        personal=context(ctx.personal),
+        laughter=context(ctx.laughter),
+        pregnancy=context(ctx.pregnancy),
+        cries=context(ctx.cries),
+        weak_cries=context(ctx.weak_cries),
+        presence=context(ctx.presence),
+        cry_fillers=context(ctx.cry_fillers),
+        narrative=context(ctx.narrative),
+        follow_up=context(ctx.follow_up),
         cry_max_words=lexicon.cry_max_words,
         narrative_min_chars=lexicon.narrative_min_chars,
         compounding=frozenset(lexicon.compounding),
@@ -457,9 +459,9 @@ def compile_lexicon(lexicon: RiskLexicon, classifier: Classifier | None = None) 
         combos=combos,
         guards=_guards(compiler, lexicon, shared),
         classifier=classifier,
-        bare_presence=_optional(compiler, ctx.bare_presence, shared),
-        habitual=_optional(compiler, ctx.habitual, shared),
-        unharmed=_optional(compiler, ctx.unharmed, shared),
-        closure=_optional(compiler, ctx.closure, shared),
+        bare_presence=context(ctx.bare_presence),
+        habitual=context(ctx.habitual),
+        unharmed=context(ctx.unharmed),
+        closure=context(ctx.closure),
         emoji_start=emoji_start,
     )
