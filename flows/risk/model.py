@@ -41,9 +41,8 @@ class _Matcher:
     opening: re.Pattern[str] | None = None
     """The opening regex shared with the indexes and the other matchers (None: it has no
     openings): :func:`_indexes`, :meth:`flows.risk.prepare.TextIndex.look`."""
-    opened: dict[str, tuple[int, ...]] = field(default_factory=dict)
-    """Opening of that regex -> the matchers (by :attr:`number`) one of whose openings begins
-    it: one table for all the matchers."""
+    opened: Named = field(default_factory=dict)
+    """The shared table of openings (:data:`Named`): the matchers are its last list."""
     number: int = -1
 
     def may_match(self, prefixes: frozenset[str]) -> bool:
@@ -65,9 +64,9 @@ class _Index:
     opening: re.Pattern[str]
     """Gives the longest opening after each space, of any pattern of this index and of the
     others compiled with it (:func:`_indexes`, :data:`flows.risk.phrases.OPENED_WORDS`)."""
-    opened: dict[str, tuple[int, ...]]
-    """Opening -> the patterns of this index that may match where it begins, ascending (the
-    openings that name none of them left out)."""
+    opened: Named
+    """The shared table of openings (:data:`Named`): this index is its list :attr:`slot`."""
+    slot: int
     unopened: tuple[int, ...]
     """Patterns without openings (written as regexes, or that may begin with anything): looked
     for as before, pattern by pattern."""
@@ -108,6 +107,14 @@ _CONTEXTS = (
 )
 """The context matchers' fields (of :class:`flows.risk.lexicon.Context` and of the model)."""
 
+Named = dict[str, tuple[tuple[int, ...], ...]]
+"""Opening -> per list compiled with it (the ``LISTS`` - 1 indexes, then the context matchers),
+the patterns of that list (or matchers, by number) that may match where it begins, ascending:
+one lookup names them all (:func:`_indexes`)."""
+LISTS = 4
+"""Lists in the one opening table: false friends, rules, concepts and the context matchers
+(:meth:`flows.risk.prepare.TextIndex.places` is written for them)."""
+
 _Owners = list[tuple[tuple[str, ...], tuple[str, ...]]]
 """Per owner (a rule, a false friend, a concept): its phrases and its regexes."""
 _NO_OPENING = re.compile("(?!)")
@@ -120,7 +127,7 @@ class _Shared:
     openings left out)."""
 
     opening: re.Pattern[str]
-    opened: dict[str, tuple[int, ...]]
+    opened: Named
     numbers: dict[tuple[str, ...], int]
 
 
@@ -137,13 +144,20 @@ def _indexes(
         if phrases not in numbers and (texts := _spelled(compiler, phrases)) is not None:
             numbers[phrases] = len(matchers)
             matchers[len(matchers)] = texts
+    if len(lists) + 1 != LISTS:
+        raise ValueError(f"the opening table holds {LISTS} lists, not {len(lists) + 1}")
     regex, opened = opening_regex([openings_of for _, openings_of in parsed] + [matchers])
     opening = re.compile(OPENED_WORDS.format(regex))
+    named: Named = {}
+    kept: dict[tuple[tuple[int, ...], ...], tuple[tuple[int, ...], ...]] = {}
+    for text in frozenset().union(*opened):
+        per_list = tuple(found.get(text, ()) for found in opened)
+        named[text] = kept.setdefault(per_list, per_list)  # equal ones kept once
     indexes = [
-        dataclasses.replace(index, opening=opening, opened=found)
-        for (index, _), found in zip(parsed, opened[:-1], strict=True)
+        dataclasses.replace(index, opening=opening, opened=named, slot=slot)
+        for slot, (index, _) in enumerate(parsed)
     ]
-    return indexes, _Shared(opening, opened[-1], numbers)
+    return indexes, _Shared(opening, named, numbers)
 
 
 def _spelled(compiler: _PhraseCompiler, phrases: tuple[str, ...]) -> frozenset[str] | None:
@@ -197,6 +211,7 @@ def _index(compiler: _PhraseCompiler, owners: _Owners) -> tuple[_Index, dict[int
         tuple(anchors_of),
         _NO_OPENING,
         {},
+        0,
         tuple(i for i in range(len(patterns)) if i not in openings_of),
     )
     return index, openings_of
