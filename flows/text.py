@@ -33,10 +33,20 @@ def drop_invisible(text: str) -> str:
     """Remove format characters and fold compatibility forms (fullwidth, decorative letters)."""
     if text.isascii():
         return text
-    text = _INVISIBLE.sub("", text)
-    if _ASTRAL.search(text) is not None:
-        text = _INVISIBLE_ASTRAL.sub("", text)
+    if is_latin1(text):  # the soft hyphen is the one invisible character below U+0100
+        if "\u00ad" in text:
+            text = text.replace("\u00ad", "")
+    else:
+        text = _INVISIBLE.sub("", text)
+        if _ASTRAL.search(text) is not None:
+            text = _INVISIBLE_ASTRAL.sub("", text)
     return unicodedata.normalize("NFKC", text)
+
+
+def is_latin1(text: str) -> bool:
+    """Whether every character of ``text`` is below U+0100 (most Spanish text: accents, ñ, ¿¡),
+    without a regex scan: a Latin-1 string encodes as one copy."""
+    return len(text.encode("latin-1", "ignore")) == len(text)
 
 
 def clean(text: str) -> str:

@@ -34,9 +34,10 @@ from flows.risk.prepare import (
     index,
     prefixes,
     prepare,
+    read,
 )
 from flows.spelling import key
-from flows.text import MAX_TEXT_CHARS, drop_invisible, fold, fold_visible
+from flows.text import MAX_TEXT_CHARS, drop_invisible, fold, fold_visible, is_latin1
 
 TESTIMONY = "Señora, le cuento lo que pasó ayer en la casa de mi mamá con él. " * 12
 
@@ -238,42 +239,87 @@ def _plain_prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     return shown, " ".join(key(model.spelling.get(w, w)) for w in shown)
 
 
-@settings(max_examples=400, deadline=None)
-@given(
-    st.lists(
-        st.sampled_from(
-            [
-                " ",
-                ". ",
-                "¿",
-                "!!",
-                "\n",
-                "0sentence0",
-                "x0sentence0",
-                "0sentence0b",
-                "ce",
-                "x",
-                "casa",
-                "llama",
-                "q",
-                "xq",
-                "😂",
-                "🔪",
-                "é",
-                "Ａ",
-                "\u200b",
-                "#",
-            ]
-        ),
-        max_size=25,
-    )
+_PIECES = st.lists(
+    st.sampled_from(
+        [
+            " ",
+            ". ",
+            "¿",
+            "!!",
+            "\n",
+            "0sentence0",
+            "x0sentence0",
+            "0sentence0b",
+            "ce",
+            "x",
+            "casa",
+            "llama",
+            "q",
+            "xq",
+            "😂",
+            "🔪",
+            "é",
+            "Ａ",
+            "\u200b",
+            "#",
+            " mequiere nosmata ",
+            " mematarasinoteiscallada ",
+            TESTIMONY,
+            "\r\n",
+            " \n ",
+            "\r",
+            "?!",
+            "no, ",
+            "No :",
+            "no\n,",
+            "ano,",
+            "¿?" * 150,
+            "a." * 300,
+        ]
+    ),
+    max_size=25,
 )
+"""Texts of sentence marks (runs across line breaks, an answer's 'no,', so many that sentence
+words would pass the length cut), sentence words (alone, inside words), emoji, clitics, glued
+words and long testimonies (matched sentence by sentence)."""
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PIECES)
 def test_pieces_read_once_are_the_plain_reading(model: RiskModel, parts: list[str]) -> None:
     """Each piece's folded words and keys are remembered together; sentence words are found
     in the folded and the key text alike (and word by word where one hides inside a word)."""
     text = "".join(parts)
     assert prepare(text, model) == _plain_prepare(text, model)
     assert prepare(text, model) == _plain_prepare(text, model)  # remembered
+
+
+def test_answer_and_many_marks_are_cut_as_the_plain_reading(model: RiskModel) -> None:
+    """An answer's 'no :' where the other marks alone would fit: its sentence words may pass
+    the length cut too (found by the property test below)."""
+    text = "No :" + "a." * 300 + " " + "casa " * 18  # 695 characters, 4,005 once marked
+    assert prepare(text, model) == _plain_prepare(text, model)
+
+
+@settings(max_examples=400, deadline=None)
+@given(_PIECES)
+def test_word_starts_remembered_with_pieces_are_the_key_texts(
+    model: RiskModel, parts: list[str]
+) -> None:
+    """read() takes the word starts from each piece's memo: those index() finds in its key
+    text without a memo (the sentences' '#' too), and the same folded words and key text."""
+    text = "".join(parts)
+    for _ in range(2):  # new pieces, then remembered
+        shown, words = read(text, model)
+        assert (shown, words.keyed) == _plain_prepare(text, model)
+        plain = index(words.keyed)
+        assert (words.prefixes, words.ends, words.chunks) == (
+            plain.prefixes,
+            plain.ends,
+            plain.chunks,
+        )
+    pieces = model.memo.folds.values()
+    assert not any(" " in k or SENTENCE in k for p in pieces for k in p[1::3])  # one word each
 
 
 def test_candidate_alone_is_membership_of_the_candidate_set(model: RiskModel) -> None:
@@ -404,3 +450,49 @@ def test_invisible_characters_dropped_as_by_one_class(parts: list[str]) -> None:
     text = "".join(parts)
     expected = text if text.isascii() else normalize("NFKC", _FIRST_INVISIBLE.sub("", text))
     assert drop_invisible(text) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.sampled_from(["\u00ad", "\u00a0", "ª", "²", "½", "é", "ñ", "¿", "\u0100", "\u200b"]),
+            st.text(alphabet=st.characters(max_codepoint=0xFF), max_size=6),
+        ),
+        max_size=20,
+    )
+)
+def test_latin1_text_drops_invisible_characters_as_by_one_class(parts: list[str]) -> None:
+    """A Latin-1 text (no regex scan: its soft hyphens alone removed) is dropped and folded as
+    the one class first written drops it; so is a text with a character above (U+0100, U+200B)."""
+    text = "".join(parts)
+    expected = text if text.isascii() else normalize("NFKC", _FIRST_INVISIBLE.sub("", text))
+    assert drop_invisible(text) == expected
+    assert is_latin1(text) == all(ord(c) < 0x100 for c in text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["©", "®", "é", "ñ", " ", "me dijo", "\u00ad", "🔫", "⚰", "€", "x"]),
+        max_size=15,
+    )
+)
+def test_emoji_in_latin1_text_is_read_when_the_lexicon_has_one(
+    model: RiskModel, parts: list[str]
+) -> None:
+    """A Latin-1 text is not scanned for emoji when the lexicon's lowest emoji start is above
+    Latin-1; where it is not (an emoji '©' in the lexicon), it is, and read as the plain path."""
+    text = "".join(parts)
+    assert prepare(text, model) == _plain_prepare(text, model)
+    assert model.emoji is not None
+    emoji_words = {**model.emoji_words, "©": "copyright", "®": "marca"}
+    low = dataclasses.replace(
+        model,
+        emoji=re.compile("|".join(re.escape(e) for e in sorted(emoji_words, key=len)[::-1])),
+        emoji_words=emoji_words,
+        emoji_start=re.compile("[©-\U0010ffff]"),
+    )
+    assert prepare(text, low) == _plain_prepare(text, low)
+    if "©" in text:
+        assert "copyright" in " ".join(prepare(text, low)[0])

@@ -11,7 +11,7 @@ from flows.risk.classifier import Scores
 from flows.risk.combine import find_combos
 from flows.risk.lexicon import CATEGORIES, LAUGHTER
 from flows.risk.model import RiskModel, _CompiledGuard, _CompiledRule, _Matcher
-from flows.risk.prepare import SENTENCE, TextIndex, index, prepare
+from flows.risk.prepare import SENTENCE, TextIndex, read
 from flows.types import Severity
 
 MAX_EVIDENCE = 8
@@ -117,8 +117,8 @@ def _near(spans: list[tuple[int, int]], lo: int, hi: int) -> bool:
 
 def _read(text: str, model: RiskModel) -> tuple[_Read, bool]:
     """Prepare the text and blank out false friends; True when one asks for a follow-up."""
-    shown, keyed = prepare(text, model)
-    words = index(keyed, model.memo)
+    shown, words = read(text, model)
+    keyed = words.keyed
     follow_up = calmed = False
     blanks: list[tuple[int, int]] = []
     ff_index = model.false_friend_index

@@ -21,13 +21,15 @@ the common words of many days at ~5 MiB of a server's memory, where 50,000 could
 
 @dataclass(frozen=True, slots=True)
 class WordMemo:
-    folds: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    folds: dict[str, tuple[str | tuple[str, ...], ...]] = field(default_factory=dict)
     """Piece of text between white space -> its folded words (:func:`flows.text.fold`), each
-    followed by its key spelling: ``('mata', 'mata', 'kasa', 'kasa')``."""
+    followed by its key spelling and the key's word starts (those of :attr:`starts`):
+    ``('mata', 'mata', ('m', 'ma', 'mat', 'mata'), 'casa', 'kasa', ('k', 'ka', ...))``."""
     keys: dict[str, str] = field(default_factory=dict)
     """Folded word -> its key spelling after SMS shorthand (:func:`flows.risk.prepare.prepare`)."""
     starts: dict[str, tuple[str, ...]] = field(default_factory=dict)
-    """Key word -> the word starts it adds (:func:`flows.risk.prepare.prefixes`)."""
+    """Key word -> the word starts it adds (:func:`flows.risk.prepare.prefixes`), each start
+    one (interned) string for every word."""
 
 
 def bounded(table: dict[str, _V]) -> None:

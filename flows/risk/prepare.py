@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import sys
 from bisect import bisect_left
 from collections import defaultdict
 from collections.abc import Iterable
@@ -14,7 +15,7 @@ from flows.risk.memo import WordMemo, bounded
 from flows.risk.model import Named, RiskModel, _Index, _Matcher
 from flows.risk.phrases import _CLITICS, _PREFIX_LENGTHS
 from flows.spelling import key
-from flows.text import MAX_TEXT_CHARS, drop_invisible, fold_visible
+from flows.text import MAX_TEXT_CHARS, drop_invisible, fold_visible, is_latin1
 
 SENTENCE = "#"
 _SENTENCE_WORD_BARE = "0sentence0"
@@ -23,7 +24,8 @@ _SENTENCE_RUN = re.compile(rf"{_SENTENCE_WORD_BARE}(?: {_SENTENCE_WORD_BARE})*")
 _SENTENCES = re.compile(r"[.!?;¡¿\n\r]+|(?i:(?<=no)(?<!\wno)\s*[,:])")
 """Sentence ends; also the comma of an answer's "no," ("no, me amenazó con un cuchillo"
 answers a question, it does not deny the threat after it)."""
-_MARKS = re.compile(r"[.!?;¡¿\n\r]+")
+_MARK_CHARS = ".!?;¡¿\n\r"
+_MARKS = re.compile(f"[{_MARK_CHARS}]+")
 """The sentence ends of :data:`_SENTENCES` alone (one fast scan for its first characters)."""
 _ANSWER = re.compile(r"[nN][oO]\s*[,:]")
 """Where the answer's comma may follow: without it only :data:`_MARKS` can match."""
@@ -43,23 +45,41 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
     Invisible format characters are removed first (they hide inside words), decorative and
     fullwidth letters folded, emoji of the lexicon turned into words.
     """
+    shown, keyed, _ = _prepare(text, model)
+    return shown, keyed
+
+
+def read(text: str, model: RiskModel) -> tuple[list[str], TextIndex]:
+    """:func:`prepare` and the :func:`index` of its key text: each piece of text is remembered
+    with its key words' starts, so the text's word starts come without a lookup per word."""
+    shown, keyed, starts = _prepare(text, model)
+    return shown, index(keyed, model.memo, starts)
+
+
+def _prepare(text: str, model: RiskModel) -> tuple[list[str], str, list[tuple[str, ...]] | None]:
+    """:func:`prepare`, and the starts of each word of the key text but its sentence words
+    (None where a sentence word hides inside a word: then the key text is keyed word by word)."""
     text = drop_invisible(text[:MAX_TEXT_CHARS])
-    emoji = (
-        model.emoji is not None
-        and not text.isascii()
-        and (model.emoji_start is None or model.emoji_start.search(text) is not None)
-    )
+    emoji = model.emoji is not None and not text.isascii() and _may_hold_emoji(text, model)
     if emoji and model.emoji is not None:
         emoji_words = model.emoji_words
         text = model.emoji.sub(lambda m: emoji_words[m.group()], text)
-    text = _mark_sentences(text)[:MAX_TEXT_CHARS]
-    if emoji:  # the lexicon's words for emoji may hold what drop_invisible changes
-        text = drop_invisible(text)
-    # Without them it would change nothing: the text is NFKC already, with no invisible
-    # character, and ASCII put in place of sentence marks (starters) composes with nothing.
+    if emoji or not _marks_fit(text):
+        text = _mark_sentences(text)[:MAX_TEXT_CHARS]
+        if emoji:  # the lexicon's words for emoji may hold what drop_invisible changes
+            text = drop_invisible(text)
+        # Without them it would change nothing: the text is NFKC already, with no invisible
+        # character, and ASCII put in place of sentence marks (starters) composes with nothing.
+    elif _ANSWER.search(text) is not None:
+        text = _SENTENCES.sub(_SENTENCE_WORD, text)[:MAX_TEXT_CHARS]  # its commas grow it too
+    elif "\n" in text or "\r" in text:  # sentence marks the split below would drop
+        text = text.replace("\n", ".\n").replace("\r", ".\r")
     # fold() and the key spelling look at no character across white space: each piece of text
-    # is read once and remembered as its folded words each followed by its key (the same words
-    # as reading the whole text; a sentence word is its own key).
+    # is read once and remembered as its folded words each followed by its key and the key's
+    # starts (the same words as reading the whole text; a sentence word is its own key). Nor do
+    # the sentence marks but an answer's 'no ,' and line breaks (the runs across white space
+    # they would make one sentence word make several, which the text keeps as one '#'): where
+    # no answer may be, each piece's marks become sentence words as it is first read.
     folds = model.memo.folds
     pieces = text.split()
     found = list(map(folds.get, pieces))
@@ -67,38 +87,81 @@ def prepare(text: str, model: RiskModel) -> tuple[list[str], str]:
         found = [
             _read_piece(p, model) if f is None else f for p, f in zip(pieces, found, strict=True)
         ]
-    both = list(chain.from_iterable(cast("list[tuple[str, ...]]", found)))
-    words = both[::2]
+    both = list(chain.from_iterable(cast("list[_Piece]", found)))
+    words = cast("list[str]", both[::3])
+    keys = cast("list[str]", both[1::3])
+    starts = cast("list[tuple[str, ...]]", both[2::3])
     folded = " ".join(words)
     if _SENTENCE_WORD_BARE not in folded:
-        return words, " ".join(both[1::2])
+        return words, " ".join(keys), starts
     whole = folded.count(_SENTENCE_WORD_BARE) == words.count(_SENTENCE_WORD_BARE)
     folded = _SENTENCE_RUN.sub(SENTENCE, folded).strip(f" {SENTENCE}")
     shown = folded.split()
-    if whole and "" not in both:
+    if whole and "" not in keys:
         # Sentence words only whole (no key holds one: 'ce' is keyed 'se') and no empty key:
         # the key text has them where the folded text has them.
-        keyed = _SENTENCE_RUN.sub(SENTENCE, " ".join(both[1::2])).strip(f" {SENTENCE}")
-        return shown, keyed
-    keys = model.memo.keys  # a sentence word inside a word ('x0sentence0'): key word by word
-    return shown, " ".join([keys.get(w) or _word_key(w, model) for w in shown])
+        keyed = _SENTENCE_RUN.sub(SENTENCE, " ".join(keys)).strip(f" {SENTENCE}")
+        return shown, keyed, starts
+    by_word = model.memo.keys  # a sentence word inside a word ('x0sentence0'): word by word
+    return shown, " ".join([by_word.get(w) or _word_key(w, model) for w in shown]), None
 
 
-def _read_piece(piece: str, model: RiskModel) -> tuple[str, ...]:
-    """A piece's folded words, each followed by its key (remembered)."""
-    keys = model.memo.keys
-    found: list[str] = []
-    for word in fold_visible(piece).split():
-        keyed = _SENTENCE_WORD_BARE if word == _SENTENCE_WORD_BARE else keys.get(word)
-        found += (word, keyed or _word_key(word, model))
-    folds = model.memo.folds
-    bounded(folds)
-    folds[piece] = tuple(found)
-    return folds[piece]
+def _marks_fit(text: str) -> bool:
+    """Whether ``text`` with its sentence marks made sentence words is surely no longer than
+    ``MAX_TEXT_CHARS`` (each mark makes at most ``len(_SENTENCE_WORD) - 1`` more characters):
+    cut to it, it would lose nothing."""
+    grow = len(_SENTENCE_WORD) - 1
+    if len(text) * (grow + 1) <= MAX_TEXT_CHARS:
+        return True
+    return len(text) + grow * sum(map(text.count, _MARK_CHARS)) <= MAX_TEXT_CHARS
+
+
+def _may_hold_emoji(text: str, model: RiskModel) -> bool:
+    """Whether ``text`` holds a character from the lowest first character of the lexicon's
+    emoji on (:attr:`RiskModel.emoji_start`): where it holds none, no emoji can match. A text
+    of Latin-1 characters alone holds none when that character is above them (no scan)."""
+    start = model.emoji_start
+    if start is None:
+        return True
+    if start.search("\u00ff") is None and is_latin1(text):
+        return False
+    return start.search(text) is not None
+
+
+_Piece = tuple[str | tuple[str, ...], ...]
+"""A piece's folded words, each followed by its key and the key's starts (:func:`prefixes`):
+``('mata', 'mata', ('m', 'ma', 'mat', 'mata'), 'casa', 'kasa', ('k', 'ka', 'kas', 'kasa'))``."""
+
+
+def _read_piece(piece: str, model: RiskModel) -> _Piece:
+    """A piece's folded words, each followed by its key and the key's starts (remembered);
+    its sentence marks are sentence words (the piece of a text where no answer's 'no,' is).
+
+    A word equal to the piece, or a key equal to its word, is the same string: fewer objects
+    to touch when the piece is read again."""
+    memo = model.memo
+    keys, starts = memo.keys, memo.starts
+    found: list[str | tuple[str, ...]] = []
+    for word in fold_visible(_MARKS.sub(_SENTENCE_WORD, piece)).split():
+        if word == _SENTENCE_WORD_BARE:
+            found += (_SENTENCE_WORD_BARE, _SENTENCE_WORD_BARE, ())  # '#': index() adds it
+            continue
+        if word == piece:
+            word = piece
+        keyed = keys.get(word) or _word_key(word, model)
+        # A key is one word (folded words and the lexicon's SMS words hold letters and digits
+        # only; the key spelling adds none): the key text's words are the keys.
+        its = (starts.get(keyed) or _remember_starts(keyed, starts)) if keyed else ()
+        found += (word, keyed, its)
+    bounded(memo.folds)
+    memo.folds[piece] = tuple(found)
+    return memo.folds[piece]
 
 
 def _word_key(word: str, model: RiskModel) -> str:
     found = key(model.spelling.get(word, word))
+    if found == word:
+        found = word
     keys = model.memo.keys
     bounded(keys)
     keys[word] = found
@@ -118,9 +181,7 @@ def prefixes(distinct: Iterable[str], memo: WordMemo | None = None) -> frozenset
     if memo is None:
         return frozenset(chain.from_iterable(map(_word_starts, set(distinct))))
     starts = memo.starts
-    return frozenset(
-        chain.from_iterable([starts.get(w) or _remember_starts(w, starts) for w in distinct])
-    )
+    return frozenset().union(*[starts.get(w) or _remember_starts(w, starts) for w in distinct])
 
 
 def _word_starts(word: str) -> tuple[str, ...]:
@@ -134,7 +195,9 @@ def _word_starts(word: str) -> tuple[str, ...]:
 
 
 def _remember_starts(word: str, starts: dict[str, tuple[str, ...]]) -> tuple[str, ...]:
-    found = _word_starts(word)
+    """A word's starts, remembered; each start one string for every word (interned: the
+    common starts 'm', 'me', 'la' stay at hand, and ~4 times fewer strings in the memo)."""
+    found = tuple(map(sys.intern, _word_starts(word)))
     bounded(starts)
     starts[word] = found
     return found
@@ -330,12 +393,20 @@ class TextIndex:
         self.words.extend(sorted(at))
 
 
-def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
+def index(
+    keyed: str, memo: WordMemo | None = None, starts: list[tuple[str, ...]] | None = None
+) -> TextIndex:
     """Word starts of the whole text and its sentences (one when the text is short); ``memo``
-    remembers each word's starts across messages."""
-    distinct = set(keyed.split(" "))
-    distinct.discard("")
-    if len(keyed) < LONG_TEXT or SENTENCE not in keyed:
+    remembers each word's starts across messages. ``starts``: those of each word of ``keyed``
+    but its sentences' ``SENTENCE`` (:func:`read`; no key holds one), else found here."""
+    sentences = SENTENCE in keyed
+    if starts is None:
+        distinct = set(keyed.split(" "))
+        distinct.discard("")
+        found_starts = prefixes(distinct, memo)
+    else:
+        found_starts = frozenset().union(*starts, _SENTENCE_STARTS if sentences else ())
+    if len(keyed) < LONG_TEXT or not sentences:
         chunks: tuple[tuple[int, int], ...] = ((0, len(keyed)),)
     else:
         found = []
@@ -348,4 +419,7 @@ def index(keyed: str, memo: WordMemo | None = None) -> TextIndex:
             lo = hi + 1
         chunks = tuple(found)
     ends = (*[hi for _, hi in chunks[:-1]], len(keyed))
-    return TextIndex(prefixes(distinct, memo), keyed, ends, chunks)
+    return TextIndex(found_starts, keyed, ends, chunks)
+
+
+_SENTENCE_STARTS = _word_starts(SENTENCE)
