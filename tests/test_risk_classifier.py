@@ -227,6 +227,9 @@ def test_word_by_word_features_are_the_plain_features(model: RiskModel) -> None:
         "x" * 1000,
         "a " * 300,
         " ".join(texts[:30]),
+        "zq xw zq xw zq",  # slices and pairs between words the model does not know, repeated
+        "me zqa me zqa mata zq",
+        "éé éé a éé 一 一一 一",
     ]
     for keyed in texts:
         total, count = shipped._sum(keyed)
@@ -245,6 +248,7 @@ _KNOWN = ["me", "va", "a", "matar", "mi", "ex", "de", "la", "que", "pega", "y", 
             st.text(alphabet="aeimostu_+#1 ", min_size=1, max_size=7),
             st.text(alphabet="aemtñ\u0301😀\u2003\x1c ", min_size=1, max_size=5),
             st.sampled_from(_KNOWN),
+            st.sampled_from(["zq", "qzx", "一", "éz"]),  # never between known words
         ),
         max_size=60,
     )

@@ -21,10 +21,10 @@ testimony and a short cry are on one scale.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import InitVar, dataclass, field
-from itertools import pairwise
-from operator import add, itemgetter
+from itertools import compress, pairwise, repeat
+from operator import is_
 from typing import cast
 
 HEADS = ("imminent", "high", "flag")
@@ -70,13 +70,16 @@ REMEMBERED_WORDS = 10_000
 """Words whose own features the classifier remembers (~280 bytes each); then it starts afresh."""
 
 
-_Word = tuple[tuple[int, ...], tuple[str, ...], str, str, str, str, dict[str, int]]
+_Word = tuple[
+    tuple[int, ...], tuple[str, ...], dict[str, int], dict[str, int], str, str, dict[str, int]
+]
 """A remembered word: the packed integers of the features it makes alone (its word feature
 and the slices of `` word ``), the names of those the model does not know (counted, not
-weighed), its right edges (``ta ``, ``a ``), its left edges (``ma``, ``m``) and the pairs it
-begins (:attr:`Classifier.follows`)."""
-_NO_PAIRS: dict[str, int] = {}
-"""The pairs of a word that begins none the model knows (never written)."""
+weighed), the slices its right edges begin (:attr:`Classifier.after3` for ``ta ``,
+:attr:`Classifier.after2` for ``a ``), its left edges (``m``, ``ma``) and the pairs it begins
+(:attr:`Classifier.follows`)."""
+_NONE: dict[str, int] = {}
+"""The slices or pairs of an edge or a word that begins none the model knows (never written)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,15 +97,21 @@ class Classifier:
     weights and its number in one integer (:func:`_pack`): one lookup and one sum in C per
     feature. The number (1, 2, ...) makes each feature's integer its own: a set of them holds
     each feature once."""
-    across: dict[str, int] = field(init=False, repr=False, compare=False)
-    """4-character slices holding the space between two words (a small table, looked up for
-    every message: it stays in the CPU's caches)."""
+    after3: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
+    """4-character slices holding the space between two words third (``ta m``): the left
+    word's right edge (``ta ``) -> the right word's first letter -> packed integer. Small
+    tables, shared by the words that end alike: they stay in the CPU's caches, and the one-letter
+    keys are one object each (no name to join or hash per slice)."""
+    after2: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
+    """The slices holding the space second (``a ma``): right edge (``a ``) -> the right word's
+    left edge (``ma``, ``m `` for a word of one letter, the object of :attr:`edges`) -> packed
+    integer."""
     follows: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
     """Pairs of neighbouring words: first word -> second word -> packed integer (the first
     word's small table is remembered with it: no name to join per pair, no large table)."""
     edges: dict[str, str] = field(init=False, repr=False, compare=False)
-    """The words' edges (``ta ``, ``a ``, ``ma``) that slices between words the model knows
-    are made of, each kept once: the remembered words share them."""
+    """The left edges (``ma``, ``m ``) of :attr:`after2`, each kept once: the remembered words
+    share them."""
     base: int = field(init=False, repr=False, compare=False)
     unit: int = field(init=False, repr=False, compare=False)
     """10**d: weights are whole multiples of 10**-d."""
@@ -122,7 +131,8 @@ class Classifier:
         object.__setattr__(self, "unit", unit)
         object.__setattr__(self, "shift", shift)
         alone: dict[str, int] = {}
-        across: dict[str, int] = {}
+        after3: dict[str, dict[str, int]] = {}
+        after2: dict[str, dict[str, int]] = {}
         follows: dict[str, dict[str, int]] = {}
         words: dict[str, str] = {}
         for number, (name, ws) in enumerate(weights.items(), start=1):
@@ -135,29 +145,38 @@ class Classifier:
                 )
                 follows.setdefault(first, {})[second] = packed
             elif _across(name):
-                across[name.encode().decode()] = packed
+                right, left = (words.setdefault(e, e.encode().decode()) for e in _split(name))
+                (after3 if _cut(name) == 3 else after2).setdefault(right, {})[left] = packed
             else:
                 alone[name.encode().decode()] = packed
-        edges = [n[:3] if n[2] == " " else n[:2] for n in across]
-        edges += [n[2:] for n in across if n[1] == " "]
         object.__setattr__(self, "alone", alone)
-        object.__setattr__(self, "across", across)
+        object.__setattr__(self, "after3", after3)
+        object.__setattr__(self, "after2", after2)
         object.__setattr__(self, "follows", follows)
-        object.__setattr__(self, "edges", {e: e for e in edges})
+        object.__setattr__(self, "edges", {e: e for lefts in after2.values() for e in lefts})
 
     def packed(self, name: str) -> int | None:
         """The packed integer of a feature (None when the model does not know it)."""
         if "+" in name:
             first, _, second = name.partition("+")
-            return self.follows.get(first, {}).get(second)
-        return (self.across if _across(name) else self.alone).get(name)
+            return self.follows.get(first, _NONE).get(second)
+        if _across(name):
+            right, left = _split(name)
+            return (self.after3 if _cut(name) == 3 else self.after2).get(right, _NONE).get(left)
+        return self.alone.get(name)
 
     def names(self) -> list[str]:
         """Every feature the model knows."""
         pairs = (
             f"{first}+{second}" for first, seconds in self.follows.items() for second in seconds
         )
-        return [*self.alone, *self.across, *pairs]
+        across = (
+            right + left
+            for after in (self.after3, self.after2)
+            for right, lefts in after.items()
+            for left in lefts
+        )
+        return [*self.alone, *across, *pairs]
 
     def scores(self, keyed: str) -> Scores:
         """The three probabilities for a text in key spelling."""
@@ -179,10 +198,12 @@ class Classifier:
 
         A text's 4-character slices are those inside one padded word (`` mata ``) and those
         holding the space between two words (``ta m``, ``a ma``): a word's own features are
-        remembered per word with its edges, and a slice between two words is the left word's
-        right edge and the right word's left edge. The kinds share no feature (slices between
-        words hold an inner space, pairs a ``+``, word features a ``_``), so their counts add
-        up."""
+        remembered per word with its edges, and a slice between two words is looked up in the
+        small table of the left word's right edge (:attr:`after3`, :attr:`after2`) with the
+        right word's left edge. The kinds share no feature (slices between words hold an inner
+        space, pairs a ``+``, word features a ``_``), and each known feature's packed integer is
+        its own: one set of them holds every known feature of the text once. Those the model
+        does not know are counted by name."""
         text = keyed
         if len(text) > MAX_FEATURE_CHARS:
             half = MAX_FEATURE_CHARS // 2
@@ -196,17 +217,20 @@ class Classifier:
         mine = list(map(own.get, words))
         if None in mine:
             mine = [self._learn(w) if m is None else m for w, m in zip(words, mine, strict=True)]
-        alone, unknown, right3, right2, left2, left1, follows = zip(
+        alone, unknown, after3, after2, left1, left2, follows = zip(
             *cast("list[_Word]", mine), strict=True
         )
-        known: set[int] = set().union(*alone)
-        across = set(map(add, right3, left1[1:]))
-        across.update(map(add, right2, left2[1:]))
-        pairs = dict(zip(pairwise(words), follows, strict=False))  # each pair once
-        count = len(known) + len(set().union(*unknown)) + len(across) + len(pairs)
-        total = sum(known) + sum(filter(None, map(self.across.get, across)))
-        seconds = map(itemgetter(1), pairs)
-        return total + sum(filter(None, map(dict.get, pairs.values(), seconds))), count
+        # Each word with the next (map stops at the shorter): None where the model does not
+        # know the slice or pair.
+        thirds = list(map(dict.get, after3, left1[1:]))
+        seconds = list(map(dict.get, after2, left2[1:]))
+        pairs = list(map(dict.get, follows, words[1:]))
+        known: set[int | None] = set().union(*alone, thirds, seconds, pairs)
+        count = len(known) + len(set().union(*unknown))
+        if None in known:
+            known.discard(None)
+            count += _unknown_between(words, thirds, seconds, pairs) - 1
+        return sum(cast("set[int]", known)), count
 
     def _learn(self, word: str) -> _Word:
         """Remember what the classifier needs of a word (:data:`_Word`)."""
@@ -216,16 +240,15 @@ class Classifier:
         get = self.alone.get
         known = tuple(v for v in map(get, names) if v is not None)
         unknown = tuple(n for n in names if get(n) is None) if len(known) < len(names) else ()
-        edge = self.edges.get
-        right3, right2, left2 = padded[-3:], padded[-2:], padded[1:3]
+        left2 = padded[1:3]
         mine = (
             known,
             unknown,
-            edge(right3, right3),
-            edge(right2, right2),
-            edge(left2, left2),
+            self.after3.get(padded[-3:], _NONE),
+            self.after2.get(padded[-2:], _NONE),
             word[0],
-            self.follows.get(word, _NO_PAIRS),
+            self.edges.get(left2, left2),
+            self.follows.get(word, _NONE),
         )
         if len(self.own) >= REMEMBERED_WORDS:
             self.own.clear()
@@ -237,6 +260,33 @@ def _across(name: str) -> bool:
     """Whether a feature without ``+`` is a slice holding the space between two words
     (:attr:`Classifier.across`; else ``alone``)."""
     return len(name) == GRAM and " " in name[1:3]
+
+
+def _cut(name: str) -> int:
+    """Where a slice between two words splits into the left word's right edge and the right
+    word's left edge: after its space (``ta |m``, ``a |ma``)."""
+    return 3 if name[2] == " " else 2
+
+
+def _split(name: str) -> tuple[str, str]:
+    """A slice between two words as right edge and left edge (:func:`_cut`)."""
+    cut = _cut(name)
+    return name[:cut], name[cut:]
+
+
+def _unknown_between(
+    words: list[str], thirds: list[int | None], seconds: list[int | None], pairs: list[int | None]
+) -> int:
+    """How many different slices and pairs between words the model does not know (None in
+    the lookups of :meth:`Classifier._sum`, each word with the next), by name."""
+    names = {f" {words[i]} "[-3:] + words[i + 1][0] for i in _nones(thirds)}
+    names.update(f" {words[i]} "[-2:] + f" {words[i + 1]} "[1:3] for i in _nones(seconds))
+    return len(names) + len({(words[i], words[i + 1]) for i in _nones(pairs)})
+
+
+def _nones(found: list[int | None]) -> Iterator[int]:
+    """The places of None in a list."""
+    return compress(range(len(found)), map(is_, found, repeat(None)))
 
 
 def _decimals(weights: Iterable[tuple[float, float, float]], largest: float) -> int:
