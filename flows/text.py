@@ -22,6 +22,8 @@ _INVISIBLE_ASTRAL = re.compile(
     "[\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0000-\U000e007f\U000e0100-\U000e01ef]"
 )
 _ASTRAL = re.compile("[\U00010000-\U0010ffff]")
+_INVISIBLE_LATIN1 = "".join(c for c in map(chr, range(0x100)) if _INVISIBLE.match(c))
+"""The characters of :data:`_INVISIBLE` below U+0100: all a Latin-1 text can hold of them."""
 _REPEATS = re.compile(r"(\w)\1{2,}")
 _NON_WORD = re.compile(r"[^\w\s]+|_")
 _SPACES = re.compile(r"\s+")
@@ -33,9 +35,10 @@ def drop_invisible(text: str) -> str:
     """Remove format characters and fold compatibility forms (fullwidth, decorative letters)."""
     if text.isascii():
         return text
-    if is_latin1(text):  # the soft hyphen is the one invisible character below U+0100
-        if "\u00ad" in text:
-            text = text.replace("\u00ad", "")
+    if is_latin1(text):  # only the few invisible characters below U+0100 (the soft hyphen)
+        for char in _INVISIBLE_LATIN1:
+            if char in text:
+                text = text.replace(char, "")
     else:
         text = _INVISIBLE.sub("", text)
         if _ASTRAL.search(text) is not None:

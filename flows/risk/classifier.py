@@ -258,7 +258,7 @@ class Classifier:
 
 def _across(name: str) -> bool:
     """Whether a feature without ``+`` is a slice holding the space between two words
-    (:attr:`Classifier.across`; else ``alone``)."""
+    (:attr:`Classifier.after3`, :attr:`Classifier.after2`; else ``alone``)."""
     return len(name) == GRAM and " " in name[1:3]
 
 
